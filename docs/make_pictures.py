@@ -1,0 +1,87 @@
+"""Draw docs/workbook.png: the top-left of a generated nnet sheet, as a spreadsheet shows it.
+
+    python docs/make_pictures.py
+
+Reads the cells (values and formulas) back from a freshly built workbook, so the picture is
+what the file holds.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from sheetnet.build import COLOURS, build_workbook
+from sheetnet.data import prepare
+from sheetnet.template import load_template
+
+HERE = Path(__file__).parent
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "titanic.xlsx"
+        build_workbook(p, prepare(load_template("titanic")), seed=0)
+        vals = openpyxl.load_workbook(p, data_only=True)["nnet"]
+        forms = openpyxl.load_workbook(p)["nnet"]
+    nrows, ncols = 14, 19
+    widths = [8.5, 8, 8, 8, 8, 8, 8, 1.5, 6] + [6.2] * 10
+    fig, ax = plt.subplots(figsize=(sum(widths) * 0.115 + 0.5, nrows * 0.26 + 1.0), dpi=110)
+    ax.set_xlim(0, sum(widths) + 1.2)
+    ax.set_ylim(nrows + 0.2, -1.3)
+    ax.axis("off")
+    x0 = [1.2]
+    for w in widths:
+        x0.append(x0[-1] + w)
+    for c in range(ncols):
+        ax.add_patch(plt.Rectangle((x0[c], -1), widths[c], 1, fc="#EFEFEF", ec="#BFBFBF", lw=0.5))
+        ax.text(x0[c] + widths[c] / 2, -0.5, get_column_letter(c + 1), ha="center", va="center", fontsize=7)
+    for r in range(nrows):
+        ax.add_patch(plt.Rectangle((0, r), 1.2, 1, fc="#EFEFEF", ec="#BFBFBF", lw=0.5))
+        ax.text(0.6, r + 0.5, str(r + 1), ha="center", va="center", fontsize=7)
+        for c in range(ncols):
+            v, f = vals.cell(r + 1, c + 1).value, forms.cell(r + 1, c + 1)
+            fill = "#FFFFFF"
+            if r == 2 and v is not None:
+                fill = COLOURS["header"]
+            elif (r, c) in ((0, 1), (0, 3)):
+                fill = COLOURS["total"]
+            elif c >= 9 and 3 <= r <= 4:
+                fill = COLOURS["param"]
+            ax.add_patch(plt.Rectangle((x0[c], r), widths[c], 1, fc=fill, ec="#D9D9D9", lw=0.5))
+            if v is None:
+                continue
+            if isinstance(v, float):
+                text = f"{v:.2%}" if (r, c) == (0, 3) else (f"{v:.6f}" if r == 0 else f"{v:.4f}")
+                if c >= 9:
+                    text = f"{v:.3f}"
+                elif c == 0 and r >= 3:
+                    text = f"{v:.0f}"
+            else:
+                text = str(v)
+            if r == 1:
+                ax.text(x0[c] + 0.2, r + 0.55, text, ha="left", va="center", fontsize=6.5, style="italic",
+                        color="#595959")
+                continue
+            bold = r in (0, 2) or c == 8
+            ax.text(x0[c] + widths[c] - 0.3 if isinstance(v, float) else x0[c] + 0.3, r + 0.55, text,
+                    ha="right" if isinstance(v, float) else "left", va="center", fontsize=6.5,
+                    weight="bold" if bold else "normal")
+    f = forms["F4"].value
+    ax.text(1.2, nrows + 0.1, f"F4 {f}     G4 {forms['G4'].value}     B4 {forms['B4'].value}", fontsize=7,
+            family="monospace", va="top", parse_math=False)
+    ax.set_title("sheetnet build titanic: the nnet sheet (Lin1, Lin2, ReLU1, ReLU2, Preds, Loss; yellow Params)",
+                 fontsize=8, loc="left")
+    fig.savefig(HERE / "workbook.png", bbox_inches="tight")
+    print("wrote", HERE / "workbook.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Drive LibreOffice Calc over UNO; run by a Python that has the `uno` module (Debian's python3-uno).
+
+Reads one JSON command a line on stdin, answers one JSON line on stdout.  Started and spoken to
+by sheetnet.libreoffice; not imported by sheetnet itself.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+class Worker:
+    def __init__(self, soffice):
+        self.tmp = tempfile.mkdtemp(prefix="sheetnet-lo-")
+        profile = os.path.join(self.tmp, "profile")
+        os.makedirs(os.path.join(profile, "user"))
+        with open(os.path.join(profile, "user", "registrymodifications.xcu"), "w") as f:
+            f.write(XCU)
+        pipe = "sheetnet%d" % os.getpid()
+        self.proc = subprocess.Popen(
+            [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+             "-env:UserInstallation=" + uno.systemPathToFileUrl(profile),
+             "--accept=pipe,name=%s;urp;StarOffice.ComponentContext" % pipe],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.time() + 90
+        while True:
+            try:
+                self.ctx = resolver.resolve("uno:pipe,name=%s;urp;StarOffice.ComponentContext" % pipe)
+                break
+            except Exception:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("LibreOffice did not start")
+                time.sleep(0.1)
+        self.desktop = self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
+        self.doc = None
+
+    def load(self, path):
+        self.close()
+        url = uno.systemPathToFileUrl(os.path.abspath(path))
+        self.doc = self.desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+        if self.doc is None:
+            raise RuntimeError("LibreOffice could not open " + path)
+        return {"sheets": list(self.doc.Sheets.ElementNames)}
+
+    def calc(self):
+        t = time.perf_counter()
+        self.doc.calculateAll()
+        return {"seconds": time.perf_counter() - t}
+
+    def set(self, sheet, cells):
+        sh = self.doc.Sheets.getByName(sheet)
+        for ref, value in cells.items():
+            c = sh.getCellRangeByName(ref)
+            if isinstance(value, str):
+                c.setFormula(value)
+            else:
+                c.setValue(value)
+        return {}
+
+    def read(self, sheet=None, ref=None, formulas=False):
+        names = [sheet] if sheet else list(self.doc.Sheets.ElementNames)
+        out = {}
+        for name in names:
+            sh = self.doc.Sheets.getByName(name)
+            if ref:
+                rng = sh.getCellRangeByName(ref)
+            else:
+                cur = sh.createCursor()
+                cur.gotoEndOfUsedArea(False)
+                a = cur.getRangeAddress()
+                rng = sh.getCellRangeByPosition(0, 0, a.EndColumn, a.EndRow)
+            entry = {"values": [list(r) for r in rng.getDataArray()]}
+            if formulas:
+                entry["formulas"] = [list(r) for r in rng.getFormulaArray()]
+            out[name] = entry
+        return out
+
+    def errors(self, sheet, ref):
+        """The error code of every cell in ref that holds an error (Calc's codes, e.g. 532 for #DIV/0!)."""
+        sh = self.doc.Sheets.getByName(sheet)
+        rng = sh.getCellRangeByName(ref)
+        a = rng.getRangeAddress()
+        found = {}
+        for r in range(a.EndRow - a.StartRow + 1):
+            for c in range(a.EndColumn - a.StartColumn + 1):
+                cell = rng.getCellByPosition(c, r)
+                e = cell.getError()
+                if e:
+                    found["%d,%d" % (a.StartRow + r, a.StartColumn + c)] = e
+        return {"errors": found}
+
+    def save(self, path, filter_name="Calc MS Excel 2007 XML"):
+        url = uno.systemPathToFileUrl(os.path.abspath(path))
+        self.doc.storeToURL(url, (prop("FilterName", filter_name),))
+        return {}
+
+    def close(self):
+        if self.doc is not None:
+            try:
+                self.doc.close(True)
+            except Exception:
+                pass
+            self.doc = None
+        return {}
+
+    def quit(self):
+        self.close()
+        try:
+            self.desktop.terminate()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(10)
+        except Exception:
+            self.proc.kill()
+        subprocess.call(["rm", "-rf", self.tmp])
+
+
+def main():
+    out = sys.stdout
+    sys.stdout = sys.stderr  # keep stray prints off the answer channel
+    try:
+        w = Worker(sys.argv[1])
+    except Exception as e:
+        out.write(json.dumps({"error": "%s: %s" % (type(e).__name__, e)}) + "\n")
+        out.flush()
+        return
+    out.write(json.dumps({"ok": True}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        op = cmd.pop("op")
+        try:
+            res = getattr(w, op)(**cmd)
+            res = {"ok": True, **(res or {})}
+        except Exception as e:
+            res = {"error": "%s: %s" % (type(e).__name__, e)}
+        out.write(json.dumps(res) + "\n")
+        out.flush()
+        if op == "quit":
+            return
+    w.quit()
+
+
+if __name__ == "__main__":
+    main()

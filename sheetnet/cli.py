@@ -1,0 +1,102 @@
+"""The `sheetnet` command: build (and, as they land, calc/solve/check/train/compare) from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import SheetnetError
+
+
+def _progress(label: str, total_hint: int):
+    """A progress bar on stderr for long builds (quiet for small ones and when not a terminal)."""
+    if total_hint < 50_000 or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total_hint, desc=label, unit="row", unit_scale=True, leave=False)
+
+    def update(done, total):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_build(args) -> int:
+    from .build import build_workbook
+    from .data import prepare
+    from .template import load_template
+
+    template = load_template(args.template).with_blanks(args.blanks)
+    data = prepare(template, args.data)
+    out = Path(args.output or f"{template.name}.xlsx")
+    res = build_workbook(out, data, seed=args.seed, hidden=args.hidden, live_rand=args.live_rand,
+                         progress=_progress("building", data.n * 4))
+    if not args.quiet:
+        print(f"wrote {out}: sheets About, data, {', '.join(m.name for m in res.models)}; "
+              f"{res.rows} rows (of {res.rows_read} in {Path(data.source).name})")
+        for line in res.summary():
+            print("  " + line)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .build import build_workbook
+    from .data import prepare
+    from .template import load_template
+
+    template = load_template("titanic")
+    data = prepare(template)
+    out = Path(args.output)
+    res = build_workbook(out, data, seed=args.seed)
+    print(f"sheetnet demo: the fast.ai lesson 3 Titanic workbook, built from {Path(data.source).name}\n")
+    print(f"  wrote {out.resolve()}")
+    print(f"  {res.rows} passengers kept of {res.rows_read} (blank Age or Embarked dropped), "
+          f"{len(template.features)} features, seed {args.seed}\n")
+    print("  starting point (seeded params, uniform in [-0.5, 0.5)):")
+    for line in res.summary():
+        print("    " + line)
+    print(f"\n  best possible linear Loss on these rows (least squares): {res.best_linear_loss:.6f}")
+    print("\n  Open it in Excel, LibreOffice or Google Sheets: every cell is a live formula. Change a yellow")
+    print("  Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve minimises Loss.")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="sheetnet", description="The fast.ai Titanic lesson as live spreadsheets.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build a lesson workbook (.xlsx) from a template and its data")
+    b.add_argument("template", help="bundled template name (titanic) or a .toml path")
+    b.add_argument("-o", "--output", help="the .xlsx to write (default: TEMPLATE.xlsx); replaced atomically")
+    b.add_argument("--data", help="a CSV of the template's layout (default: the bundled data)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the initial params (default 0)")
+    b.add_argument("--hidden", type=int, default=2, help="ReLUs in the nnet and mmult models (default 2)")
+    b.add_argument("--blanks", choices=("drop", "mode"), help="drop rows with blanks (the lesson) or fill with the mode")
+    b.add_argument("--live-rand", action="store_true", help="write =RAND()-0.5 in the param cells")
+    b.add_argument("-q", "--quiet", action="store_true")
+    b.set_defaults(func=cmd_build)
+
+    d = sub.add_parser("demo", help="build the lesson workbook from the bundled data and show what to look for")
+    d.add_argument("-o", "--output", default="titanic.xlsx")
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(func=cmd_demo)
+
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except SheetnetError as e:
+        print(f"sheetnet: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sheetnet: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""LibreOffice Calc, headless, as the spreadsheet engine of record.
+
+    with LibreOffice() as lo:
+        lo.load("titanic.xlsx")   # opened, then every formula recalculated from scratch
+        lo.set("linear", {"F4": 0.1})
+        lo.calc()
+        lo.values("linear")[0][1]  # B1, the total loss, as LibreOffice computes it
+
+LibreOffice 7.4 does not recompute an xlsx's cached values on load; this driver both sets the
+profile to always recalculate and calls calculateAll() after every load, so what it reads back
+is LibreOffice's own arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import SheetnetError
+
+WORKER = Path(__file__).with_name("_lo_worker.py")
+INSTALL_HINT = "apt-get install -y libreoffice-calc-nogui python3-uno"
+
+
+def _uno_python() -> str | None:
+    for cand in ("/usr/bin/python3", shutil.which("python3")):
+        if cand and subprocess.run([cand, "-c", "import uno"], capture_output=True).returncode == 0:
+            return cand
+    return None
+
+
+def find() -> tuple[str, str] | None:
+    """(soffice, python-with-uno), or None when LibreOffice or its Python bridge is missing."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    py = _uno_python()
+    return (soffice, py) if soffice and py else None
+
+
+class LibreOffice:
+    def __init__(self):
+        found = find()
+        if not found:
+            raise SheetnetError(f"LibreOffice with its Python bridge is not installed ({INSTALL_HINT})")
+        soffice, py = found
+        self.proc = subprocess.Popen([py, str(WORKER), soffice], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self._answer()
+
+    def _answer(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SheetnetError("LibreOffice stopped answering")
+        res = json.loads(line)
+        if "error" in res:
+            raise SheetnetError(f"LibreOffice: {res['error']}")
+        return res
+
+    def _call(self, op: str, **kw) -> dict:
+        self.proc.stdin.write(json.dumps({"op": op, **kw}) + "\n")
+        self.proc.stdin.flush()
+        return self._answer()
+
+    def load(self, path, recalc: bool = True) -> list[str]:
+        sheets = self._call("load", path=str(Path(path).resolve()))["sheets"]
+        if recalc:
+            self.calc()
+        return sheets
+
+    def calc(self) -> float:
+        return self._call("calc")["seconds"]
+
+    def set(self, sheet: str, cells: dict):
+        self._call("set", sheet=sheet, cells=cells)
+
+    def read(self, sheet=None, ref=None, formulas=False) -> dict:
+        return self._call("read", sheet=sheet, ref=ref, formulas=formulas)
+
+    def values(self, sheet: str, ref: str | None = None) -> list[list]:
+        """Cell values from A1 (or ref's corner): numbers as floats, text as str, blanks as ''."""
+        return self.read(sheet, ref)[sheet]["values"]
+
+    def errors(self, sheet: str, ref: str) -> dict:
+        return {tuple(map(int, k.split(","))): v for k, v in self._call("errors", sheet=sheet, ref=ref)["errors"].items()}
+
+    def save(self, path, filter_name="Calc MS Excel 2007 XML"):
+        self._call("save", path=str(Path(path).resolve()), filter_name=filter_name)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self._call("quit")
+            except (SheetnetError, BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,63 @@
+"""Reading a generated workbook back for tests: formulas and cached values, cell by cell."""
+
+import re
+import zipfile
+
+import openpyxl
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.utils.cell import range_boundaries
+
+
+def formula_cells(path):
+    """{sheet: {(row0, col0): formula text}} for every formula cell, array blocks' every cell included."""
+    wb = openpyxl.load_workbook(path, data_only=False)
+    out = {}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if isinstance(v, ArrayFormula):
+                    c0, r0, c1, r1 = range_boundaries(v.ref)
+                    for r in range(r0, r1 + 1):
+                        for cc in range(c0, c1 + 1):
+                            cells[(r - 1, cc - 1)] = "{" + v.text + "}"
+                elif c.data_type == "f":
+                    cells[(c.row - 1, c.column - 1)] = v
+        out[ws.title] = cells
+    return out
+
+
+def cached_values(path):
+    """{sheet: {(row0, col0): value}} as stored in the file (what a viewer shows before recalculating)."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return {ws.title: {(c.row - 1, c.column - 1): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+            for ws in wb.worksheets}
+
+
+def strip_cached_values(src, dst, poison=0):
+    """Copy an xlsx, replacing every formula cell's cached <v> with `poison`."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = _poison(data.decode(), poison).encode()
+            zout.writestr(item, data)
+
+
+def _poison(text, poison):
+    blocks = [range_boundaries(ref) for ref in re.findall(r'<f t="array" ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', text)]
+
+    def in_block(ref):
+        m = re.match(r"([A-Z]+)([0-9]+)", ref)
+        col = openpyxl.utils.column_index_from_string(m.group(1))
+        row = int(m.group(2))
+        return any(c0 <= col <= c1 and r0 <= row <= r1 for c0, r0, c1, r1 in blocks)
+
+    def fix(m):
+        cell = m.group(0)
+        if "<f" in cell or in_block(m.group(1)):
+            return re.sub(r"<v>[^<]*</v>", f"<v>{poison}</v>", cell)
+        return cell
+
+    return re.sub(r'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*</c>', fix, text)
