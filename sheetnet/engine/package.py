@@ -1,0 +1,284 @@
+"""Read an .xlsx package as untrusted input: cells, formulas, defined names and Excel Tables.
+
+Limits are checked before anything is inflated or allocated: the file's size, each part's and the
+whole package's unpacked size (zip bombs), DOCTYPE/ENTITY declarations (XML entity bombs), cell
+addresses beyond a sheet's real limits, and formula length.  Macros are never read or run.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import XMLPullParser
+
+from ..errors import SheetnetError
+
+MAX_FILE = 256 << 20  # bytes on disk
+MAX_UNPACKED = 1 << 30  # bytes of all parts together, unpacked
+MAX_RATIO = 200  # unpacked / packed, for any part over 1 MiB unpacked
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+MAX_FORMULA = 8192  # Excel's own limit on a formula's length
+
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RNS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PNS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+
+
+@dataclass
+class Cell:
+    value: object = None  # float, str, bool, ErrorValue code string (for t="e"), or None
+    formula: str | None = None  # text without the leading "=" (shared formulas already expanded)
+    array_ref: str | None = None  # the block an array formula fills ("B4:C715"), on its anchor cell
+    is_error: bool = False
+
+
+@dataclass
+class Table:
+    name: str
+    sheet: str
+    ref: tuple  # (r0, c0, r1, c1), 0-based, inclusive
+    columns: list
+    header_rows: int = 1
+    totals_rows: int = 0
+
+
+@dataclass
+class Book:
+    path: str
+    sheets: list  # names in order
+    cells: dict  # sheet -> {(r, c): Cell}
+    names: dict = field(default_factory=dict)  # (scope sheet or None, NAME upper) -> formula text
+    tables: dict = field(default_factory=dict)  # NAME upper -> Table
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    m = CELL_RE.match(ref.replace("$", ""))
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)) - 1, col_index(m.group(1))
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    a, _, b = ref.partition(":")
+    r0, c0 = parse_cell(a)
+    r1, c1 = parse_cell(b) if b else (r0, c0)
+    return r0, c0, r1, c1
+
+
+class _Package:
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise SheetnetError(f"{path}: no such file") from None
+        if size > MAX_FILE:
+            raise SheetnetError(f"{path}: {size} bytes is more than the {MAX_FILE} bytes sheetnet reads")
+        if not zipfile.is_zipfile(path):
+            raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package)")
+        self.zip = zipfile.ZipFile(path)
+        total = 0
+        for info in self.zip.infolist():
+            total += info.file_size
+            if info.file_size > 1 << 20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise SheetnetError(f"{path}: part {info.filename} unpacks {info.file_size // max(info.compress_size, 1)}x "
+                                    f"its packed size (a zip bomb?); refused")
+        if total > MAX_UNPACKED:
+            raise SheetnetError(f"{path}: unpacks to {total} bytes, more than the {MAX_UNPACKED} sheetnet reads")
+        self.budget = MAX_UNPACKED
+        self.names = set(self.zip.namelist())
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes, reading no more than the declared size (headers can lie)."""
+        info = self.zip.getinfo(name)
+        with self.zip.open(info) as f:
+            data = f.read(min(info.file_size, self.budget) + 1)
+        if len(data) > info.file_size or len(data) > self.budget:
+            raise SheetnetError(f"{self.path}: part {name} is larger than its header says; refused")
+        self.budget -= len(data)
+        return data
+
+    def events(self, name: str, tags):
+        """Stream (event, element) of an XML part; refuses DTDs, so no entity can expand."""
+        info = self.zip.getinfo(name)
+        parser = XMLPullParser(events=("start", "end"))
+        head = b""
+        read = 0
+        with self.zip.open(info) as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                read += len(chunk)
+                if read > info.file_size or read > self.budget:
+                    raise SheetnetError(f"{self.path}: part {name} is larger than its header says; refused")
+                if len(head) < 4096:
+                    head += chunk[:4096]
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise SheetnetError(f"{self.path}: part {name} declares a DTD or entities; refused")
+                parser.feed(chunk)
+                for ev, el in parser.read_events():
+                    yield ev, el
+        self.budget -= read
+        parser.close()
+        for ev, el in parser.read_events():
+            yield ev, el
+
+    def tree(self, name: str):
+        root = None
+        for ev, el in self.events(name, None):
+            if root is None and ev == "start":
+                root = el
+        return root
+
+    def rels(self, part: str) -> dict:
+        folder, base = posixpath.split(part)
+        rel = posixpath.join(folder, "_rels", base + ".rels")
+        if rel not in self.names:
+            return {}
+        out = {}
+        for el in self.tree(rel).iter(f"{PNS}Relationship"):
+            if el.get("TargetMode") == "External":
+                out[el.get("Id")] = ("external", el.get("Target"), el.get("Type", ""))
+                continue
+            target = el.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out[el.get("Id")] = ("internal", path, el.get("Type", ""))
+        return out
+
+
+def read_book(path) -> Book:
+    path = Path(path)
+    try:
+        pkg = _Package(path)
+        return _read(pkg, path)
+    except SheetnetError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as e:
+        raise SheetnetError(f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
+    except Exception as e:  # ParseError and friends from a malformed part
+        raise SheetnetError(f"{path}: malformed workbook ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+
+
+def _read(pkg: _Package, path: Path) -> Book:
+    wb_part = "xl/workbook.xml"
+    for rid, (mode, target, typ) in pkg.rels("").items() if "_rels/.rels" in pkg.names else []:
+        if typ.endswith("/officeDocument"):
+            wb_part = target
+    if wb_part not in pkg.names:
+        raise SheetnetError(f"{path}: not an .xlsx workbook (no workbook part)")
+    wb = pkg.tree(wb_part)
+    rels = pkg.rels(wb_part)
+    sheets, parts = [], []
+    for s in wb.iter(f"{NS}sheet"):
+        rid = s.get(f"{RNS}id")
+        mode, target, typ = rels.get(rid, ("", "", ""))
+        if typ.endswith("/worksheet"):
+            sheets.append(s.get("name"))
+            parts.append(target)
+    strings = _shared_strings(pkg, rels)
+    book = Book(str(path), sheets, {})
+    for dn in wb.iter(f"{NS}definedName"):
+        local = dn.get("localSheetId")
+        scope = sheets[int(local)] if local is not None and int(local) < len(sheets) else None
+        book.names[(scope, dn.get("name", "").upper())] = dn.text or ""
+    for name, part in zip(sheets, parts):
+        book.cells[name] = _sheet_cells(pkg, path, name, part, strings)
+        for rid, (mode, target, typ) in pkg.rels(part).items():
+            if typ.endswith("/table") and target in pkg.names:
+                t = _table(pkg, target, name)
+                book.tables[t.name.upper()] = t
+    return book
+
+
+def _shared_strings(pkg: _Package, rels: dict) -> list[str]:
+    part = next((t for m, t, typ in rels.values() if typ.endswith("/sharedStrings")), None)
+    if not part or part not in pkg.names:
+        return []
+    out = []
+    for ev, el in pkg.events(part, None):
+        if ev == "end" and el.tag == f"{NS}si":
+            ts = el.findall(f"{NS}t") + el.findall(f"{NS}r/{NS}t")  # not the phonetic runs (rPh)
+            out.append("".join(t.text or "" for t in ts))
+            el.clear()
+    return out
+
+
+def _table(pkg: _Package, part: str, sheet: str) -> Table:
+    el = pkg.tree(part)
+    cols = [c.get("name", "") for c in el.iter(f"{NS}tableColumn")]
+    return Table(name=el.get("displayName") or el.get("name"), sheet=sheet, ref=parse_range(el.get("ref")),
+                 columns=cols, header_rows=int(el.get("headerRowCount", "1")),
+                 totals_rows=int(el.get("totalsRowCount", "0")))
+
+
+def _sheet_cells(pkg: _Package, path: Path, sheet: str, part: str, strings: list) -> dict:
+    from openpyxl.formula.translate import Translator
+
+    cells: dict = {}
+    shared: dict = {}  # si -> (anchor ref, formula text)
+    for ev, el in pkg.events(part, None):
+        tag = el.tag
+        if ev == "start":
+            continue
+        if tag != f"{NS}c":
+            if tag == f"{NS}row":
+                el.clear()
+            continue
+        ref = el.get("r")
+        try:
+            r, c = parse_cell(ref)
+        except (ValueError, TypeError):
+            raise SheetnetError(f"{path}: sheet {sheet}: bad cell address {ref!r}") from None
+        if r >= MAX_ROWS or c >= MAX_COLS:
+            raise SheetnetError(f"{path}: sheet {sheet}: cell {ref} is beyond a sheet's {MAX_ROWS} rows and "
+                                f"{MAX_COLS} columns; refused")
+        t = el.get("t", "n")
+        v = el.find(f"{NS}v")
+        f = el.find(f"{NS}f")
+        cell = Cell()
+        text = v.text if v is not None else None
+        if t == "s" and text is not None:
+            cell.value = strings[int(text)]
+        elif t == "inlineStr":
+            is_ = el.find(f"{NS}is")
+            cell.value = "".join(x.text or "" for x in is_.iter(f"{NS}t")) if is_ is not None else ""
+        elif t == "str":
+            cell.value = text or ""
+        elif t == "b":
+            cell.value = text == "1"
+        elif t == "e":
+            cell.value, cell.is_error = text, True
+        elif text is not None:
+            cell.value = float(text)
+        if f is not None:
+            ftext = f.text or ""
+            ftype = f.get("t")
+            if ftype == "shared":
+                si = f.get("si")
+                if ftext:
+                    shared[si] = (ref, ftext)
+                elif si in shared:
+                    a_ref, a_text = shared[si]
+                    ftext = Translator("=" + a_text, origin=a_ref).translate_formula(ref)[1:]
+            elif ftype == "array":
+                cell.array_ref = f.get("ref") or ref
+            if len(ftext) > MAX_FORMULA:
+                raise SheetnetError(f"{path}: {sheet}!{ref}: formula of {len(ftext)} characters is longer than "
+                                    f"Excel's {MAX_FORMULA}; refused")
+            cell.formula = ftext if ftext else None
+        if cell.value is not None or cell.formula is not None:
+            cells[(r, c)] = cell
+        el.clear()
+    return cells

@@ -1,0 +1,390 @@
+"""Formula text to a small AST, on top of openpyxl's formula tokenizer.
+
+References are resolved while parsing, for the first cell of a group: sheet-qualified and quoted
+names, A1/$A$1, ranges, whole rows and columns, defined names (sheet scope first) and Excel Table
+structured references.  A reference whose row moves with the formula's row is marked relative,
+so the same AST evaluates a whole column of formulas at once.
+
+Nodes are tuples:
+    ("num", x) ("str", s) ("bool", b) ("err", code) ("arr", V)
+    ("ref", sheet, r0, c0, r1, c1, rel0, rel1)   rows relative to the group's first cell when rel
+    ("neg", a) ("pct", a) ("bin", op, a, b) ("fn", NAME, args)
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
+
+from .package import MAX_COLS, MAX_ROWS, col_index
+from .values import ERRORS, REF, EngineError, V
+
+MAX_DEPTH = 64  # Excel allows 64 nested levels of functions
+BP = {"=": 10, "<>": 10, "<": 10, ">": 10, "<=": 10, ">=": 10, "&": 20, "+": 30, "-": 30, "*": 40, "/": 40, "^": 50}
+PREFIX_BP, POSTFIX_BP = 60, 70
+
+A1_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")
+COL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
+ROW_PART = re.compile(r"^(\$?)([0-9]{1,7})$")
+TABLE_REF = re.compile(r"^([A-Za-z_\\][A-Za-z0-9_.\\]*)\[(.*)\]$", re.S)
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_KEY_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])")
+
+
+def group_key(formula: str, row: int) -> str:
+    """The formula with every relative row number made relative to `row` (R1C1-like), strings kept.
+
+    Formulas in one column whose keys are equal differ only by row: one AST serves them all.
+    """
+    out, last = [], 0
+    for m in _STRING.finditer(formula):
+        out.append(_KEY_CELL.sub(lambda x: _key_ref(x, row), formula[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_KEY_CELL.sub(lambda x: _key_ref(x, row), formula[last:]))
+    return "".join(out)
+
+
+def _key_ref(m, row):
+    d1, col, d2, r = m.groups()
+    return f"{d1}{col}{d2}{r}" if d2 else f"{d1}{col}R[{int(r) - 1 - row}]"
+
+
+class Context:
+    """What a parse needs to know: the workbook's names, tables, sheets, and the cell it is in."""
+
+    def __init__(self, book, sheet_index: dict, sheet: str, row: int, col: int, sheet_rows: dict):
+        self.book, self.sheet_index, self.sheet, self.row, self.col = book, sheet_index, sheet, row, col
+        self.sheet_rows = sheet_rows  # sheet -> rows in use, for whole-column references
+        self.depth = 0
+        self.names_seen: tuple = ()
+
+    def at(self):
+        return f"{self.sheet}!{_a1(self.row, self.col)}"
+
+
+def _a1(r, c):
+    s, c1 = "", c + 1
+    while c1:
+        c1, rem = divmod(c1 - 1, 26)
+        s = chr(65 + rem) + s
+    return f"{s}{r + 1}"
+
+
+def parse(formula: str, ctx: Context):
+    text = formula if formula.startswith("=") else "=" + formula
+    try:
+        tokens = [t for t in Tokenizer(text).items]
+    except TokenizerError as e:
+        raise EngineError(f"{ctx.at()}: cannot parse formula ={formula[:80]} ({e})") from None
+    p = _Parser(tokens, ctx, formula)
+    node = p.expr(0)
+    if p.i < len(p.toks):
+        raise EngineError(f"{ctx.at()}: cannot parse formula ={formula[:80]} (unexpected {p.toks[p.i].value!r})")
+    return node
+
+
+class _Parser:
+    def __init__(self, tokens, ctx: Context, formula: str):
+        self.toks, self.ctx, self.formula, self.i = [], ctx, formula, 0
+        for k, t in enumerate(tokens):
+            if t.type == Token.WSPACE:
+                prev = tokens[k - 1] if k else None
+                nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+                if prev is not None and nxt is not None and _is_operand_end(prev) and _is_operand_start(nxt):
+                    raise EngineError(f"{ctx.at()}: the intersection operator (a space between ranges) is not supported")
+                continue
+            self.toks.append(t)
+
+    def peek(self):
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self):
+        t = self.peek()
+        if t is None:
+            raise EngineError(f"{self.ctx.at()}: formula ={self.formula[:80]} ends too early")
+        self.i += 1
+        return t
+
+    def expr(self, min_bp: int):
+        self.ctx.depth += 1
+        if self.ctx.depth > MAX_DEPTH * 4:
+            raise EngineError(f"{self.ctx.at()}: formula nested more than {MAX_DEPTH} levels deep; refused")
+        left = self.prefix()
+        while True:
+            t = self.peek()
+            if t is None:
+                break
+            if t.type == Token.OP_POST:
+                if POSTFIX_BP < min_bp:
+                    break
+                self.take()
+                left = ("pct", left)
+                continue
+            if t.type == Token.OP_IN and t.value in BP:
+                bp = BP[t.value]
+                if bp <= min_bp:  # all binary operators are left-associative in Excel
+                    break
+                self.take()
+                right = self.expr(bp)
+                left = ("bin", t.value, left, right)
+                continue
+            if t.type == Token.OP_IN and t.value == ",":
+                raise EngineError(f"{self.ctx.at()}: the union operator (A1,B1) is not supported")
+            if t.type == Token.OP_IN and t.value == ":":
+                raise EngineError(f"{self.ctx.at()}: ranges built with ':' between expressions are not supported")
+            break
+        self.ctx.depth -= 1
+        return left
+
+    def prefix(self):
+        t = self.take()
+        if t.type == Token.OP_PRE:
+            operand = self.expr(PREFIX_BP)
+            return ("neg", operand) if t.value == "-" else operand
+        if t.type == Token.OPERAND:
+            return self.operand(t)
+        if t.type == Token.PAREN and t.subtype == Token.OPEN:
+            node = self.expr(0)
+            close = self.take()
+            if close.type != Token.PAREN:
+                raise EngineError(f"{self.ctx.at()}: the union operator (A1,B1) is not supported")
+            return node
+        if t.type == Token.FUNC and t.subtype == Token.OPEN:
+            return self.function(t.value[:-1])
+        if t.type == Token.ARRAY and t.subtype == Token.OPEN:
+            return self.array()
+        raise EngineError(f"{self.ctx.at()}: cannot parse formula ={self.formula[:80]} (unexpected {t.value!r})")
+
+    def function(self, name: str):
+        name = name.upper()
+        for pre in ("_XLFN._XLWS.", "_XLFN.", "_XLWS."):
+            if name.startswith(pre):
+                name = name[len(pre):]
+        args = []
+        if self.peek() is not None and self.peek().type == Token.FUNC and self.peek().subtype == Token.CLOSE:
+            self.take()
+            return ("fn", name, args)
+        while True:
+            nxt = self.peek()
+            if nxt is not None and (nxt.type == Token.SEP and nxt.subtype == Token.ARG or
+                                    nxt.type == Token.FUNC and nxt.subtype == Token.CLOSE):
+                args.append(("missing",))
+            else:
+                args.append(self.expr(0))
+            t = self.take()
+            if t.type == Token.FUNC and t.subtype == Token.CLOSE:
+                return ("fn", name, args)
+            if not (t.type == Token.SEP and t.subtype == Token.ARG):
+                raise EngineError(f"{self.ctx.at()}: cannot parse {name}(...) (unexpected {t.value!r})")
+
+    def array(self):
+        rows, row = [], []
+        while True:
+            t = self.take()
+            if t.type == Token.OPERAND:
+                row.append(_const(self.operand(t), self.ctx))
+            elif t.type == Token.OP_PRE and t.value == "-":
+                row.append(-_const(self.operand(self.take()), self.ctx))
+            elif t.type == Token.SEP and t.subtype == Token.ROW:
+                rows.append(row)
+                row = []
+            elif t.type == Token.ARRAY and t.subtype == Token.CLOSE:
+                rows.append(row)
+                break
+        if len({len(r) for r in rows}) != 1:
+            raise EngineError(f"{self.ctx.at()}: array constant rows differ in length")
+        h, w = len(rows), len(rows[0])
+        vals = [x for r in rows for x in r]
+        block = V.scalar(vals[0]).broadcast((1, h, w))
+        out = [V.scalar(x) for x in vals]
+        num = np.array([o.num[0, 0, 0] for o in out]).reshape(1, h, w)
+        if all(o.typ is None for o in out):
+            return ("arr", V(num))
+        typ = np.array([o.types()[0, 0, 0] for o in out], np.uint8).reshape(1, h, w)
+        obj = np.array([o.objs()[0, 0, 0] for o in out], object).reshape(1, h, w)
+        del block
+        return ("arr", V(num, typ, obj))
+
+    def operand(self, t):
+        v, sub = t.value, t.subtype
+        if sub == Token.NUMBER:
+            return ("num", float(v))
+        if sub == Token.TEXT:
+            return ("str", v[1:-1].replace('""', '"'))
+        if sub == Token.LOGICAL:
+            return ("bool", v.upper() == "TRUE")
+        if sub == Token.ERROR:
+            return ("err", v.upper())
+        return reference(v, self.ctx)
+
+
+def _const(node, ctx):
+    kind = node[0]
+    if kind in ("num", "str", "bool"):
+        return node[1]
+    if kind == "err":
+        from .values import ErrorCode
+        return ErrorCode(node[1])
+    raise EngineError(f"{ctx.at()}: array constants hold only numbers, text, TRUE/FALSE and errors")
+
+
+def _is_operand_end(t):
+    return t.type == Token.OPERAND or (t.type in (Token.PAREN, Token.FUNC) and t.subtype == Token.CLOSE)
+
+
+def _is_operand_start(t):
+    return t.type == Token.OPERAND or (t.type in (Token.PAREN, Token.FUNC) and t.subtype == Token.OPEN)
+
+
+def _split_sheet(text: str):
+    if "!" not in text:
+        return None, text
+    if text.startswith("'"):
+        end = text.index("'!", 1) if "'!" in text else -1
+        if end < 0:
+            raise ValueError(text)
+        return text[1:end].replace("''", "'"), text[end + 2:]
+    sheet, _, rest = text.rpartition("!")
+    return sheet, rest
+
+
+def reference(text: str, ctx: Context):
+    """A RANGE operand: cell/range/whole row or column, maybe sheet-qualified; a name; a table ref."""
+    if text.startswith("[") or re.match(r"^'?\[", text):
+        raise EngineError(f"{ctx.at()}: reference to another workbook ({text}) is not supported; refused")
+    m = TABLE_REF.match(text)
+    if m and "!" not in text.split("[", 1)[0]:
+        return table_reference(m.group(1), m.group(2), ctx)
+    try:
+        sheet, rest = _split_sheet(text)
+    except ValueError:
+        raise EngineError(f"{ctx.at()}: cannot read reference {text!r}") from None
+    if sheet is not None and sheet.startswith("["):
+        raise EngineError(f"{ctx.at()}: reference to another workbook ({text}) is not supported; refused")
+    if rest.upper() == "#REF!":
+        return ("err", REF)
+    target = sheet if sheet is not None else ctx.sheet
+    box = _a1_box(rest, ctx, target)
+    if box is not None:
+        if target not in ctx.sheet_index:
+            return ("err", REF)
+        return ("ref", ctx.sheet_index[target], *box)
+    return name_reference(rest, sheet, ctx, text)
+
+
+def _a1_box(rest: str, ctx: Context, sheet: str):
+    """(r0, c0, r1, c1, rel0, rel1) for A1, A1:B2, A:B or 1:2; None when rest is not an address."""
+    a, sep, b = rest.partition(":")
+    parts = [a, b] if sep else [a]
+    cells = [A1_PART.match(p) for p in parts]
+    if all(cells):
+        rc = [(int(m.group(4)) - 1, col_index(m.group(2).upper()), not m.group(3)) for m in cells]
+        (r0, c0, rel0), (r1, c1, rel1) = rc[0], rc[-1]
+        if max(r0, r1) >= MAX_ROWS or max(c0, c1) >= MAX_COLS:
+            return None
+        if r1 < r0:
+            r0, r1, rel0, rel1 = r1, r0, rel1, rel0
+        return (r0, min(c0, c1), r1, max(c0, c1), rel0, rel1)
+    if sep:
+        cols = [COL_PART.match(p) for p in parts]
+        if all(cols):
+            c0, c1 = sorted(col_index(m.group(2).upper()) for m in cols)
+            return (0, c0, max(ctx.sheet_rows.get(sheet, 1), 1) - 1, c1, False, False)
+        rows = [ROW_PART.match(p) for p in parts]
+        if all(rows):
+            (r0, d0), (r1, d1) = [(int(m.group(2)) - 1, not m.group(1)) for m in rows]
+            return (min(r0, r1), 0, max(r0, r1), MAX_COLS - 1, d0, d1)
+    return None
+
+
+def name_reference(name: str, sheet, ctx: Context, text: str):
+    key = name.upper()
+    scopes = [sheet] if sheet is not None else [ctx.sheet, None]
+    for scope in scopes:
+        formula = ctx.book.names.get((scope, key))
+        if formula is not None:
+            if key in ctx.names_seen:
+                raise EngineError(f"{ctx.at()}: defined name {name} refers to itself")
+            saved = ctx.names_seen
+            ctx.names_seen = saved + (key,)
+            try:
+                return parse(formula, ctx)
+            finally:
+                ctx.names_seen = saved
+    if key in ERRORS:
+        return ("err", key)
+    return ("err", "#NAME?")
+
+
+def _unescape(col: str) -> str:
+    return re.sub(r"'(.)", r"\1", col.strip())
+
+
+def table_reference(table: str, spec: str, ctx: Context):
+    t = ctx.book.tables.get(table.upper())
+    if t is None:
+        return ("err", REF)
+    r0, c0, r1, c1 = t.ref
+    data0, data1 = r0 + t.header_rows, r1 - t.totals_rows
+    items = _table_items(spec)
+    specials = [i[0].lower() for i in items if isinstance(i, tuple) and i[0].startswith("#")]
+    cols = [i for i in items if not (isinstance(i, tuple) and i[0].startswith("#"))]
+    this_row = "#this row" in specials or spec.strip().startswith("@")
+    if this_row:
+        if not data0 <= ctx.row <= data1:
+            return ("err", "#VALUE!")
+        rows = (ctx.row, ctx.row, True, True)
+    else:
+        parts = set(specials) or {"#data"}
+        if "#all" in parts:
+            lo, hi = r0, r1
+        else:
+            lo = r0 if "#headers" in parts else data0 if "#data" in parts else data1 + 1
+            hi = r1 if "#totals" in parts else data1 if "#data" in parts else r0 + t.header_rows - 1
+        rows = (lo, hi, False, False)
+    if cols:
+        names = [c.lower() for c in t.columns]
+        first, last = cols[0][0], cols[-1][-1]
+        try:
+            a, b = names.index(_unescape(first).lower()), names.index(_unescape(last).lower())
+        except ValueError:
+            return ("err", REF)
+        ca, cb = c0 + min(a, b), c0 + max(a, b)
+    else:
+        ca, cb = c0, c1
+    return ("ref", ctx.sheet_index[t.sheet], rows[0], ca, rows[1], cb, rows[2], rows[3])
+
+
+def _table_items(spec: str):
+    """'[#This Row],[A]:[B]' -> [('#This Row',), ('A', 'B')]; 'Age' -> [('Age',)]; '@Age' -> [('Age',)]."""
+    spec = spec.strip()
+    if spec.startswith("@"):
+        spec = spec[1:]
+        spec = spec[1:-1] if spec.startswith("[") and spec.endswith("]") else spec
+        return [(spec,)] if spec else []
+    if not spec:
+        return []
+    if not spec.startswith("["):
+        return [(spec,)]
+    items, i = [], 0
+    while i < len(spec):
+        if spec[i] in ", ":
+            i += 1
+            continue
+        group = []
+        while i < len(spec) and spec[i] == "[":
+            j = i + 1
+            while j < len(spec) and spec[j] != "]":
+                j += 2 if spec[j] == "'" else 1
+            group.append(spec[i + 1:j])
+            i = j + 1
+            if i < len(spec) and spec[i] == ":":
+                i += 1
+            else:
+                break
+        items.append(tuple(group))
+    return items
