@@ -67,6 +67,64 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _show(v) -> str:
+    from .engine import ErrorCode
+
+    if isinstance(v, ErrorCode):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if v is None:
+        return ""
+    return str(v) if not isinstance(v, str) else v
+
+
+def cmd_calc(args) -> int:
+    import time
+
+    from .engine import Engine, ErrorCode
+    from .engine.evaluate import a1
+
+    t0 = time.perf_counter()
+    eng = Engine.load(args.workbook, seed=args.seed)
+    secs = time.perf_counter() - t0
+    sheets = [args.sheet] if args.sheet else eng.sheets
+    for s in sheets:
+        if s not in eng.index:
+            raise SheetnetError(f"{args.workbook}: no sheet named {s!r} (sheets: {', '.join(eng.sheets)})")
+    cells = eng.formula_cells()
+    if args.cells:
+        for s in sheets:
+            rows = eng.get(args.cells if ":" in args.cells else f"{args.cells}:{args.cells}", sheet=s)
+            if len(sheets) > 1:
+                print(f"[{s}]")
+            for row in rows:
+                print("\t".join(_show(v) for v in row))
+    else:
+        print(f"{args.workbook}: {len(cells)} formula cells in {len(eng.groups)} groups, evaluated in {secs:.3f} s")
+        for s in sheets:
+            mine = sorted((r, c) for (sh, r, c) in cells if sh == s)
+            if not mine:
+                continue
+            errors = [(r, c) for r, c in mine if isinstance(eng.get(a1(r, c), sheet=s), ErrorCode)]
+            top = [(r, c) for r, c in mine if r == mine[0][0]][:8]
+            shown = "  ".join(f"{a1(r, c)}={_show(eng.get(a1(r, c), sheet=s))}" for r, c in top)
+            print(f"  {s}: {len(mine)} formulas; {shown}")
+            for r, c in errors[:10]:
+                print(f"    {s}!{a1(r, c)}: {eng.get(a1(r, c), sheet=s)}")
+            if len(errors) > 10:
+                print(f"    ... {len(errors) - 10} more error cells")
+    if args.output:
+        from .writeback import write_values
+
+        updates: dict = {}
+        for (s, r, c), gid in cells.items():
+            updates.setdefault(s, {})[(r, c)] = eng.get(a1(r, c), sheet=s)
+        write_values(args.workbook, args.output, updates)
+        print(f"wrote {args.output} with fresh cached values")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="sheetnet", description="The fast.ai Titanic lesson as live spreadsheets.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -86,6 +144,14 @@ def main(argv=None) -> int:
     d.add_argument("-o", "--output", default="titanic.xlsx")
     d.add_argument("--seed", type=int, default=0)
     d.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("calc", help="evaluate every formula of a workbook (any .xlsx), ignoring cached values")
+    c.add_argument("workbook")
+    c.add_argument("--sheet", help="only this sheet")
+    c.add_argument("--cells", help="print these cells (A1 or A1:B9) of the sheet(s)")
+    c.add_argument("-o", "--output", help="write a copy with fresh cached values (nothing else changes)")
+    c.add_argument("--seed", type=int, default=0, help="seed for RAND and RANDBETWEEN")
+    c.set_defaults(func=cmd_calc)
 
     args = p.parse_args(argv)
     try:

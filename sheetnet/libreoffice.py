@@ -21,6 +21,9 @@ from pathlib import Path
 from .errors import SheetnetError
 
 WORKER = Path(__file__).with_name("_lo_worker.py")
+# Calc's error numbers (cell.getError()) as the error values Excel shows
+ERROR_CODES = {532: "#DIV/0!", 502: "#NUM!", 503: "#NUM!", 519: "#VALUE!", 32767: "#N/A", 525: "#NAME?",
+               524: "#REF!", 504: "#VALUE!", 511: "#VALUE!"}
 INSTALL_HINT = "apt-get install -y libreoffice-calc-nogui python3-uno"
 
 

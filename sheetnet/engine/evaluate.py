@@ -20,7 +20,7 @@ from . import functions as F
 from .package import Book, parse_cell, parse_range, read_book
 from .parse import Context, group_key, parse
 from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, ErrorCode, V, error_array, finish, first_error,
-                     to_number, to_text, where, with_errors)
+                     to_number, to_text, where, with_errors, approx_add, approx_equal)
 
 MAX_CELLS = 60_000_000  # a sheet's grid (rows x columns in use); beyond this sheetnet refuses
 CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
@@ -226,7 +226,7 @@ class Engine:
             for (r, c), cell in cells.items():
                 if cell.formula is None or (s, r, c) in drop:
                     v = ErrorCode(cell.value) if cell.is_error else cell.value
-                    grid.put(r, c, v)
+                    grid.put(r, c, None if v == "" else v)  # an empty text constant shows, and counts, as blank
             self.grids.append(grid)
         gid = [np.full(g.num.shape, -1, np.int32) for g in self.grids]
         for g in self.groups:
@@ -329,6 +329,9 @@ class Engine:
             v = self._eval(g.node, g, array=g.array_box is not None, scalar=True)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
+        except (ValueError, TypeError, IndexError) as e:  # a shape or type the engine does not handle
+            raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: cannot evaluate ={g.formula[:80]} "
+                              f"({type(e).__name__}: {e})") from None
         grid = self.grids[g.sheet]
         if g.array_box:
             r0, c0, r1, c1 = g.array_box
@@ -356,22 +359,25 @@ class Engine:
         grid.typ[rows, cols] = typ
         grid.obj[rows, cols] = obj if obj is not None else None
 
-    def _implicit(self, v: V, g: Group) -> V:
-        """A multi-cell result in a one-cell formula: Excel's implicit intersection, else #VALUE!."""
-        node = g.node
-        if node[0] == "ref" and not node[6]:
-            _, s, r0, c0, r1, c1, _, _ = node
+    def _implicit(self, v: V, g: Group, node=None) -> V:
+        """A multi-cell value where one is needed: a range meets the formula's row or column (Excel's
+        implicit intersection, else #VALUE!); a computed array shows its top-left value."""
+        node = node if node is not None else g.node
+        if node[0] != "ref":
+            return V(v.num[:, :1, :1], None if v.typ is None else v.typ[:, :1, :1],
+                     None if v.obj is None else v.obj[:, :1, :1])
+        _, s, r0, c0, r1, c1, rel0, rel1 = node
+        if c0 == c1 and r0 != r1 and not rel0:
             rows = np.arange(g.r0, g.r0 + g.k)
-            if c0 == c1 and r0 != r1:
-                ok = (rows >= r0) & (rows <= r1)
-                idx = np.clip(rows - r0, 0, r1 - r0)
-                out = V(v.num[0, idx, 0].reshape(-1, 1, 1), None if v.typ is None else v.typ[0, idx, 0].reshape(-1, 1, 1),
-                        None if v.obj is None else v.obj[0, idx, 0].reshape(-1, 1, 1))
-                return with_errors(out, np.where(ok, None, VALUE).reshape(-1, 1, 1)) if not ok.all() else out
-            if r0 == r1 and c0 <= g.col <= c1:
-                j = g.col - c0
-                return V(v.num[:, :1, j:j + 1], None if v.typ is None else v.typ[:, :1, j:j + 1],
-                         None if v.obj is None else v.obj[:, :1, j:j + 1])
+            ok = (rows >= r0) & (rows <= r1)
+            idx = np.clip(rows - r0, 0, r1 - r0)
+            out = V(v.num[0, idx, 0].reshape(-1, 1, 1), None if v.typ is None else v.typ[0, idx, 0].reshape(-1, 1, 1),
+                    None if v.obj is None else v.obj[0, idx, 0].reshape(-1, 1, 1))
+            return out if ok.all() else with_errors(out, np.where(ok, None, VALUE).reshape(-1, 1, 1))
+        if r0 == r1 and c0 <= g.col <= c1:
+            j = g.col - c0
+            return V(v.num[:, :1, j:j + 1], None if v.typ is None else v.typ[:, :1, j:j + 1],
+                     None if v.obj is None else v.obj[:, :1, j:j + 1])
         return V.errors((g.k, 1, 1), VALUE)
 
     def _read(self, node, g: Group, k: int) -> V:
@@ -427,8 +433,7 @@ class Engine:
         raise EngineError(f"cannot evaluate {kind}")
 
     def _intersect(self, node, v: V, g: Group) -> V:
-        fake = Group(-1, g.sheet, g.col, g.r0, g.k, "", node=node)
-        return self._implicit(v, fake)
+        return self._implicit(v, g, node)
 
     def _call(self, node, g: Group, array: bool) -> V:
         _, name, args = node
@@ -455,9 +460,9 @@ class Engine:
             (x, ex), (y, ey) = to_number(a), to_number(b)
             with np.errstate(all="ignore"):
                 if op == "+":
-                    out = x + y
+                    out = approx_add(x, y)
                 elif op == "-":
-                    out = x - y
+                    out = approx_add(x, -y)
                 elif op == "*":
                     out = x * y
                 elif op == "/":
@@ -475,7 +480,7 @@ class Engine:
 
     def _compare(self, op, a: V, b: V) -> V:
         if a.typ is None and b.typ is None:
-            r = CMP[op](a.num, b.num)
+            r = CMP[op](_order(a.num, b.num), 0)
             return V(r.astype(float), np.full(r.shape, BOOL, np.uint8))
         shape = np.broadcast_shapes(a.shape, b.shape)
         a, b = a.broadcast(shape), b.broadcast(shape)
@@ -486,8 +491,7 @@ class Engine:
             na, nb = np.where(ta == BLANK, 0.0, a.num), np.where(tb == BLANK, 0.0, b.num)
             ea, eb = np.where(ta == BLANK, tb, ta), np.where(tb == BLANK, ta, tb)
             rank_a, rank_b = np.where(ea == BOOL, 2, 0), np.where(eb == BOOL, 2, 0)
-            with np.errstate(invalid="ignore"):
-                c = np.where(rank_a == rank_b, np.sign(na - nb), np.sign(rank_a - rank_b))
+            c = np.where(rank_a == rank_b, _order(na, nb), np.sign(rank_a - rank_b))
             r = CMP[op](np.nan_to_num(c), 0)
             return with_errors(V(r.astype(float), np.full(shape, BOOL, np.uint8)), err)
         oa, ob = a.objs(), b.objs()
@@ -594,9 +598,14 @@ def _cmp_values(ta, na, oa, tb, nb, ob) -> int:
         return -1 if rank[ta] < rank[tb] else 1
     if ta == TEXT:
         x, y = str(oa).lower(), str(ob).lower()
-    else:
-        x, y = na, nb
-    return int(x > y) - int(x < y)
+        return int(x > y) - int(x < y)
+    return int(_order(np.float64(na), np.float64(nb)))
+
+
+def _order(a, b):
+    """-1, 0 or 1 for a vs b, numbers within 2**-48 of each other counting as equal."""
+    with np.errstate(invalid="ignore"):
+        return np.where(approx_equal(a, b), 0.0, np.sign(a - b))
 
 
 def _fit(v: V, H: int, W: int) -> V:

@@ -264,7 +264,7 @@ def _criterion(crit):
     """A predicate over (typ, num, obj) for SUMIF/COUNTIF criteria like 3, ">0.5", "<>S", "a*"."""
     if isinstance(crit, (float, bool)) and not isinstance(crit, str):
         x = float(crit)
-        return lambda t, n, o: t == NUM and n == x
+        return lambda t, n, o: (t == NUM and n == x) or (t == TEXT and parse_number(str(o)) == x)
     s = "" if crit is None else str(crit)
     op, rest = _CRIT.match(s).groups()
     num = parse_number(rest)
@@ -272,8 +272,13 @@ def _criterion(crit):
         ops = {None: np.equal, "=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater,
                "<=": np.less_equal, ">=": np.greater_equal}
         f = ops[op]
+
+        def equal(t, n, o):  # "3" matches the number 3 and the text "3"
+            return (t == NUM and n == num) or (t == TEXT and parse_number(str(o)) == num)
         if op == "<>":
-            return lambda t, n, o: not (t == NUM and n == num)
+            return lambda t, n, o: not equal(t, n, o)
+        if op in (None, "="):
+            return equal
         return lambda t, n, o: t == NUM and bool(f(n, num))
     if op in (None, "=", "<>"):
         if rest == "" and op is not None:
@@ -357,7 +362,7 @@ def _log(args):
         b, eb = np.full((1, 1, 1), 10.0), None
     with np.errstate(all="ignore"):
         out = np.where((x > 0) & (b > 0) & (b != 1), np.log(x) / np.log(b), np.nan)
-    return finish(out, first_error(ex, eb), div0=(b == 1))
+    return finish(out, first_error(ex, eb), b == 1)
 
 
 def _round_half_up(x, nd):

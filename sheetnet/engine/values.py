@@ -225,3 +225,20 @@ def finish(num: np.ndarray, err, div0_mask=None) -> V:
             codes = np.where(bad & div0_mask, DIV0, codes)
         err = first_error(err, codes)
     return with_errors(V(np.asarray(num, dtype=float)), err)
+
+
+APPROX = 1.0 / (16777216.0 * 16777216.0)  # 2**-48: spreadsheet "equal" (LibreOffice's approxEqual)
+
+
+def approx_equal(a, b):
+    """a == b up to 2**-48 relative: what =, <>, <, > mean between numbers in a spreadsheet."""
+    with np.errstate(invalid="ignore"):
+        return (a == b) | (np.abs(a - b) < np.abs(a) * APPROX)
+
+
+def approx_add(a, b):
+    """a + b, exactly 0 when the two nearly cancel (0.1+0.2-0.3 is 0 in a spreadsheet)."""
+    with np.errstate(all="ignore"):
+        out = a + b
+        cancel = (np.sign(a) != np.sign(b)) & approx_equal(a, -b)
+    return np.where(cancel, 0.0, out) if np.any(cancel) else out

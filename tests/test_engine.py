@@ -1,0 +1,131 @@
+"""The formula engine against numpy and against LibreOffice, the engine of record."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+
+from sheetnet.build import build_workbook
+from sheetnet.engine import Engine, ErrorCode
+from sheetnet.errors import SheetnetError
+from sheetnet.layout import FIRST_ROW, ModelLayout
+from sheetnet.libreoffice import ERROR_CODES
+
+from . import formula_gen as G
+from .helpers import formula_cells
+from .test_libreoffice import numpy_cells
+
+
+@pytest.fixture(scope="module")
+def lesson(tmp_path_factory, titanic):
+    p = tmp_path_factory.mktemp("eng") / "titanic.xlsx"
+    return p, build_workbook(p, titanic, seed=0)
+
+
+def close(a, b, rel=1e-12, floor=1e-15):
+    return abs(a - b) <= max(rel * max(abs(a), abs(b)), floor)
+
+
+def same(engine_value, lo_value, lo_error):
+    """Engine value vs LibreOffice's (booleans come through UNO as 1/0)."""
+    if lo_error is not None:
+        return isinstance(engine_value, ErrorCode) and str(engine_value) == ERROR_CODES.get(lo_error, lo_error)
+    if isinstance(engine_value, ErrorCode):
+        return False
+    if isinstance(lo_value, str):
+        return engine_value == lo_value
+    if engine_value is None:
+        return lo_value == 0.0
+    return close(float(engine_value), float(lo_value))
+
+
+def test_lesson_workbook_matches_numpy(lesson, titanic):
+    p, res = lesson
+    eng = Engine.load(p)
+    want = numpy_cells(res, titanic)
+    n = 0
+    for (sheet, r, c) in eng.formula_cells():
+        got = eng.grids[eng.index[sheet]].value(r, c)
+        assert close(got, want[sheet][(r, c)]), (sheet, r, c, got, want[sheet][(r, c)])
+        n += 1
+    assert n == 17095
+
+
+def test_lesson_workbook_matches_libreoffice(lo, lesson):
+    p, _ = lesson
+    eng = Engine.load(p)
+    lo.load(p)
+    for sheet in ("data", "linear", "nnet", "mmult"):
+        got = lo.values(sheet)
+        for (s, r, c) in eng.formula_cells():
+            if s == sheet:
+                assert close(eng.grids[eng.index[s]].value(r, c), got[r][c], rel=1e-12)
+
+
+def test_workbook_saved_by_libreoffice(lo, lesson, tmp_path):
+    """LibreOffice's own xlsx (its shared strings, its formula spelling) evaluates the same."""
+    p, res = lesson
+    saved = tmp_path / "by_lo.xlsx"
+    lo.load(p)
+    lo.set("nnet", {"J4": 0.3, "K5": -0.2})
+    lo.calc()
+    lo.save(saved)
+    eng = Engine.load(saved)
+    lo.load(saved)
+    for m in res.models:
+        sheet = m.name
+        got = lo.values(sheet)
+        assert close(eng.get(f"{sheet}!B1"), got[0][1])
+        col = ModelLayout(m, 712).col(m.pred)
+        for i in range(0, 712, 37):
+            assert close(eng.grids[eng.index[sheet]].value(FIRST_ROW + i, col), got[FIRST_ROW + i][col])
+    assert eng.get("nnet!B1") != res.values["nnet"]["loss"]  # the edit is seen
+
+
+def test_recompute_after_a_change_equals_a_fresh_evaluation(lesson, tmp_path, titanic):
+    p, res = lesson
+    eng = Engine.load(p)
+    eng.set({"nnet!J4": 0.3, "nnet!S5": -0.4, "linear!F4": 1.5})
+    W = res.params["nnet"].copy()
+    W[0, 0], W[1, 9] = 0.3, -0.4
+    assert eng.get("nnet!B1") == pytest.approx(res.models[1].loss(titanic.X, titanic.y, W), rel=1e-13)
+    assert eng.get("mmult!B1") == pytest.approx(res.values["mmult"]["loss"], rel=1e-15)  # untouched
+    params = {"nnet": W, "linear": res.params["linear"].copy()}
+    params["linear"][0, 0] = 1.5
+    fresh = Engine.load(build_workbook(tmp_path / "f.xlsx", titanic, seed=0, params=params).path)
+    for sheet in ("linear", "nnet"):
+        assert eng.get(f"{sheet}!A4:G715") == fresh.get(f"{sheet}!A4:G715")
+
+
+def _random_book(path, formulas, numbers, texts):
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("in")
+    for i, x in enumerate(numbers):
+        ws.write_number(i % 4, i // 4, x)
+    for i, t in enumerate(texts):
+        ws.write_string(i, 3, t)
+    ws.write_boolean(0, 6, True)
+    ws.write_boolean(1, 6, False)
+    f = wb.add_worksheet("f")
+    for i, text in enumerate(formulas):
+        f.write_formula(i, 0, text, None, 0)
+    wb.close()
+
+
+@settings(max_examples=int(os.environ.get("SHEETNET_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(formulas=G.st.lists(G.formulas, min_size=25, max_size=25), numbers=G.inputs, texts=G.texts)
+def test_random_formulas_match_libreoffice(lo, tmp_path, formulas, numbers, texts):
+    path = tmp_path / "random.xlsx"
+    _random_book(path, formulas, numbers, texts)
+    eng = Engine.load(path)
+    lo.load(path)
+    n = len(formulas)
+    vals, errs = lo.values("f", f"A1:A{n}"), lo.errors("f", f"A1:A{n}")
+    for i, text in enumerate(formulas):
+        mine = eng.get(f"f!A{i + 1}")
+        assert same(mine, vals[i][0], errs.get((i, 0))), \
+            f"{text}\n  inputs {numbers} {texts}\n  engine {mine!r}  LibreOffice {vals[i][0]!r} error {errs.get((i, 0))}"
