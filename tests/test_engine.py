@@ -129,3 +129,27 @@ def test_random_formulas_match_libreoffice(lo, tmp_path, formulas, numbers, text
         mine = eng.get(f"f!A{i + 1}")
         assert same(mine, vals[i][0], errs.get((i, 0))), \
             f"{text}\n  inputs {numbers} {texts}\n  engine {mine!r}  LibreOffice {vals[i][0]!r} error {errs.get((i, 0))}"
+
+
+def test_excel_style_lesson_gives_the_same_losses(lesson, titanic, tmp_path, lo):
+    from . import excel_style
+
+    p, res = lesson
+    path = tmp_path / "by_hand.xlsx"
+    excel_style.build(path, titanic, res.params["linear"], res.params["nnet"])
+    eng = Engine.load(path)
+    want = [res.values[m]["loss"] for m in ("linear", "nnet", "mmult")]
+    got = eng.get("loss!A2:C2")[0]
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-12)
+    # and LibreOffice agrees with the engine on the hand-built layout
+    lo.load(path)
+    for g, l in zip(got, lo.values("loss", "A2:C2")[0]):
+        assert close(g, l)
+    # a change on the params sheet reaches the losses on the loss sheet through the table
+    eng.set({"params!B5": 0.3, "params!B9": 0.3})
+    W = res.params["nnet"].copy()
+    W[0, 0] = 0.3
+    want_net = res.models[1].loss(titanic.X, titanic.y, W)
+    assert eng.get("loss!B2") == pytest.approx(want_net, rel=1e-12)
+    assert eng.get("loss!C2") == pytest.approx(want_net, rel=1e-12)

@@ -426,8 +426,15 @@ class Engine:
         if kind == "pct":
             n, e = to_number(self._eval(node[1], g, array, True))
             return finish(n / 100.0, e)
-        if kind == "bin":
-            return self._binary(node[1], self._eval(node[2], g, array, True), self._eval(node[3], g, array, True))
+        if kind == "bin":  # a left-deep chain (1+1+...+1) is walked, not recursed
+            spine = []
+            while node[0] == "bin":
+                spine.append(node)
+                node = node[2]
+            acc = self._eval(node, g, array, True)
+            for b in reversed(spine):
+                acc = self._binary(b[1], acc, self._eval(b[3], g, array, True))
+            return acc
         if kind == "fn":
             return self._call(node, g, array)
         raise EngineError(f"cannot evaluate {kind}")

@@ -25,7 +25,7 @@ MAX_FORMULA = 8192  # Excel's own limit on a formula's length
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RNS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PNS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,12})$")
 
 
 @dataclass

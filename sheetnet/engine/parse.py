@@ -254,8 +254,13 @@ def _split_sheet(text: str):
 
 def reference(text: str, ctx: Context):
     """A RANGE operand: cell/range/whole row or column, maybe sheet-qualified; a name; a table ref."""
-    if text.startswith("[") or re.match(r"^'?\[", text):
+    if re.match(r"^'?\[[^\]]*\][^\[]*!", text) or re.match(r"^'?\[\d+\]", text):
         raise EngineError(f"{ctx.at()}: reference to another workbook ({text}) is not supported; refused")
+    if text.startswith("[") and text.endswith("]"):  # a table's own column, written inside the table
+        t = _table_at(ctx)
+        if t is None:
+            raise EngineError(f"{ctx.at()}: structured reference {text} outside any table")
+        return table_reference(t.name, text[1:-1], ctx)
     m = TABLE_REF.match(text)
     if m and "!" not in text.split("[", 1)[0]:
         return table_reference(m.group(1), m.group(2), ctx)
@@ -320,6 +325,14 @@ def name_reference(name: str, sheet, ctx: Context, text: str):
     return ("err", "#NAME?")
 
 
+def _table_at(ctx: Context):
+    for t in ctx.book.tables.values():
+        r0, c0, r1, c1 = t.ref
+        if t.sheet == ctx.sheet and r0 <= ctx.row <= r1 and c0 <= ctx.col <= c1:
+            return t
+    return None
+
+
 def _unescape(col: str) -> str:
     return re.sub(r"'(.)", r"\1", col.strip())
 
@@ -374,6 +387,12 @@ def _table_items(spec: str):
     while i < len(spec):
         if spec[i] in ", ":
             i += 1
+            continue
+        if spec[i] != "[":  # a bare column name, as XlsxWriter writes: [[#This Row],Age]
+            j = spec.find(",", i)
+            j = len(spec) if j < 0 else j
+            items.append((spec[i:j].strip(),))
+            i = j
             continue
         group = []
         while i < len(spec) and spec[i] == "[":
