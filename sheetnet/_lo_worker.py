@@ -8,19 +8,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import uno
 from com.sun.star.beans import PropertyValue
-
-XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
-
 
 def prop(name, value):
     p = PropertyValue()
@@ -29,12 +20,7 @@ def prop(name, value):
 
 
 class Worker:
-    def __init__(self, soffice):
-        self.tmp = tempfile.mkdtemp(prefix="sheetnet-lo-")
-        profile = os.path.join(self.tmp, "profile")
-        os.makedirs(os.path.join(profile, "user"))
-        with open(os.path.join(profile, "user", "registrymodifications.xcu"), "w") as f:
-            f.write(XCU)
+    def __init__(self, soffice, profile):
         pipe = "sheetnet%d" % os.getpid()
         self.proc = subprocess.Popen(
             [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
@@ -134,14 +120,13 @@ class Worker:
             self.proc.wait(10)
         except Exception:
             self.proc.kill()
-        subprocess.call(["rm", "-rf", self.tmp])
 
 
 def main():
     out = sys.stdout
     sys.stdout = sys.stderr  # keep stray prints off the answer channel
     try:
-        w = Worker(sys.argv[1])
+        w = Worker(sys.argv[1], sys.argv[2])
     except Exception as e:
         out.write(json.dumps({"error": "%s: %s" % (type(e).__name__, e)}) + "\n")
         out.flush()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .errors import SheetnetError
@@ -24,6 +25,13 @@ WORKER = Path(__file__).with_name("_lo_worker.py")
 # Calc's error numbers (cell.getError()) as the error values Excel shows
 ERROR_CODES = {532: "#DIV/0!", 502: "#NUM!", 503: "#NUM!", 519: "#VALUE!", 32767: "#N/A", 525: "#NAME?",
                524: "#REF!", 504: "#VALUE!", 511: "#VALUE!"}
+# A profile that recalculates every formula of an xlsx or ods on load (LibreOffice 7.4's default never does)
+XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
 INSTALL_HINT = "apt-get install -y libreoffice-calc-nogui python3-uno"
 
 
@@ -32,6 +40,14 @@ def _uno_python() -> str | None:
         if cand and subprocess.run([cand, "-c", "import uno"], capture_output=True).returncode == 0:
             return cand
     return None
+
+
+def make_profile(folder) -> Path:
+    """A private LibreOffice profile under `folder` that recalculates on load; returns its path."""
+    profile = Path(folder) / "profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(XCU)
+    return profile
 
 
 def find() -> tuple[str, str] | None:
@@ -47,8 +63,10 @@ class LibreOffice:
         if not found:
             raise SheetnetError(f"LibreOffice with its Python bridge is not installed ({INSTALL_HINT})")
         soffice, py = found
-        self.proc = subprocess.Popen([py, str(WORKER), soffice], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
+        self._tmp = tempfile.TemporaryDirectory(prefix="sheetnet-lo-")
+        profile = make_profile(self._tmp.name)
+        self.proc = subprocess.Popen([py, str(WORKER), soffice, str(profile)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1)
         self._answer()
 
     def _answer(self) -> dict:
@@ -100,6 +118,7 @@ class LibreOffice:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self._tmp.cleanup()
 
     def __enter__(self):
         return self

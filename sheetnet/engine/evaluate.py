@@ -103,7 +103,7 @@ class Engine:
         self.sheets = list(book.sheets)
         self.index = {s: i for i, s in enumerate(self.sheets)}
         self.rng = np.random.default_rng(seed)
-        drop = {self._addr(a) for a in inputs}  # cells to treat as inputs even if they hold formulas
+        drop = {cell for a in inputs for cell in self._cells(a)}  # inputs, even where a formula was
         rows = {s: 1 + max((r for r, _ in book.cells[s]), default=0) for s in self.sheets}
         self._build_groups(drop, rows)
         self._build_grids(drop)
@@ -121,16 +121,20 @@ class Engine:
 
     # ---- building -------------------------------------------------------------------------------
 
-    def _addr(self, ref: str, default_sheet: str | None = None) -> tuple[int, int, int]:
-        sheet, _, cell = ref.rpartition("!")
-        sheet = sheet.strip("'") if sheet else default_sheet
+    def _cells(self, ref) -> list[tuple[int, int, int]]:
+        """(sheet, row, col) of every cell of "sheet!A1" or "sheet!A1:B2" (or such a tuple itself)."""
+        if isinstance(ref, tuple):
+            return [ref]
+        sheet, _, rest = ref.rpartition("!")
+        sheet = sheet.strip("'")
         if sheet not in self.index:
             raise SheetnetError(f"no sheet named {sheet!r} (sheets: {', '.join(self.sheets)})")
         try:
-            r, c = parse_cell(cell.upper())
+            r0, c0, r1, c1 = parse_range(rest.replace("$", "").upper())
         except ValueError:
-            raise SheetnetError(f"{ref!r} is not a cell address") from None
-        return self.index[sheet], r, c
+            raise SheetnetError(f"{ref!r} is not a cell or range address") from None
+        s = self.index[sheet]
+        return [(s, r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
 
     def _build_groups(self, drop, rows):
         self.groups: list[Group] = []
