@@ -125,6 +125,25 @@ def cmd_calc(args) -> int:
     return 0
 
 
+def cmd_solve(args) -> int:
+    from .solve import solve_workbook
+
+    bounds = None
+    if args.bounds:
+        try:
+            lo, hi = (float(v) for v in args.bounds.split(","))
+        except ValueError:
+            raise SheetnetError(f"--bounds takes LO,HI (two numbers), not {args.bounds!r}") from None
+        bounds = (lo, hi)
+    done, out = solve_workbook(args.workbook, sheets=[args.sheet] if args.sheet else None, method=args.method,
+                               multistart=args.multistart, seed=args.seed, max_iter=args.max_iter,
+                               max_time=args.max_time, bounds=bounds, output=args.output, in_place=args.in_place)
+    for d in done:
+        print("\n".join(d.report()))
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="sheetnet", description="The fast.ai Titanic lesson as live spreadsheets.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -152,6 +171,21 @@ def main(argv=None) -> int:
     c.add_argument("-o", "--output", help="write a copy with fresh cached values (nothing else changes)")
     c.add_argument("--seed", type=int, default=0, help="seed for RAND and RANDBETWEEN")
     c.set_defaults(func=cmd_calc)
+
+    so = sub.add_parser("solve", help="run the Solver model stored in a workbook, write the answer back")
+    so.add_argument("workbook")
+    so.add_argument("--sheet", help="only this sheet (default: every sheet with a Solver model)")
+    so.add_argument("--method", help="grg, simplex, evolutionary, or a scipy.optimize.minimize method (BFGS, ...); "
+                                     "default: the engine stored in the workbook")
+    so.add_argument("--multistart", type=int, help="this many extra random starts (seeded); keep the best")
+    so.add_argument("--seed", type=int, help="seed for multistart and Evolutionary (default: the stored one)")
+    so.add_argument("--max-iter", type=int, help="iteration limit (default: the stored one)")
+    so.add_argument("--max-time", type=float, help="time limit in seconds (default: the stored one)")
+    so.add_argument("--bounds", help="LO,HI bounds for every variable (needed by evolutionary without constraints)")
+    g = so.add_mutually_exclusive_group()
+    g.add_argument("--in-place", action="store_true", help="replace the workbook itself (atomically)")
+    g.add_argument("-o", "--output", help="write here (default: BOOK.solved.xlsx)")
+    so.set_defaults(func=cmd_solve)
 
     args = p.parse_args(argv)
     try:
