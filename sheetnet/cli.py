@@ -144,6 +144,115 @@ def cmd_solve(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .check import check_workbook
+
+    results = check_workbook(args.workbook, device=args.device, use_libreoffice=False if args.no_libreoffice else None)
+    for r in results:
+        print("\n".join(r.table()))
+    bad = [r.sheet for r in results if not r.ok]
+    if bad:
+        print(f"DIFFERENT beyond tolerance: {', '.join(bad)}")
+        return 1
+    print(f"all {len(results)} models agree (values within 1e-9, gradients within 1e-6 relative)")
+    return 0
+
+
+def _write_trained(args, eng, ls, W, label):
+    """Trained params into the workbook (lossless) and/or a JSON/CSV file."""
+    import json
+
+    import numpy as np
+
+    from .solve import output_path, write_params
+
+    x = ls.from_W(W)
+    if args.params_out:
+        p = Path(args.params_out)
+        names = [f"{ls.sheet}!{_a1(r, c)}" for _, r, c in ls.cells]
+        from .atomic import atomic_path
+
+        with atomic_path(p) as tmp:
+            if p.suffix.lower() == ".csv":
+                tmp.write_text("cell,value\n" + "".join(f"{n},{v!r}\n" for n, v in zip(names, x.tolist())))
+            else:
+                tmp.write_text(json.dumps({"sheet": ls.sheet, "model": ls.model.kind, "how": label,
+                                           "params": dict(zip(names, x.tolist())),
+                                           "W": np.asarray(W).tolist()}, indent=1) + "\n")
+        print(f"wrote {p}")
+    if args.params_out and not (args.output or args.in_place):
+        return
+    s = eng.index[ls.sheet]
+    eng.set_many(s, np.array([r for _, r, _ in ls.cells]), np.array([c for _, _, c in ls.cells]), x)
+    out = output_path(Path(args.workbook), args.in_place, args.output) if (args.output or args.in_place) else \
+        Path(args.workbook).with_name(f"{Path(args.workbook).stem}.trained.xlsx")
+    write_params(args.workbook, out, eng, ls.cells, x)
+    print(f"wrote {out} ({ls.sheet}!B1 = {eng.grids[s].value(0, 1):.6f})")
+
+
+def _a1(r, c):
+    from .engine.evaluate import a1
+    return a1(r, c)
+
+
+def cmd_train(args) -> int:
+    from . import lesson_sheet
+    from .engine import Engine
+    from .train import multistart, train
+
+    eng = Engine.load(args.workbook)
+    if args.model not in eng.index:
+        raise SheetnetError(f"{args.workbook}: no sheet named {args.model!r}")
+    ls = lesson_sheet.require(eng, args.model)
+    m = ls.model
+    if args.multistart:
+        res = multistart(m, ls.X, ls.y, starts=args.multistart, seed=args.seed, optimizer=args.optimizer,
+                         lr=args.lr, epochs=args.epochs, device=args.device)
+        print(f"{ls.sheet}: batched multistart ({args.optimizer}, lr {args.lr:g}, {args.epochs} full-batch epochs): "
+              f"{res.summary()}")
+        _write_trained(args, eng, ls, res.W[res.best], f"multistart best of {args.multistart}")
+        return 0
+    W0 = ls.params(eng)
+    res = train(m, ls.X, ls.y, W0, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
+                batch_size=args.batch_size, valid=args.valid, seed=args.seed, device=args.device,
+                progress=sys.stderr.isatty())
+    first, last = res.history[0], res.final
+    print(f"{ls.sheet}: {args.optimizer}, lr {args.lr:g}, batch {res.batch_size}, on {res.device}: "
+          f"{res.epochs} epochs, {res.steps} steps, {res.seconds:.2f} s")
+    line = f"  train loss {first['train_loss']:.6f} -> {last['train_loss']:.6f}, accuracy {last['train_accuracy']:.4f}"
+    if "valid_loss" in last:
+        line += f"; valid loss {last['valid_loss']:.6f}, accuracy {last['valid_accuracy']:.4f}"
+    print(line)
+    if res.diverged:
+        print(f"  DIVERGED: {res.message}; nothing written")
+        return 1
+    _write_trained(args, eng, ls, res.W, f"{args.optimizer} lr {args.lr:g}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .addsheet import add_sheet
+    from .compare import compare, draw_sheet, html, markdown, plot
+
+    src = Path(args.workbook)
+    cmp = compare(src, sheet=args.model, epochs=args.epochs, valid=args.valid, seed=args.seed, device=args.device,
+                  progress=sys.stderr.isatty())
+    out = Path(args.output) if args.output else (src if args.in_place else src.with_name(f"{src.stem}.compare.xlsx"))
+    png, md, page = (out.with_name(f"{out.stem}{ext}") for ext in (".png", ".md", ".html"))
+    plot(cmp, png)
+    md.write_text(markdown(cmp, png.name))
+    page.write_text(html(cmp, png.name))
+    add_sheet(src, out, "Compare", draw_sheet(cmp))
+    from .compare import table_rows
+    print(f"{cmp.sheet}: {cmp.rows_train} training rows, {cmp.rows_valid} validation rows, torch on {cmp.device}")
+    print(f"  {'method':<26}{'train loss':>11}{'valid loss':>11}{'valid acc':>10}{'time s':>9}{'grad evals':>11}"
+          f"   to Solver's loss+1e-4")
+    for r in table_rows(cmp):
+        print(f"  {r[0]:<26}{r[1]:>11.6f}{r[2]:>11.6f}{r[3]:>10.4f}{r[4]:>9.3f}{r[5]:>11.0f}   {r[6]}")
+    print(f"wrote {out} (sheet Compare, with a chart), {md}, {page}, {png}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="sheetnet", description="The fast.ai Titanic lesson as live spreadsheets.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -186,6 +295,41 @@ def main(argv=None) -> int:
     g.add_argument("--in-place", action="store_true", help="replace the workbook itself (atomically)")
     g.add_argument("-o", "--output", help="write here (default: BOOK.solved.xlsx)")
     so.set_defaults(func=cmd_solve)
+
+    ch = sub.add_parser("check", help="workbook (engine, LibreOffice) vs numpy vs torch, every lesson model")
+    ch.add_argument("workbook")
+    ch.add_argument("--device", help="torch device (default: cuda, else mps, else cpu)")
+    ch.add_argument("--no-libreoffice", action="store_true", help="skip LibreOffice even when installed")
+    ch.set_defaults(func=cmd_check)
+
+    tr = sub.add_parser("train", help="train a lesson model with GD/SGD/momentum/Adam in torch, write the params back")
+    tr.add_argument("workbook")
+    tr.add_argument("--model", default="nnet", help="the model sheet (linear, nnet, mmult; default nnet)")
+    tr.add_argument("--optimizer", default="sgd", choices=("gd", "sgd", "momentum", "adam"))
+    tr.add_argument("--lr", type=float, default=0.05)
+    tr.add_argument("--epochs", type=int, default=200)
+    tr.add_argument("--batch-size", type=int, help="minibatch rows (default: all rows, full-batch)")
+    tr.add_argument("--valid", type=float, help="hold out this fraction (seeded, like the course's 0.2)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--device", help="torch device (default: cuda, else mps, else cpu)")
+    tr.add_argument("--multistart", type=int, help="train this many random starts at once (batched), keep the best")
+    tr.add_argument("--params-out", help="also write the params to this .json or .csv")
+    g = tr.add_mutually_exclusive_group()
+    g.add_argument("--in-place", action="store_true")
+    g.add_argument("-o", "--output", help="the workbook to write (default: BOOK.trained.xlsx)")
+    tr.set_defaults(func=cmd_train)
+
+    cp = sub.add_parser("compare", help="Solver mirror vs GD/SGD/momentum/Adam: table, plot, report, Compare sheet")
+    cp.add_argument("workbook")
+    cp.add_argument("--model", default="nnet", help="the model sheet (default nnet)")
+    cp.add_argument("--epochs", type=int, default=200)
+    cp.add_argument("--valid", type=float, default=0.2)
+    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument("--device")
+    g = cp.add_mutually_exclusive_group()
+    g.add_argument("--in-place", action="store_true")
+    g.add_argument("-o", "--output", help="the workbook to write (default: BOOK.compare.xlsx)")
+    cp.set_defaults(func=cmd_compare)
 
     args = p.parse_args(argv)
     try:

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engine import Engine, ErrorCode
-from .engine.evaluate import _walk, a1
+from . import lesson_sheet
+from .engine.evaluate import a1
 from .engine.grad import Differentiable
 from .errors import SheetnetError
-from .layout import FIRST_ROW, HEADER_ROW
-from .models import build_model
 from .solver_names import SolverModel
 
 
@@ -187,58 +186,18 @@ def _constraints(prob: Problem):
 
 
 def _lesson_route(prob: Problem):
-    """For a sheetnet lesson model sheet: (fun_grad, value) from the model's own description, if it
-    provably computes what the sheet computes; else None."""
+    """For a sheetnet lesson model sheet: (fun_grad, value, order) from the model's one description,
+    used only when it provably computes what the sheet computes; else None."""
     eng = prob.engine
-    sheet = prob.model.sheet
-    s = eng.index[sheet]
-    try:
-        row = eng.get(f"{sheet}!A{HEADER_ROW + 1}:Z{HEADER_ROW + 1}")[0]
-        heads = row[:row.index(None)] if None in row else row  # the table's headers, not the Params block's
-    except SheetnetError:
+    s = eng.index[prob.model.sheet]
+    if prob.objective_cell != (s, 0, 1):
         return None
-    if not heads or heads[0] != "Survived" or prob.objective_cell != (s, 0, 1):
+    ls = lesson_sheet.find(eng, prob.model.sheet, param_cells=prob.cells)
+    if ls is None or not lesson_sheet.verify(eng, ls):
         return None
-    if "Linear" in heads:
-        kind, hidden = "linear", 1
-    elif "Lin1" in heads:
-        hidden = sum(1 for h in heads if isinstance(h, str) and h.startswith("Lin") and h[3:].isdigit())
-        g = eng.groups[eng.gid[s][FIRST_ROW, heads.index("Lin1")]]
-        kind = "mmult" if g.array_box else "nnet"
-    else:
-        return None
-    first = eng.groups[eng.gid[s][FIRST_ROW, heads.index("Linear" if kind == "linear" else "Lin1")]]
-    refs = [n for n in _walk(first.node) if n[0] == "ref" and n[1] != s]
-    surv = eng.gid[s][FIRST_ROW, 0]
-    if len(refs) != 1 or surv < 0:
-        return None
-    _, ds, r0, c0, r1, c1, _, _ = refs[0]
-    n = eng.groups[surv].k
-    X = eng.grids[ds].num[FIRST_ROW:FIRST_ROW + n, c0:c1 + 1].copy()
-    y = eng.grids[s].num[FIRST_ROW:FIRST_ROW + n, 0].copy()
-    m = build_model(kind, [f"f{j}" for j in range(c1 - c0 + 1)], hidden=hidden)
-    if m.n_params != prob.n:
-        return None
-
-    def to_W(x):
-        x = np.asarray(x, float)
-        return x.reshape(m.n_features, hidden).T if kind == "mmult" else x.reshape(m.param_shape)
-
-    def from_W(gW):
-        return gW.T.ravel() if kind == "mmult" else gW.ravel()
+    m, X, y = ls.model, ls.X, ls.y
 
     def fg(x):
-        loss, gW = m.loss_and_grad(X, y, to_W(x))
-        return loss, from_W(gW)
-
-    # the check: the model and the sheet agree at the start and at another point
-    rng = np.random.default_rng(12345)
-    for x in (prob.x0, prob.x0 + rng.uniform(-0.3, 0.3, prob.n)):
-        eng.set_many(*_scatter(prob.cells, x))
-        sheet_value = eng.grids[s].value(0, 1)
-        if not isinstance(sheet_value, float) or abs(sheet_value - fg(x)[0]) > 1e-12 * max(1.0, abs(sheet_value)):
-            eng.set_many(*_scatter(prob.cells, prob.x0))
-            return None
-    eng.set_many(*_scatter(prob.cells, prob.x0))
-    order = np.arange(prob.n).reshape(m.n_features, hidden).T.ravel() if kind == "mmult" else None
-    return fg, (lambda x: fg(x)[0]), order
+        loss, gW = m.loss_and_grad(X, y, ls.to_W(x))
+        return loss, ls.from_W(gW)
+    return fg, (lambda x: fg(x)[0]), ls.canonical_order

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from .engine import Engine, read_book
-from .engine.evaluate import a1
 from .errors import SheetnetError
 from .optimize import SolveResult, minimize
 from .problem import Problem, _scatter, build_problem
@@ -84,23 +83,21 @@ def solve_workbook(path, sheets=None, method=None, multistart=None, seed=None, m
         done.append(SheetResult(s, prob, res))
     out = output_path(path, in_place, output) if write else None
     if write:
-        write_values(path, out, *_updates(eng, done))
+        cells = [c for d in done for c in d.problem.cells]
+        write_params(path, out, eng, cells, np.concatenate([d.result.x for d in done]))
     return done, out
 
 
-def _updates(eng: Engine, done: list[SheetResult]):
-    """The variable cells' new values and every formula cell downstream of them, per sheet."""
+def write_params(path, out, eng: Engine, cells, x):
+    """Write new values of input cells, and the fresh cached value of every formula cell downstream of
+    them (the engine must already hold x), into a copy of `path` at `out`; nothing else changes."""
     updates: dict = {}
     inputs: dict = {}
-    cells = [c for d in done for c in d.problem.cells]
-    for (s, r, c), x in zip(cells, np.concatenate([d.result.x for d in done])):
-        updates.setdefault(eng.sheets[s], {})[(r, c)] = float(x)
+    for (s, r, c), v in zip(cells, x):
+        updates.setdefault(eng.sheets[s], {})[(r, c)] = float(v)
         inputs.setdefault(eng.sheets[s], set()).add((r, c))
     for gid in eng.dirty_groups(cells):
         g = eng.groups[gid]
         for (r, c) in g.cells():
             updates.setdefault(eng.sheets[g.sheet], {})[(r, c)] = eng.grids[g.sheet].value(r, c)
-    return updates, inputs
-
-
-_ = (Engine, a1)
+    write_values(path, out, updates, inputs)
