@@ -96,6 +96,39 @@ class Worker:
                     found["%d,%d" % (a.StartRow + r, a.StartColumn + c)] = e
         return {"errors": found}
 
+    def solve(self, service, sheet, objective, variables, bounds=None, maximize=False, props=None):
+        """Run one of LibreOffice's own solvers; cells as [row, col] on `sheet`; bounds as [lo, hi]."""
+        solver = self.ctx.ServiceManager.createInstanceWithContext(service, self.ctx)
+        if solver is None:
+            raise RuntimeError("no solver service " + service)
+        index = list(self.doc.Sheets.ElementNames).index(sheet)
+
+        def addr(rc):
+            a = uno.createUnoStruct("com.sun.star.table.CellAddress")
+            a.Sheet, a.Row, a.Column = index, rc[0], rc[1]
+            return a
+        solver.Document = self.doc
+        solver.Objective = addr(objective)
+        solver.Variables = tuple(addr(v) for v in variables)
+        cons = []
+        if bounds:
+            for v in variables:
+                for op, value in (("GREATER_EQUAL", bounds[0]), ("LESS_EQUAL", bounds[1])):
+                    c = uno.createUnoStruct("com.sun.star.sheet.SolverConstraint")
+                    c.Left = addr(v)
+                    c.Operator = uno.Enum("com.sun.star.sheet.SolverConstraintOperator", op)
+                    c.Right = value
+                    cons.append(c)
+        solver.Constraints = tuple(cons)
+        solver.Maximize = maximize
+        for k, v in (props or {}).items():
+            solver.setPropertyValue(k, v)
+        t = time.perf_counter()
+        solver.solve()
+        secs = time.perf_counter() - t
+        return {"success": bool(solver.Success), "value": float(solver.ResultValue),
+                "solution": [float(x) for x in solver.Solution], "seconds": secs}
+
     def save(self, path, filter_name="Calc MS Excel 2007 XML"):
         url = uno.systemPathToFileUrl(os.path.abspath(path))
         self.doc.storeToURL(url, (prop("FilterName", filter_name),))

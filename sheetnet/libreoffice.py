@@ -58,13 +58,14 @@ def find() -> tuple[str, str] | None:
 
 
 class LibreOffice:
-    def __init__(self):
+    def __init__(self, profile=None):
+        """profile: an existing LibreOffice profile folder to use (e.g. one with extensions added)."""
         found = find()
         if not found:
             raise SheetnetError(f"LibreOffice with its Python bridge is not installed ({INSTALL_HINT})")
         soffice, py = found
         self._tmp = tempfile.TemporaryDirectory(prefix="sheetnet-lo-")
-        profile = make_profile(self._tmp.name)
+        profile = Path(profile) if profile else make_profile(self._tmp.name)
         self.proc = subprocess.Popen([py, str(WORKER), soffice, str(profile)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, bufsize=1)
         self._answer()
@@ -104,6 +105,11 @@ class LibreOffice:
 
     def errors(self, sheet: str, ref: str) -> dict:
         return {tuple(map(int, k.split(","))): v for k, v in self._call("errors", sheet=sheet, ref=ref)["errors"].items()}
+
+    def solve(self, service: str, sheet: str, objective, variables, bounds=None, maximize=False, props=None) -> dict:
+        """One of LibreOffice's solvers (e.g. com.sun.star.comp.Calc.SwarmSolver) on 0-based (row, col) cells."""
+        return self._call("solve", service=service, sheet=sheet, objective=list(objective),
+                          variables=[list(v) for v in variables], bounds=bounds, maximize=maximize, props=props or {})
 
     def save(self, path, filter_name="Calc MS Excel 2007 XML"):
         self._call("save", path=str(Path(path).resolve()), filter_name=filter_name)

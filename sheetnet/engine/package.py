@@ -12,7 +12,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import XMLPullParser
+from xml.etree.ElementTree import iterparse
+from xml.etree.ElementTree import parse as parse_xml
 
 from ..errors import SheetnetError
 
@@ -28,7 +29,7 @@ PNS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,12})$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     value: object = None  # float, str, bool, ErrorValue code string (for t="e"), or None
     formula: str | None = None  # text without the leading "=" (shared formulas already expanded)
@@ -109,38 +110,17 @@ class _Package:
         self.budget -= len(data)
         return data
 
-    def events(self, name: str, tags):
-        """Stream (event, element) of an XML part; refuses DTDs, so no entity can expand."""
-        info = self.zip.getinfo(name)
-        parser = XMLPullParser(events=("start", "end"))
-        head = b""
-        read = 0
-        with self.zip.open(info) as f:
-            while True:
-                chunk = f.read(1 << 20)
-                if not chunk:
-                    break
-                read += len(chunk)
-                if read > info.file_size or read > self.budget:
-                    raise SheetnetError(f"{self.path}: part {name} is larger than its header says; refused")
-                if len(head) < 4096:
-                    head += chunk[:4096]
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise SheetnetError(f"{self.path}: part {name} declares a DTD or entities; refused")
-                parser.feed(chunk)
-                for ev, el in parser.read_events():
-                    yield ev, el
-        self.budget -= read
-        parser.close()
-        for ev, el in parser.read_events():
-            yield ev, el
+    def _guarded(self, name: str):
+        return _Guarded(self, name)
+
+    def events(self, name: str, tags=None):
+        """Stream ("end", element) of an XML part; refuses DTDs, so no entity can expand."""
+        with self._guarded(name) as f:
+            yield from iterparse(f, events=("end",))
 
     def tree(self, name: str):
-        root = None
-        for ev, el in self.events(name, None):
-            if root is None and ev == "start":
-                root = el
-        return root
+        with self._guarded(name) as f:
+            return parse_xml(f).getroot()
 
     def rels(self, part: str) -> dict:
         folder, base = posixpath.split(part)
@@ -156,6 +136,34 @@ class _Package:
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             out[el.get("Id")] = ("internal", path, el.get("Type", ""))
         return out
+
+
+class _Guarded:
+    """A part's file object that stops at its declared size and refuses DOCTYPE/ENTITY declarations."""
+
+    def __init__(self, pkg: _Package, name: str):
+        self.pkg, self.name = pkg, name
+        self.info = pkg.zip.getinfo(name)
+        self.f = pkg.zip.open(self.info)
+        self.read_bytes, self.head = 0, b""
+
+    def read(self, n=-1):
+        chunk = self.f.read(n if n and n > 0 else 1 << 16)
+        self.read_bytes += len(chunk)
+        if self.read_bytes > self.info.file_size or self.read_bytes > self.pkg.budget:
+            raise SheetnetError(f"{self.pkg.path}: part {self.name} is larger than its header says; refused")
+        if len(self.head) < 4096:
+            self.head += chunk[:4096]
+            if b"<!DOCTYPE" in self.head or b"<!ENTITY" in self.head:
+                raise SheetnetError(f"{self.pkg.path}: part {self.name} declares a DTD or entities; refused")
+        return chunk
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.pkg.budget -= self.read_bytes
+        self.f.close()
 
 
 def read_book(path) -> Book:
@@ -207,8 +215,8 @@ def _shared_strings(pkg: _Package, rels: dict) -> list[str]:
     if not part or part not in pkg.names:
         return []
     out = []
-    for ev, el in pkg.events(part, None):
-        if ev == "end" and el.tag == f"{NS}si":
+    for ev, el in pkg.events(part):
+        if el.tag == f"{NS}si":
             ts = el.findall(f"{NS}t") + el.findall(f"{NS}r/{NS}t")  # not the phonetic runs (rPh)
             out.append("".join(t.text or "" for t in ts))
             el.clear()
@@ -228,32 +236,40 @@ def _sheet_cells(pkg: _Package, path: Path, sheet: str, part: str, strings: list
 
     cells: dict = {}
     shared: dict = {}  # si -> (anchor ref, formula text)
-    for ev, el in pkg.events(part, None):
+    C, V, F, IS, T, ROW = f"{NS}c", f"{NS}v", f"{NS}f", f"{NS}is", f"{NS}t", f"{NS}row"
+    cols: dict = {}
+    for _, el in pkg.events(part):
         tag = el.tag
-        if ev == "start":
-            continue
-        if tag != f"{NS}c":
-            if tag == f"{NS}row":
+        if tag != C:
+            if tag == ROW:
                 el.clear()
             continue
         ref = el.get("r")
-        try:
-            r, c = parse_cell(ref)
-        except (ValueError, TypeError):
-            raise SheetnetError(f"{path}: sheet {sheet}: bad cell address {ref!r}") from None
+        m = CELL_RE.match(ref or "")
+        if not m:
+            raise SheetnetError(f"{path}: sheet {sheet}: bad cell address {ref!r}")
+        letters = m.group(1)
+        c = cols.get(letters)
+        if c is None:
+            c = cols[letters] = col_index(letters)
+        r = int(m.group(2)) - 1
         if r >= MAX_ROWS or c >= MAX_COLS:
             raise SheetnetError(f"{path}: sheet {sheet}: cell {ref} is beyond a sheet's {MAX_ROWS} rows and "
                                 f"{MAX_COLS} columns; refused")
         t = el.get("t", "n")
-        v = el.find(f"{NS}v")
-        f = el.find(f"{NS}f")
+        text = f = is_ = None
+        for ch in el:
+            if ch.tag == V:
+                text = ch.text
+            elif ch.tag == F:
+                f = ch
+            elif ch.tag == IS:
+                is_ = ch
         cell = Cell()
-        text = v.text if v is not None else None
         if t == "s" and text is not None:
             cell.value = strings[int(text)]
         elif t == "inlineStr":
-            is_ = el.find(f"{NS}is")
-            cell.value = "".join(x.text or "" for x in is_.iter(f"{NS}t")) if is_ is not None else ""
+            cell.value = "".join(x.text or "" for x in is_.iter(T)) if is_ is not None else ""
         elif t == "str":
             cell.value = text or ""
         elif t == "b":
