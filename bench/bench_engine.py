@@ -14,7 +14,6 @@ LibreOffice headless both by file conversion (a process per file) and in-process
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess

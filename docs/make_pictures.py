@@ -1,4 +1,5 @@
-"""Draw docs/workbook.png: the top-left of a generated nnet sheet, as a spreadsheet shows it.
+"""Draw docs/workbook.png (the top-left of a generated nnet sheet, as a spreadsheet shows it) and
+docs/compare.png (what sheetnet compare plots).
 
     python docs/make_pictures.py
 
@@ -81,6 +82,18 @@ def main():
                  fontsize=8, loc="left")
     fig.savefig(HERE / "workbook.png", bbox_inches="tight")
     print("wrote", HERE / "workbook.png")
+    compare_picture()
+
+
+def compare_picture():
+    """docs/compare.png: the compare plot for the seed-0 lesson workbook's nnet sheet."""
+    from sheetnet.compare import compare, plot
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "titanic.xlsx"
+        build_workbook(p, prepare(load_template("titanic")), seed=0)
+        plot(compare(p, sheet="nnet", epochs=200, device="cpu"), HERE / "compare.png")
+    print("wrote", HERE / "compare.png")
 
 
 if __name__ == "__main__":

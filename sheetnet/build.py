@@ -21,7 +21,7 @@ from .atomic import atomic_path
 from .data import Dataset
 from .errors import SheetnetError
 from .layout import (ABOUT_SHEET, DATA_SHEET, FIRST_ROW, HEADER_ROW, NOTE_ROW, TOTAL_ROW, DataLayout,
-                     ModelLayout, cell, col_name)
+                     ModelLayout, col_name)
 from .models import Model, exact15, initial_params, lesson_models
 from .solver_names import solver_names
 

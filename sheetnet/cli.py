@@ -46,24 +46,56 @@ def cmd_build(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    import time
+
+    from .addsheet import add_sheet
     from .build import build_workbook
+    from .check import check_workbook
+    from .compare import compare, draw_sheet, html, markdown, plot
     from .data import prepare
+    from .solve import solve_workbook
     from .template import load_template
 
+    t0 = time.perf_counter()
     template = load_template("titanic")
     data = prepare(template)
     out = Path(args.output)
     res = build_workbook(out, data, seed=args.seed)
     print(f"sheetnet demo: the fast.ai lesson 3 Titanic workbook, built from {Path(data.source).name}\n")
-    print(f"  wrote {out.resolve()}")
-    print(f"  {res.rows} passengers kept of {res.rows_read} (blank Age or Embarked dropped), "
-          f"{len(template.features)} features, seed {args.seed}\n")
-    print("  starting point (seeded params, uniform in [-0.5, 0.5)):")
+    print(f"1. build   wrote {out}")
+    print(f"           {res.rows} passengers kept of {res.rows_read} (blank Age or Embarked dropped), "
+          f"{len(template.features)} features, seed {args.seed}; starting point:")
     for line in res.summary():
-        print("    " + line)
-    print(f"\n  best possible linear Loss on these rows (least squares): {res.best_linear_loss:.6f}")
-    print("\n  Open it in Excel, LibreOffice or Google Sheets: every cell is a live formula. Change a yellow")
-    print("  Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve minimises Loss.")
+        print("             " + line)
+    done, solved = solve_workbook(out)
+    print(f"\n2. solve   wrote {solved} (Excel's Solver model, run by scipy with exact gradients)")
+    for d in done:
+        r = d.result
+        print(f"             {d.sheet:<7} Loss {r.before:.6f} -> {r.fun:.6f} in {r.seconds * 1e3:.0f} ms ({r.nit} iterations)")
+    print(f"             least-squares optimum for linear: {res.best_linear_loss:.6f}")
+    checks = check_workbook(solved, device=args.device)
+    worst = max(max(v for _, d in c.rows for v in d.values()) for c in checks)
+    grad = max(c.grad_rel for c in checks)
+    with_lo = any("LibreOffice-numpy" in d for c in checks for _, d in c.rows)
+    engines = "workbook (sheetnet's engine" + (" and LibreOffice)" if with_lo else ")")
+    print(f"\n3. check   {solved}: {engines} vs numpy vs torch ({checks[0].device}): "
+          f"{'all agree' if all(c.ok for c in checks) else 'DIFFERENCES'}")
+    print(f"             largest difference in any cell {worst:.1e}; autograd vs finite differences {grad:.1e} relative")
+    cmp = compare(out, sheet="nnet", epochs=200, device=args.device)
+    base = out.with_name(f"{out.stem}.compare")
+    png, md = base.with_name(base.name + ".png"), base.with_name(base.name + ".md")
+    plot(cmp, png)
+    md.write_text(markdown(cmp, png.name))
+    base.with_name(base.name + ".html").write_text(html(cmp, png.name))
+    add_sheet(out, base.with_name(base.name + ".xlsx"), "Compare", draw_sheet(cmp))
+    print(f"\n4. compare Solver mirror vs GD/SGD/momentum/Adam on nnet ({cmp.rows_train} training, "
+          f"{cmp.rows_valid} validation rows):")
+    for r in cmp.runs:
+        print(f"             {r.label:<26} train {r.train_loss:.6f}  valid {r.valid_loss:.6f}  "
+              f"accuracy {r.valid_accuracy:.3f}  {r.seconds:.2f} s")
+    print(f"           wrote {base.name}.xlsx (Compare sheet with a chart), {md.name}, {base.name}.html, {png.name}")
+    print(f"\nDone in {time.perf_counter() - t0:.0f} s. Open {out} in Excel, LibreOffice or Google Sheets: every cell "
+          f"is a live formula.\nChange a yellow Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve.")
     return 0
 
 
@@ -271,6 +303,7 @@ def main(argv=None) -> int:
     d = sub.add_parser("demo", help="build the lesson workbook from the bundled data and show what to look for")
     d.add_argument("-o", "--output", default="titanic.xlsx")
     d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--device", help="torch device for check and compare (default: cuda, else mps, else cpu)")
     d.set_defaults(func=cmd_demo)
 
     c = sub.add_parser("calc", help="evaluate every formula of a workbook (any .xlsx), ignoring cached values")

@@ -1,6 +1,5 @@
 """The formula engine against numpy and against LibreOffice, the engine of record."""
 
-import math
 import os
 
 import numpy as np
@@ -10,12 +9,10 @@ from hypothesis import HealthCheck, given, settings
 
 from sheetnet.build import build_workbook
 from sheetnet.engine import Engine, ErrorCode
-from sheetnet.errors import SheetnetError
 from sheetnet.layout import FIRST_ROW, ModelLayout
 from sheetnet.libreoffice import ERROR_CODES
 
 from . import formula_gen as G
-from .helpers import formula_cells
 from .test_libreoffice import numpy_cells
 
 

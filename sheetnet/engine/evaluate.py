@@ -20,7 +20,7 @@ from . import functions as F
 from .package import Book, parse_cell, parse_range, read_book
 from .parse import Context, group_key, parse
 from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, ErrorCode, V, error_array, finish, first_error,
-                     to_number, to_text, where, with_errors, approx_add, approx_equal)
+                     to_number, to_text, with_errors, approx_add, approx_equal)
 
 MAX_CELLS = 60_000_000  # a sheet's grid (rows x columns in use); beyond this sheetnet refuses
 CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
@@ -657,5 +657,3 @@ def _walk(node):
         elif kind == "fn":
             stack.extend(n[2])
 
-
-_ = (where,)

@@ -15,8 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from .values import (BLANK, BOOL, DIV0, ERR, NA, NUM, NUMERR, TEXT, VALUE, EngineError, V, error_array, finish,
-                     first_error, parse_number, to_bool, to_number, where, with_errors)
+from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, V, finish, first_error, parse_number, to_bool,
+                     to_number, where, with_errors)
 
 AGGREGATES = {"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "SUMSQ", "AND", "OR"}
 ARRAY_ARGS = {"SUMPRODUCT", "MMULT", "TRANSPOSE", "INDEX", "SUMIF", "COUNTIF", "ROWS", "COLUMNS"} | AGGREGATES
@@ -61,7 +61,7 @@ def _agg_inputs(args):
     return out
 
 
-def _reduce(args, fn, empty=0.0):
+def _reduce(args):
     parts = _agg_inputs(args)
     K = max(p[0].shape[0] for p in parts)
     errs = first_error(*[None if e is None else np.broadcast_to(e, (K,)) for _, _, e in parts])
@@ -69,13 +69,13 @@ def _reduce(args, fn, empty=0.0):
 
 
 def f_sum(args):
-    parts, K, err = _reduce(args, None)
+    parts, K, err = _reduce(args)
     total = sum(np.broadcast_to(np.where(c, n, 0.0).sum(axis=(1, 2)), (K,)) for n, c, _ in parts)
     return _cell_result(total, err)
 
 
 def f_sumsq(args):
-    parts, K, err = _reduce(args, None)
+    parts, K, err = _reduce(args)
     total = sum(np.broadcast_to(np.where(c, n, 0.0) ** 2, n.shape).sum(axis=(1, 2)) for n, c, _ in parts)
     return _cell_result(np.broadcast_to(total, (K,)), err)
 
@@ -103,7 +103,7 @@ def f_counta(args):
 
 
 def f_average(args):
-    parts, K, err = _reduce(args, None)
+    parts, K, err = _reduce(args)
     total = sum(np.broadcast_to(np.where(c, n, 0.0).sum(axis=(1, 2)), (K,)) for n, c, _ in parts)
     count = sum(np.broadcast_to(c.sum(axis=(1, 2)), (K,)) for n, c, _ in parts)
     with np.errstate(all="ignore"):
@@ -111,7 +111,7 @@ def f_average(args):
 
 
 def _minmax(args, fn, init):
-    parts, K, err = _reduce(args, None)
+    parts, K, err = _reduce(args)
     best = np.full(K, init)
     any_ = np.zeros(K, bool)
     for n, c, _ in parts:
@@ -437,5 +437,3 @@ ARITY = {"IF": (1, 3), "IFERROR": (2, 2), "NOT": (1, 1), "ROUND": (2, 2), "POWER
 def supported() -> list[str]:
     return sorted(set(FUNCTIONS) | VOLATILE | set(CONSTANT_FUNCTIONS) | {"NA"})
 
-
-_ = (DIV0, NA, NUMERR, error_array)  # re-exported names used by the evaluator

@@ -199,14 +199,12 @@ class _Parser:
             raise EngineError(f"{self.ctx.at()}: array constant rows differ in length")
         h, w = len(rows), len(rows[0])
         vals = [x for r in rows for x in r]
-        block = V.scalar(vals[0]).broadcast((1, h, w))
         out = [V.scalar(x) for x in vals]
         num = np.array([o.num[0, 0, 0] for o in out]).reshape(1, h, w)
         if all(o.typ is None for o in out):
             return ("arr", V(num))
         typ = np.array([o.types()[0, 0, 0] for o in out], np.uint8).reshape(1, h, w)
         obj = np.array([o.objs()[0, 0, 0] for o in out], object).reshape(1, h, w)
-        del block
         return ("arr", V(num, typ, obj))
 
     def operand(self, t):
