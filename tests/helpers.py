@@ -61,3 +61,12 @@ def _poison(text, poison):
         return cell
 
     return re.sub(r'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*</c>', fix, text)
+
+
+def write_cells(ws, cells: dict):
+    """{"A1": value or "=formula"} into an XlsxWriter worksheet (formulas with a cached 0)."""
+    for ref, v in cells.items():
+        if isinstance(v, str) and v.startswith("="):
+            ws.write_formula(ref, v, None, 0)
+        else:
+            ws.write(ref, v)

@@ -4,16 +4,14 @@ import xlsxwriter
 
 from sheetnet.solver_names import DEFAULTS
 
+from .helpers import write_cells
+
 
 def solver_book(path, cells: dict, model: dict, sheet="s", extra=None, in_memory=True):
     """cells: {"A1": value or "=formula"}; model: solver_* overrides (opt, adj, typ, eng, neg, constraints)."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": not in_memory})
     ws = wb.add_worksheet(sheet)
-    for ref, v in cells.items():
-        if isinstance(v, str) and v.startswith("="):
-            ws.write_formula(ref, v, None, 0)
-        else:
-            ws.write(ref, v)
+    write_cells(ws, cells)
     names = {**{k: str(v) for k, v in DEFAULTS.items()}}
     cons = model.pop("constraints", [])
     names.update({f"solver_{k}": str(v) for k, v in model.items()})

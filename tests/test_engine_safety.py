@@ -12,15 +12,12 @@ import xlsxwriter
 from sheetnet.engine import Engine, ErrorCode
 from sheetnet.errors import SheetnetError
 
+from .helpers import write_cells
+
 
 def book(path, cells, sheet="s"):
     wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet(sheet)
-    for ref, v in cells.items():
-        if isinstance(v, str) and v.startswith("="):
-            ws.write_formula(ref, v, None, 0)
-        else:
-            ws.write(ref, v)
+    write_cells(wb.add_worksheet(sheet), cells)
     wb.close()
     return path
 

@@ -282,14 +282,11 @@ class Engine:
         cyc = self._cycle_cell()
         raise EngineError(f"{cyc}: circular reference")
 
-    def _toposort(self, pre):
-        n = len(pre)
-        indeg = np.zeros(n, int)
-        for i, ps in enumerate(pre):
-            if i in ps:
-                return None
-            indeg[i] = len(ps)
-        ready = [i for i in range(n) if indeg[i] == 0]
+    def _kahn(self, pre) -> list[int]:
+        """Groups in dependency order, as far as it goes: a group in a cycle (or reading itself) never
+        becomes ready, so a short list means a circular reference."""
+        indeg = [len(p) for p in pre]
+        ready = [i for i, d in enumerate(indeg) if d == 0]
         order = []
         while ready:
             i = ready.pop()
@@ -298,29 +295,16 @@ class Engine:
                 indeg[j] -= 1
                 if indeg[j] == 0:
                     ready.append(j)
-        return order if len(order) == n else None
+        return order
+
+    def _toposort(self, pre):
+        order = self._kahn(pre)
+        return order if len(order) == len(pre) else None
 
     def _cycle_cell(self):
-        n = len(self.groups)
-        done = set(self._toposort_partial())
-        for g in self.groups:
-            if g.id not in done:
-                return f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}"
-        return "?" if n else "?"
-
-    def _toposort_partial(self):
-        pre = self.pre
-        indeg = [len(p - {i}) + (1 if i in p else 0) for i, p in enumerate(pre)]
-        ready = [i for i, d in enumerate(indeg) if d == 0]
-        seen = []
-        while ready:
-            i = ready.pop()
-            seen.append(i)
-            for j in self.post[i]:
-                indeg[j] -= 1
-                if indeg[j] == 0:
-                    ready.append(j)
-        return seen
+        done = set(self._kahn(self.pre))
+        g = next((g for g in self.groups if g.id not in done), None)
+        return f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}" if g else "?"
 
     # ---- evaluating -----------------------------------------------------------------------------
 
