@@ -8,7 +8,8 @@ From the seed-0 workbook's start.  "scipy, finite differences" is what Excel's S
 whose gradient comes from nudging each param and re-evaluating the workbook (sheetnet's engine).
 LibreOffice's own solvers run headless over UNO with every param bounded to [-2, 2] (unbounded
 params are sampled from +-FLT_MAX); DEPS and SCO need the nlpsolver extension (see
-bench/setup_lo_nlpsolver.sh).  The loss reported for them is recomputed at their solution.
+bench/setup_lo_nlpsolver.sh; they run with EnhancedSolverStatus off, since their status dialog
+cannot open headless).  The loss reported for them is recomputed at their solution.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def main():
                 for name in ("DEPS", "SCO"):
                     rows.append((f"LibreOffice {name} (nlpsolver)", *run_lo(
                         path, f"com.sun.star.comp.Calc.NLPSolver.{name}SolverImpl", name,
-                        {"GuessVariableRange": False})))
+                        {"GuessVariableRange": False, "EnhancedSolverStatus": False})))
             else:
                 print("(DEPS and SCO skipped: set SHEETNET_LO_PROFILE=$(bench/setup_lo_nlpsolver.sh))")
     base = rows[0][2]

@@ -20,7 +20,7 @@ from . import functions as F
 from .package import Book, parse_cell, parse_range, read_book
 from .parse import Context, group_key, parse
 from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, ErrorCode, V, error_array, finish, first_error,
-                     to_number, to_text, with_errors, approx_add, approx_equal)
+                     to_number, to_text, with_errors, approx_add, APPROX)
 
 MAX_CELLS = 60_000_000  # a sheet's grid (rows x columns in use); beyond this sheetnet refuses
 CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
@@ -600,7 +600,9 @@ def _cmp_values(ta, na, oa, tb, nb, ob) -> int:
 def _order(a, b):
     """-1, 0 or 1 for a vs b, numbers within 2**-48 of each other counting as equal."""
     with np.errstate(invalid="ignore"):
-        return np.where(approx_equal(a, b), 0.0, np.sign(a - b))
+        d = a - b
+        tol = np.abs(a) * APPROX
+        return np.where(np.abs(d) < tol, 0.0, np.sign(d))
 
 
 def _fit(v: V, H: int, W: int) -> V:

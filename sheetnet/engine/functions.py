@@ -171,6 +171,10 @@ def f_sumproduct(args):
     K = max(a.shape[0] for a in args)
     if len(shapes) != 1:
         return V.errors((K, 1, 1), VALUE)
+    if len(args) == 2 and args[0].typ is None and args[1].typ is None and 1 in (args[0].shape[0], args[1].shape[0]):
+        # each cell's row of numbers against one shared block (features . Params): a matrix-vector product
+        a, b = (args[0], args[1]) if args[1].shape[0] == 1 else (args[1], args[0])
+        return _cell_result(a.num.reshape(a.shape[0], -1) @ b.num.reshape(-1), None)
     prod, errs = None, []
     for v in args:
         if v.typ is None:

@@ -237,8 +237,10 @@ def approx_equal(a, b):
 
 
 def approx_add(a, b):
-    """a + b, exactly 0 when the two nearly cancel (0.1+0.2-0.3 is 0 in a spreadsheet)."""
+    """a + b, exactly 0 when the two nearly cancel (0.1+0.2-0.3 is 0 in a spreadsheet).
+
+    They cancel when |a+b| < |a| 2**-48 (only possible with opposite signs)."""
     with np.errstate(all="ignore"):
         out = a + b
-        cancel = (np.sign(a) != np.sign(b)) & approx_equal(a, -b)
-    return np.where(cancel, 0.0, out) if np.any(cancel) else out
+        cancel = np.abs(out) < np.abs(a) * APPROX
+    return np.where(cancel, 0.0, out) if cancel.any() else out
