@@ -121,13 +121,32 @@ class Worker:
                     cons.append(c)
         solver.Constraints = tuple(cons)
         solver.Maximize = maximize
-        for k, v in (props or {}).items():
-            solver.setPropertyValue(k, v)
+        types = {p.Name: p.Type.typeName for p in solver.getPropertySetInfo().getProperties()}
+        for k, v in (props or {}).items():  # each with its declared UNO type (pyuno narrows small ints)
+            if types.get(k) in ("long", "short", "hyper"):
+                uno.invoke(solver, "setPropertyValue", (k, uno.Any(types[k], int(v))))
+            elif types.get(k) == "double":
+                uno.invoke(solver, "setPropertyValue", (k, uno.Any("double", float(v))))
+            else:
+                solver.setPropertyValue(k, v)
         t = time.perf_counter()
         solver.solve()
         secs = time.perf_counter() - t
         return {"success": bool(solver.Success), "value": float(solver.ResultValue),
                 "solution": [float(x) for x in solver.Solution], "seconds": secs}
+
+    def solver_properties(self, service):
+        """Name, type and current value of each property of a solver service."""
+        solver = self.ctx.ServiceManager.createInstanceWithContext(service, self.ctx)
+        out = []
+        for p in solver.getPropertySetInfo().getProperties():
+            try:
+                v = solver.getPropertyValue(p.Name)
+                v = v if isinstance(v, (bool, int, float, str)) else str(v)
+            except Exception as e:
+                v = "?" + type(e).__name__
+            out.append([p.Name, p.Type.typeName, v])
+        return {"properties": out}
 
     def save(self, path, filter_name="Calc MS Excel 2007 XML"):
         url = uno.systemPathToFileUrl(os.path.abspath(path))

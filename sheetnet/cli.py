@@ -1,4 +1,4 @@
-"""The `sheetnet` command: build (and, as they land, calc/solve/check/train/compare) from a shell."""
+"""The `sheetnet` command: demo, build, calc, solve, check, train and compare from a shell."""
 
 from __future__ import annotations
 
@@ -48,10 +48,9 @@ def cmd_build(args) -> int:
 def cmd_demo(args) -> int:
     import time
 
-    from .addsheet import add_sheet
     from .build import build_workbook
     from .check import check_workbook
-    from .compare import compare, draw_sheet, html, markdown, plot
+    from .compare import compare, write_outputs
     from .data import prepare
     from .solve import solve_workbook
     from .template import load_template
@@ -82,18 +81,13 @@ def cmd_demo(args) -> int:
           f"{'all agree' if all(c.ok for c in checks) else 'DIFFERENCES'}")
     print(f"             largest difference in any cell {worst:.1e}; autograd vs finite differences {grad:.1e} relative")
     cmp = compare(out, sheet="nnet", epochs=200, device=args.device)
-    base = out.with_name(f"{out.stem}.compare")
-    png, md = base.with_name(base.name + ".png"), base.with_name(base.name + ".md")
-    plot(cmp, png)
-    md.write_text(markdown(cmp, png.name))
-    base.with_name(base.name + ".html").write_text(html(cmp, png.name))
-    add_sheet(out, base.with_name(base.name + ".xlsx"), "Compare", draw_sheet(cmp))
+    book, md, page, png = write_outputs(cmp, out, out.with_name(f"{out.stem}.compare.xlsx"))
     print(f"\n4. compare Solver mirror vs GD/SGD/momentum/Adam on nnet ({cmp.rows_train} training, "
           f"{cmp.rows_valid} validation rows):")
     for r in cmp.runs:
         print(f"             {r.label:<26} train {r.train_loss:.6f}  valid {r.valid_loss:.6f}  "
               f"accuracy {r.valid_accuracy:.3f}  {r.seconds:.2f} s")
-    print(f"           wrote {base.name}.xlsx (Compare sheet with a chart), {md.name}, {base.name}.html, {png.name}")
+    print(f"           wrote {book.name} (Compare sheet with a chart), {md.name}, {page.name}, {png.name}")
     print(f"\nDone in {time.perf_counter() - t0:.0f} s. Open {out} in Excel, LibreOffice or Google Sheets: every cell "
           f"is a live formula.\nChange a yellow Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve.")
     return 0
@@ -263,19 +257,13 @@ def cmd_train(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .addsheet import add_sheet
-    from .compare import compare, draw_sheet, html, markdown, plot
+    from .compare import compare, table_rows, write_outputs
 
     src = Path(args.workbook)
     cmp = compare(src, sheet=args.model, epochs=args.epochs, valid=args.valid, seed=args.seed, device=args.device,
                   progress=sys.stderr.isatty())
     out = Path(args.output) if args.output else (src if args.in_place else src.with_name(f"{src.stem}.compare.xlsx"))
-    png, md, page = (out.with_name(f"{out.stem}{ext}") for ext in (".png", ".md", ".html"))
-    plot(cmp, png)
-    md.write_text(markdown(cmp, png.name))
-    page.write_text(html(cmp, png.name))
-    add_sheet(src, out, "Compare", draw_sheet(cmp))
-    from .compare import table_rows
+    out, md, page, png = write_outputs(cmp, src, out)
     print(f"{cmp.sheet}: {cmp.rows_train} training rows, {cmp.rows_valid} validation rows, torch on {cmp.device}")
     print(f"  {'method':<26}{'train loss':>11}{'valid loss':>11}{'valid acc':>10}{'time s':>9}{'grad evals':>11}"
           f"   to Solver's loss+1e-4")

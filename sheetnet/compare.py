@@ -291,3 +291,18 @@ def draw_sheet(cmp: Comparison):
         ws.set_column(0, 0, 28)
         ws.set_column(1, len(COLUMNS) - 1, 14)
     return draw
+
+
+def write_outputs(cmp: Comparison, src, out) -> list:
+    """The workbook `out` (src plus a Compare sheet) and OUT.md, OUT.html, OUT.png beside it."""
+    from pathlib import Path
+
+    from .addsheet import add_sheet
+
+    out = Path(out)
+    png, md, page = (out.with_name(f"{out.stem}{ext}") for ext in (".png", ".md", ".html"))
+    plot(cmp, png)
+    md.write_text(markdown(cmp, png.name))
+    page.write_text(html(cmp, png.name))
+    add_sheet(src, out, "Compare", draw_sheet(cmp))
+    return [out, md, page, png]

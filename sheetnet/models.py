@@ -67,7 +67,7 @@ class Model:
             raise SheetnetError(f"{self.name}: needs {self.n_params} params, got {W.size}")
         return W.reshape(self.param_shape)
 
-    def forward(self, X: np.ndarray, y: np.ndarray, W) -> dict:
+    def forward(self, X: np.ndarray, y: np.ndarray, W, accuracy: bool = True) -> dict:
         """Every step's column, plus the totals `loss` and `accuracy`, exactly as the sheet computes them."""
         W = self.check_params(W)
         cols: dict[str, np.ndarray] = {}
@@ -83,11 +83,12 @@ class Model:
                 cols[s.name] = (cols[s.args[0]] - y) ** 2
         out = dict(cols)
         out["loss"] = float(np.mean(cols[self.steps[-1].name]))
-        out["accuracy"] = float(np.mean((cols[self.pred] > 0.5) == (y > 0.5)))
+        if accuracy:
+            out["accuracy"] = float(np.mean((cols[self.pred] > 0.5) == (y > 0.5)))
         return out
 
     def loss(self, X, y, W) -> float:
-        return self.forward(X, y, W)["loss"]
+        return self.forward(X, y, W, accuracy=False)["loss"]
 
     def loss_and_grad(self, X: np.ndarray, y: np.ndarray, W) -> tuple[float, np.ndarray]:
         """Total loss and its exact gradient w.r.t. W (shape of W), by reverse mode over the steps.
@@ -95,7 +96,7 @@ class Model:
         IF(x<0,0,x) has slope 1 where x >= 0 (the branch the sheet takes there), 0 below.
         """
         W = self.check_params(W)
-        cols = self.forward(X, y, W)
+        cols = self.forward(X, y, W, accuracy=False)
         n = len(y)
         adj = {self.steps[-1].name: np.full(n, 1.0 / n)}
         gW = np.zeros_like(W)

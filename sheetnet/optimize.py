@@ -200,10 +200,14 @@ def _local(problem, low, box, x0, max_iter, max_time, t0, callback, tol) -> Solv
     no_grad = scipy_method in ("Nelder-Mead", "Powell", "COBYLA", "COBYQA")
     stopped = {"why": None}
 
+    typ = problem.model.typ
+
     def cb(intermediate_result):
         x = intermediate_result.x if hasattr(intermediate_result, "x") else intermediate_result
-        v = problem.value(x)
-        history.append(v)
+        f = getattr(intermediate_result, "fun", None)
+        # the objective cell's value: scipy already has it for Min (and, negated, for Max)
+        v = f if (f is not None and typ == 2) else -f if (f is not None and typ == 1) else problem.value(x)
+        history.append(float(v))
         if callback is not None:
             callback(len(history), np.array(x), v)
         if len(history) >= max_iter:

@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 
 from sheetnet.build import build_workbook
 from sheetnet.engine import Engine, ErrorCode
-from sheetnet.layout import FIRST_ROW, ModelLayout
 from sheetnet.libreoffice import ERROR_CODES
 
 from . import formula_gen as G
@@ -63,7 +62,7 @@ def test_lesson_workbook_matches_libreoffice(lo, lesson):
 
 
 def test_workbook_saved_by_libreoffice(lo, lesson, tmp_path):
-    """LibreOffice's own xlsx (its shared strings, its formula spelling) evaluates the same."""
+    """LibreOffice's own xlsx (its shared strings, its formula spelling) evaluates the same, every cell."""
     p, res = lesson
     saved = tmp_path / "by_lo.xlsx"
     lo.load(p)
@@ -72,13 +71,14 @@ def test_workbook_saved_by_libreoffice(lo, lesson, tmp_path):
     lo.save(saved)
     eng = Engine.load(saved)
     lo.load(saved)
-    for m in res.models:
-        sheet = m.name
+    n = 0
+    for sheet in ("data", "linear", "nnet", "mmult"):
         got = lo.values(sheet)
-        assert close(eng.get(f"{sheet}!B1"), got[0][1])
-        col = ModelLayout(m, 712).col(m.pred)
-        for i in range(0, 712, 37):
-            assert close(eng.grids[eng.index[sheet]].value(FIRST_ROW + i, col), got[FIRST_ROW + i][col])
+        for (s, r, c) in eng.formula_cells():
+            if s == sheet:
+                assert close(eng.grids[eng.index[s]].value(r, c), got[r][c]), (s, r, c)
+                n += 1
+    assert n == 17095
     assert eng.get("nnet!B1") != res.values["nnet"]["loss"]  # the edit is seen
 
 
@@ -112,8 +112,10 @@ def _random_book(path, formulas, numbers, texts):
     wb.close()
 
 
-@settings(max_examples=int(os.environ.get("SHEETNET_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                    HealthCheck.too_slow])
+# the same 40 examples on every run (CI stays deterministic); SHEETNET_FUZZ_EXAMPLES=N explores afresh
+@settings(max_examples=int(os.environ.get("SHEETNET_FUZZ_EXAMPLES", "40")), deadline=None, database=None,
+          derandomize="SHEETNET_FUZZ_EXAMPLES" not in os.environ,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(formulas=G.st.lists(G.formulas, min_size=25, max_size=25), numbers=G.inputs, texts=G.texts)
 def test_random_formulas_match_libreoffice(lo, tmp_path, formulas, numbers, texts):
     path = tmp_path / "random.xlsx"
