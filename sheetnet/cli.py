@@ -195,7 +195,9 @@ def _write_trained(args, eng, ls, W, label):
     x = ls.from_W(W)
     if args.params_out:
         p = Path(args.params_out)
-        names = [f"{ls.sheet}!{_a1(r, c)}" for _, r, c in ls.cells]
+        from .engine.evaluate import a1
+
+        names = [f"{ls.sheet}!{a1(r, c)}" for _, r, c in ls.cells]
         from .atomic import atomic_path
 
         with atomic_path(p) as tmp:
@@ -214,11 +216,6 @@ def _write_trained(args, eng, ls, W, label):
         Path(args.workbook).with_name(f"{Path(args.workbook).stem}.trained.xlsx")
     write_params(args.workbook, out, eng, ls.cells, x)
     print(f"wrote {out} ({ls.sheet}!B1 = {eng.grids[s].value(0, 1):.6f})")
-
-
-def _a1(r, c):
-    from .engine.evaluate import a1
-    return a1(r, c)
 
 
 def cmd_train(args) -> int:

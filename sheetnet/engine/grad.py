@@ -5,8 +5,9 @@
     value, grad = f.value_and_grad(x)      # numpy in, numpy out; exact gradient by autograd
 
 Only the groups downstream of the inputs are evaluated with torch; everything else is read from
-the engine's numpy values as constants.  Those groups must compute numbers (no text or errors at
-the point evaluated); IF, comparisons and AND/OR/NOT pick branches without carrying gradient.
+the engine's numpy values, as they are when it is made, as constants.  Those groups must compute
+numbers (no text or errors at the point evaluated); IF, comparisons and AND/OR/NOT pick branches
+without carrying gradient.
 """
 
 from __future__ import annotations
@@ -42,15 +43,14 @@ class Differentiable:
         self._by_sheet = {}
         for k, (s, r, c) in enumerate(self.inputs):
             self._by_sheet.setdefault(s, []).append((k, r, c))
-
-    def _base(self):
-        t = self.torch
-        return {s: t.as_tensor(np.nan_to_num(g.num), dtype=self.dtype, device=self.device) for s, g in enumerate(self.eng.grids)}
+        # the sheets' values as constants, read once: each call puts x in and recomputes the groups above
+        self._constants = {s: torch.as_tensor(np.nan_to_num(g.num), dtype=self.dtype, device=self.device)
+                           for s, g in enumerate(eng.grids)}
 
     def __call__(self, x):
         """Output cells as a torch vector, for the input cells set to x (a tensor, kept in the graph)."""
         t = self.torch
-        grids = self._base()
+        grids = dict(self._constants)
         for s, items in self._by_sheet.items():
             idx = t.tensor([k for k, _, _ in items], device=self.device)
             rows = t.tensor([r for _, r, _ in items], device=self.device)
