@@ -135,19 +135,6 @@ class Worker:
         return {"success": bool(solver.Success), "value": float(solver.ResultValue),
                 "solution": [float(x) for x in solver.Solution], "seconds": secs}
 
-    def solver_properties(self, service):
-        """Name, type and current value of each property of a solver service."""
-        solver = self.ctx.ServiceManager.createInstanceWithContext(service, self.ctx)
-        out = []
-        for p in solver.getPropertySetInfo().getProperties():
-            try:
-                v = solver.getPropertyValue(p.Name)
-                v = v if isinstance(v, (bool, int, float, str)) else str(v)
-            except Exception as e:
-                v = "?" + type(e).__name__
-            out.append([p.Name, p.Type.typeName, v])
-        return {"properties": out}
-
     def save(self, path, filter_name="Calc MS Excel 2007 XML"):
         url = uno.systemPathToFileUrl(os.path.abspath(path))
         self.doc.storeToURL(url, (prop("FilterName", filter_name),))

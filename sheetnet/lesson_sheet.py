@@ -141,12 +141,3 @@ def require(eng: Engine, sheet: str) -> LessonSheet:
     if not verify(eng, ls):
         raise SheetnetError(f"sheet {sheet}: its formulas do not compute the lesson model (edited?)")
     return ls
-
-
-def lesson_sheets(eng: Engine) -> list[LessonSheet]:
-    out = []
-    for sheet in eng.sheets:
-        ls = find(eng, sheet)
-        if ls is not None and verify(eng, ls):
-            out.append(ls)
-    return out

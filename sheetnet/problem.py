@@ -47,9 +47,6 @@ class Problem:
         """(objective cell value, its gradient) at x."""
         return self._fg(np.asarray(x, float))
 
-    def cell_names(self) -> list[str]:
-        return [f"{self.engine.sheets[s]}!{a1(r, c)}" for s, r, c in self.cells]
-
 
 def _number(eng: Engine, cell, what: str) -> float:
     s, r, c = cell
@@ -168,8 +165,14 @@ def _constraints(prob: Problem):
             with torch.no_grad():
                 return diff(torch.tensor(np.asarray(x, float), dtype=torch.float64)).numpy()
 
+        last: dict = {}
+
         def pieces(x, kinds):
-            v, J = values(x), diff.jacobian(x)
+            key = np.asarray(x, float).tobytes()  # scipy asks fun and jac, for ineq and eq, at each x
+            if key not in last:
+                last.clear()
+                last[key] = (values(x), diff.jacobian(x))
+            v, J = last[key]
             fun, jac = [], []
             for (rel, a, b), (_, ja, jb) in zip(split(v), split(J, jac=True)):
                 if rel not in kinds:

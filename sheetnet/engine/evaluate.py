@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import SheetnetError
 from . import functions as F
-from .package import Book, parse_cell, parse_range, read_book
+from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, group_key, parse
 from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, ErrorCode, V, error_array, finish, first_error,
                      to_number, to_text, with_errors, approx_add, APPROX)
@@ -87,14 +87,6 @@ class Group:
             r0, c0, r1, c1 = self.array_box
             return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
         return [(self.r0 + i, self.col) for i in range(self.k)]
-
-
-def a1(r: int, c: int) -> str:
-    s, c1 = "", c + 1
-    while c1:
-        c1, rem = divmod(c1 - 1, 26)
-        s = chr(65 + rem) + s
-    return f"{s}{r + 1}"
 
 
 class Engine:

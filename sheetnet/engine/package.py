@@ -63,6 +63,15 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+def a1(r: int, c: int) -> str:
+    """(row, col), 0-based, as an A1 address."""
+    s, c1 = "", c + 1
+    while c1:
+        c1, rem = divmod(c1 - 1, 26)
+        s = chr(65 + rem) + s
+    return f"{s}{r + 1}"
+
+
 def parse_cell(ref: str) -> tuple[int, int]:
     m = CELL_RE.match(ref.replace("$", ""))
     if not m:

@@ -18,7 +18,7 @@ import re
 import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
-from .package import MAX_COLS, MAX_ROWS, col_index
+from .package import MAX_COLS, MAX_ROWS, a1, col_index
 from .values import ERRORS, REF, EngineError, V
 
 MAX_DEPTH = 64  # Excel allows 64 nested levels of functions
@@ -63,15 +63,7 @@ class Context:
         self.names_seen: tuple = ()
 
     def at(self):
-        return f"{self.sheet}!{_a1(self.row, self.col)}"
-
-
-def _a1(r, c):
-    s, c1 = "", c + 1
-    while c1:
-        c1, rem = divmod(c1 - 1, 26)
-        s = chr(65 + rem) + s
-    return f"{s}{r + 1}"
+        return f"{self.sheet}!{a1(self.row, self.col)}"
 
 
 def parse(formula: str, ctx: Context):

@@ -33,18 +33,11 @@ class V:
     def shape(self):
         return self.num.shape
 
-    @property
-    def all_num(self) -> bool:
-        return self.typ is None
-
     def types(self) -> np.ndarray:
         return np.full(self.num.shape, NUM, np.uint8) if self.typ is None else self.typ
 
     def objs(self) -> np.ndarray:
         return np.full(self.num.shape, None, object) if self.obj is None else self.obj
-
-    def has_errors(self) -> bool:
-        return self.typ is not None and bool((self.typ == ERR).any())
 
     @staticmethod
     def scalar(x) -> V:
@@ -228,12 +221,6 @@ def finish(num: np.ndarray, err, div0_mask=None) -> V:
 
 
 APPROX = 1.0 / (16777216.0 * 16777216.0)  # 2**-48: spreadsheet "equal" (LibreOffice's approxEqual)
-
-
-def approx_equal(a, b):
-    """a == b up to 2**-48 relative: what =, <>, <, > mean between numbers in a spreadsheet."""
-    with np.errstate(invalid="ignore"):
-        return (a == b) | (np.abs(a - b) < np.abs(a) * APPROX)
 
 
 def approx_add(a, b):
