@@ -34,9 +34,9 @@ def rss_mb() -> float:
 def one(rows: int, mode: str) -> dict:
     import numpy as np
 
-    from sheetnet import build as B
-    from sheetnet.data import prepare, feature_matrix
-    from sheetnet.template import load_template
+    from sheetnet.lessons import workbook as B
+    from sheetnet.lessons.prepare import prepare, feature_matrix
+    from sheetnet.lessons.template import load_template
 
     t = load_template("titanic")
     data = prepare(t)

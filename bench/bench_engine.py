@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sheetnet.build import build_workbook  # noqa: E402
-from sheetnet.data import feature_matrix, prepare  # noqa: E402
+from sheetnet.lessons.workbook import build_workbook  # noqa: E402
+from sheetnet.lessons.prepare import feature_matrix, prepare  # noqa: E402
 from sheetnet.engine import Engine  # noqa: E402
-from sheetnet.template import load_template  # noqa: E402
+from sheetnet.lessons.template import load_template  # noqa: E402
 
 PARAMS = [f"{c}{r}" for r in (4, 5) for c in "JKLMNOPQRS"]
 
@@ -84,7 +84,7 @@ def bench_numpy(res, data, rows):
 
 
 def bench_lo_uno(path, rows, res, data, reps):
-    from sheetnet.libreoffice import LibreOffice
+    from sheetnet.crosscheck.libreoffice import LibreOffice
 
     with LibreOffice() as lo:
         load = timed(lambda: lo.load(path), reps)
@@ -102,7 +102,7 @@ def bench_lo_uno(path, rows, res, data, reps):
 def bench_lo_convert(path, reps):
     soffice = shutil.which("soffice")
     with tempfile.TemporaryDirectory() as d:
-        from sheetnet.libreoffice import make_profile
+        from sheetnet.crosscheck.libreoffice import make_profile
 
         profile = make_profile(d)
 

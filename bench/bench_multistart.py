@@ -19,10 +19,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sheetnet.data import prepare  # noqa: E402
-from sheetnet.models import lesson_models  # noqa: E402
-from sheetnet.template import load_template  # noqa: E402
-from sheetnet.train import multistart  # noqa: E402
+from sheetnet.lessons.prepare import prepare  # noqa: E402
+from sheetnet.lessons.workbook import lesson_descriptions  # noqa: E402
+from sheetnet.lessons.template import load_template  # noqa: E402
+from sheetnet.training.train import multistart  # noqa: E402
 
 
 def main():
@@ -36,7 +36,7 @@ def main():
     a = ap.parse_args()
     devices = a.device or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     data = prepare(load_template("titanic"))
-    m = lesson_models(data.template.feature_names)[1]
+    m = lesson_descriptions(data)[1]
     print(f"nnet, {data.n} rows, {a.starts} starts, Adam lr 0.05, {a.epochs} full-batch epochs, float64")
     print(f"{'device':<8} {'way':<14} {'runs':>4} {'median s':>9} {'starts/s':>9} {'speedup':>8}  best loss / median loss")
     for dev in devices:

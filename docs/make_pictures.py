@@ -19,9 +19,10 @@ import matplotlib.pyplot as plt
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from sheetnet.build import COLOURS, build_workbook
-from sheetnet.data import prepare
-from sheetnet.template import load_template
+from sheetnet.lessons.workbook import build_workbook
+from sheetnet.model.styles import COLOURS
+from sheetnet.lessons.prepare import prepare
+from sheetnet.lessons.template import load_template
 
 HERE = Path(__file__).parent
 
@@ -87,7 +88,7 @@ def main():
 
 def compare_picture():
     """docs/compare.png: the compare plot for the seed-0 lesson workbook's nnet sheet."""
-    from sheetnet.compare import compare, plot
+    from sheetnet.training.compare import compare, plot
 
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "titanic.xlsx"

@@ -2,9 +2,9 @@ import os
 
 import pytest
 
-from sheetnet import libreoffice
-from sheetnet.data import prepare
-from sheetnet.template import load_template
+from sheetnet.crosscheck import libreoffice
+from sheetnet.lessons.prepare import prepare
+from sheetnet.lessons.template import load_template
 
 COURSE_LINEAR = [-0.054934, -0.013926, -0.512117, 0.048739, 0.352610, 0.182842, 0.030720, 0.096816, -0.483065,
                  0.694412]

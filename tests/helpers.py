@@ -70,3 +70,11 @@ def write_cells(ws, cells: dict):
             ws.write_formula(ref, v, None, 0)
         else:
             ws.write(ref, v)
+
+
+def lesson_models_of(data, **kw):
+    """The lesson's three model descriptions over a prepared data set."""
+    from sheetnet.model.nets import lesson_models
+
+    t = data.template
+    return lesson_models(t.feature_names, t.target, [f.param_label for f in t.features], binary=data.binary, **kw)

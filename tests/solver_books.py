@@ -2,7 +2,7 @@
 
 import xlsxwriter
 
-from sheetnet.solver_names import DEFAULTS
+from sheetnet.solver.names import DEFAULTS
 
 from .helpers import write_cells
 

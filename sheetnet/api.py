@@ -1,0 +1,95 @@
+"""sheetnet from Python (a notebook): each step of the teacher's workflow is one function.
+
+    import sheetnet as sn
+    book = sn.build("titanic", "titanic.xlsx", seed=0)              # the lesson workbook
+    done, solved = sn.solve("titanic.xlsx")                          # its Solver models, run by scipy
+    checks = sn.check(solved)                                        # workbook vs numpy vs torch
+    run = sn.train(solved, model="nnet", optimizer="adam", lr=0.01)
+    cmp = sn.compare("titanic.xlsx", model="nnet")
+    eng = sn.calc("any.xlsx"); eng.get("Sheet1!B2")
+
+The `sheetnet` command is a thin layer over these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import SheetnetError
+
+
+def load_data(template="titanic", data=None, blanks=None):
+    """A template (bundled name or .toml path) and its data, prepared: (Template, Dataset)."""
+    from .lessons.prepare import prepare
+    from .lessons.template import load_template
+
+    t = load_template(template).with_blanks(blanks)
+    return t, prepare(t, data)
+
+
+def build(template="titanic", output=None, *, data=None, seed: int = 0, hidden: int = 2, layers=None,
+          output_activation: str = "linear", loss: str = "mse", blanks=None, live_rand=False, progress=None, **kw):
+    """Build a lesson workbook; returns the BuildResult (its models, params, values, notes).
+
+    Tabular templates (titanic, or a .toml of your own) take the model options; the other lessons
+    (see `lessons()`) take their own keyword arguments."""
+    from .lessons import registry
+
+    lesson = registry.get(str(template))
+    if lesson is not None:
+        out = Path(output or f"{lesson.name}.xlsx")
+        return lesson.build(out, seed=seed, progress=progress, **kw)
+    if kw:
+        raise SheetnetError(f"unknown option(s) for a tabular lesson: {', '.join(kw)}")
+    from .lessons.workbook import build_workbook
+
+    t, ds = load_data(template, data, blanks)
+    out = Path(output or f"{t.name}.xlsx")
+    return build_workbook(out, ds, seed=seed, hidden=hidden, layers=layers, output=output_activation, loss=loss,
+                          live_rand=live_rand, progress=progress)
+
+
+def lessons() -> list:
+    """Every lesson sheetnet builds: (name, one line)."""
+    from .lessons import registry
+
+    return registry.listing()
+
+
+def calc(path, seed: int = 0):
+    """Any workbook evaluated from its inputs by sheetnet's engine (cached values ignored)."""
+    from .engine import Engine
+
+    return Engine.load(path, seed=seed)
+
+
+def solve(path, **kw):
+    """Run the workbook's Solver models; see sheetnet.solver.solve.solve_workbook."""
+    from .solver.solve import solve_workbook
+
+    return solve_workbook(path, **kw)
+
+
+def check(path, device=None, use_libreoffice=None):
+    """Workbook (engine, LibreOffice) vs numpy vs torch, every model sheet; a list of SheetCheck."""
+    from .crosscheck.check import check_workbook
+
+    return check_workbook(path, device=device, use_libreoffice=use_libreoffice)
+
+
+def train(path, model: str = "nnet", **kw):
+    """Train a model sheet's params in torch from the workbook's; see sheetnet.training.train.train."""
+    from .engine import Engine
+    from .model import stored
+    from .training.train import train as _train
+
+    eng = Engine.load(path)
+    ls = stored.require(eng, model)
+    return _train(ls.model, ls.X, ls.y, ls.params(eng), **kw)
+
+
+def compare(path, model: str = "nnet", **kw):
+    """Solver mirror vs GD/SGD/momentum/Adam on one model sheet; see sheetnet.training.compare."""
+    from .training.compare import compare as _compare
+
+    return _compare(path, sheet=model, **kw)

@@ -1,0 +1,1 @@
+"""The classroom: exercise workbooks from a lesson's description, and a grader that recomputes them."""

@@ -1,0 +1,131 @@
+"""The `sheetnet` command: one subcommand per step of the workflow, a thin layer over sheetnet.api."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import SheetnetError
+from . import commands as C
+
+
+def _build_parser(sub):
+    b = sub.add_parser("build", help="build a lesson workbook (.xlsx): titanic, a template .toml, or gd/relu/digits")
+    b.add_argument("template", help="a lesson (sheetnet lessons lists them) or a template .toml path")
+    b.add_argument("-o", dest="output", metavar="FILE", help="the .xlsx to write (default: LESSON.xlsx); replaced "
+                                                            "atomically")
+    b.add_argument("--output", dest="output_activation", default="linear", metavar="{linear,sigmoid}",
+                   help="the output: linear (the lesson) or sigmoid (Preds = 1/(1+EXP(-x)))")
+    b.add_argument("--loss", default="mse", choices=("mse", "mae", "logloss"),
+                   help="each row's loss: mse (the lesson), mae (ABS), logloss (binary cross-entropy)")
+    b.add_argument("--layers", help="hidden ReLU layers then a linear output, e.g. 5,3 (default: the lesson's net)")
+    b.add_argument("--data", help="a CSV of the template's layout (default: the bundled data)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the initial params (default 0)")
+    b.add_argument("--hidden", type=int, default=2, help="ReLUs summed in the lesson's nnet and mmult (default 2)")
+    b.add_argument("--blanks", choices=("drop", "mode"), help="drop rows with blanks (the lesson) or fill with the mode")
+    b.add_argument("--live-rand", action="store_true", help="write =RAND()-0.5 in the param cells")
+    for flag, kw in C.LESSON_FLAGS:
+        b.add_argument(flag, **kw)
+    b.add_argument("-q", "--quiet", action="store_true")
+    b.set_defaults(func=C.cmd_build)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sheetnet", description="Neural nets in the spreadsheet everybody already has: "
+                                "build, solve, check, train, compare, and the classroom.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="build, solve, check and compare the Titanic lesson from the bundled data")
+    d.add_argument("-o", "--output", default="titanic.xlsx")
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--device", help="torch device for check and compare (default: cuda, else mps, else cpu)")
+    d.set_defaults(func=C.cmd_demo)
+
+    ls = sub.add_parser("lessons", help="the lessons sheetnet builds, one line each")
+    ls.set_defaults(func=C.cmd_lessons)
+
+    _build_parser(sub)
+
+    c = sub.add_parser("calc", help="evaluate every formula of a workbook (.xlsx or .ods), ignoring cached values")
+    c.add_argument("workbook")
+    c.add_argument("--sheet", help="only this sheet")
+    c.add_argument("--cells", help="print these cells (A1 or A1:B9) of the sheet(s)")
+    c.add_argument("-o", "--output", help="write a copy with fresh cached values (nothing else changes; .xlsx only)")
+    c.add_argument("--seed", type=int, default=0, help="seed for RAND, RANDBETWEEN and RANDARRAY")
+    c.set_defaults(func=C.cmd_calc)
+
+    so = sub.add_parser("solve", help="run the Solver model stored in a workbook, write the answer back")
+    so.add_argument("workbook")
+    so.add_argument("--sheet", help="only this sheet (default: every sheet with a Solver model)")
+    so.add_argument("--method", help="grg, simplex, evolutionary, or a scipy.optimize.minimize method (BFGS, ...); "
+                                     "default: the engine stored in the workbook")
+    so.add_argument("--multistart", type=int, help="this many extra random starts (seeded); keep the best")
+    so.add_argument("--seed", type=int, help="seed for multistart and Evolutionary (default: the stored one)")
+    so.add_argument("--max-iter", type=int, help="iteration limit (default: the stored one)")
+    so.add_argument("--max-time", type=float, help="time limit in seconds (default: the stored one)")
+    so.add_argument("--bounds", help="LO,HI bounds for every variable (needed by evolutionary without constraints)")
+    g = so.add_mutually_exclusive_group()
+    g.add_argument("--in-place", action="store_true", help="replace the workbook itself (atomically)")
+    g.add_argument("-o", "--output", help="write here (default: BOOK.solved.xlsx)")
+    so.set_defaults(func=C.cmd_solve)
+
+    ch = sub.add_parser("check", help="workbook (engine, LibreOffice) vs numpy vs torch, every model sheet")
+    ch.add_argument("workbook")
+    ch.add_argument("--device", help="torch device (default: cuda, else mps, else cpu)")
+    ch.add_argument("--no-libreoffice", action="store_true", help="skip LibreOffice even when installed")
+    ch.set_defaults(func=C.cmd_check)
+
+    tr = sub.add_parser("train", help="train a model sheet with GD/SGD/momentum/Adam in torch, write the params back")
+    tr.add_argument("workbook")
+    tr.add_argument("--model", default="nnet", help="the model sheet (default nnet)")
+    tr.add_argument("--optimizer", default="sgd", choices=("gd", "sgd", "momentum", "adam"))
+    tr.add_argument("--lr", type=float, default=0.05)
+    tr.add_argument("--epochs", type=int, default=200)
+    tr.add_argument("--batch-size", type=int, help="minibatch rows (default: all rows, full-batch)")
+    tr.add_argument("--valid", type=float, help="hold out this fraction (seeded, like the course's 0.2)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--device", help="torch device (default: cuda, else mps, else cpu)")
+    tr.add_argument("--multistart", type=int, help="train this many random starts at once (batched), keep the best")
+    tr.add_argument("--params-out", help="also write the params to this .json or .csv")
+    g = tr.add_mutually_exclusive_group()
+    g.add_argument("--in-place", action="store_true")
+    g.add_argument("-o", "--output", help="the workbook to write (default: BOOK.trained.xlsx)")
+    tr.set_defaults(func=C.cmd_train)
+
+    cp = sub.add_parser("compare", help="Solver mirror vs GD/SGD/momentum/Adam: table, plot, report, Compare sheet")
+    cp.add_argument("workbook")
+    cp.add_argument("--model", default="nnet", help="the model sheet (default nnet)")
+    cp.add_argument("--epochs", type=int, default=200)
+    cp.add_argument("--valid", type=float, default=0.2)
+    cp.add_argument("--seed", type=int, default=0)
+    cp.add_argument("--device")
+    g = cp.add_mutually_exclusive_group()
+    g.add_argument("--in-place", action="store_true")
+    g.add_argument("-o", "--output", help="the workbook to write (default: BOOK.compare.xlsx)")
+    cp.set_defaults(func=C.cmd_compare)
+    for add in C.MORE_COMMANDS:
+        add(sub)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "output_activation", None) not in (None, "linear", "sigmoid"):
+        if str(args.output_activation).lower().endswith(".xlsx") and not args.output:
+            args.output, args.output_activation = args.output_activation, "linear"  # --output FILE, as elsewhere
+        else:
+            print(f"sheetnet: error: --output takes linear or sigmoid, not {args.output_activation!r} "
+                  f"(the file is -o FILE)", file=sys.stderr)
+            return 2
+    try:
+        return args.func(args)
+    except SheetnetError as e:
+        print(f"sheetnet: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a path that cannot be written or read: one line naming it
+        where = e.filename or ""
+        print(f"sheetnet: error: {where}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sheetnet: interrupted", file=sys.stderr)
+        return 130

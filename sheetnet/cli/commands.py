@@ -1,0 +1,305 @@
+"""What each `sheetnet` command prints: a thin layer over sheetnet.api."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import api
+from ..errors import SheetnetError
+
+
+def _progress(label: str, total_hint: int):
+    """A progress bar on stderr for long builds (quiet for small ones and when not a terminal)."""
+    if total_hint < 50_000 or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total_hint, desc=label, unit="row", unit_scale=True, leave=False)
+
+    def update(done, total):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_build(args) -> int:
+    from ..lessons import registry
+
+    lesson = registry.get(args.template)
+    if lesson is not None:
+        opts = {k: v for k, v in vars(args).items() if k in lesson_options(args.template) and v is not None}
+        res = api.build(args.template, args.output, seed=args.seed, progress=_progress("building", 0), **opts)
+    else:
+        layers = _layers(args.layers)
+        res = api.build(args.template, args.output, data=args.data, seed=args.seed, hidden=args.hidden, layers=layers,
+                        output_activation=args.output_activation, loss=args.loss, blanks=args.blanks,
+                        live_rand=args.live_rand, progress=_progress("building", 60_000))
+    for note in getattr(res, "notes", []):
+        print(note, file=sys.stderr)
+    if not args.quiet:
+        print(res.headline() if hasattr(res, "headline") else
+              f"wrote {res.path}: sheets About, data, {', '.join(m.name for m in res.models)}; "
+              f"{res.rows} rows (of {res.rows_read} read)")
+        for line in res.summary():
+            print("  " + line)
+    return 0
+
+
+def lesson_options(name: str) -> set:
+    from ..lessons import registry
+
+    lesson = registry.get(name)
+    return set(getattr(lesson, "options", ())) if lesson else set()
+
+
+def _layers(text):
+    if not text:
+        return None
+    try:
+        return [int(v) for v in str(text).split(",")]
+    except ValueError:
+        raise SheetnetError(f"--layers takes sizes separated by commas (5,3), not {text!r}") from None
+
+
+def cmd_demo(args) -> int:
+    import time
+
+    from ..crosscheck.check import check_workbook
+    from ..lessons.workbook import build_workbook
+    from ..solver.solve import solve_workbook
+    from ..training.compare import compare, write_outputs
+
+    t0 = time.perf_counter()
+    template, data = api.load_data("titanic")
+    out = Path(args.output)
+    res = build_workbook(out, data, seed=args.seed)
+    print(f"sheetnet demo: the fast.ai lesson 3 Titanic workbook, built from {Path(data.source).name}\n")
+    print(f"1. build   wrote {out}")
+    print(f"           {res.rows} passengers kept of {res.rows_read} (blank Age or Embarked dropped), "
+          f"{len(template.features)} features, seed {args.seed}; starting point:")
+    for line in res.summary():
+        print("             " + line)
+    done, solved = solve_workbook(out)
+    print(f"\n2. solve   wrote {solved} (Excel's Solver model, run by scipy with exact gradients)")
+    for d in done:
+        r = d.result
+        print(f"             {d.sheet:<7} Loss {r.before:.6f} -> {r.fun:.6f} in {r.seconds * 1e3:.0f} ms ({r.nit} iterations)")
+    print(f"             least-squares optimum for linear: {res.best_linear_loss:.6f}")
+    checks = check_workbook(solved, device=args.device)
+    worst = max(max(v for _, d in c.rows for v in d.values()) for c in checks)
+    grad = max(c.grad_rel for c in checks)
+    with_lo = any("LibreOffice-numpy" in d for c in checks for _, d in c.rows)
+    engines = "workbook (sheetnet's engine" + (" and LibreOffice)" if with_lo else ")")
+    print(f"\n3. check   {solved}: {engines} vs numpy vs torch ({checks[0].device}): "
+          f"{'all agree' if all(c.ok for c in checks) else 'DIFFERENCES'}")
+    print(f"             largest difference in any cell {worst:.1e}; autograd vs finite differences {grad:.1e} relative")
+    cmp = compare(out, sheet="nnet", epochs=200, device=args.device)
+    book, md, page, png = write_outputs(cmp, out, out.with_name(f"{out.stem}.compare.xlsx"))
+    print(f"\n4. compare Solver mirror vs GD/SGD/momentum/Adam on nnet ({cmp.rows_train} training, "
+          f"{cmp.rows_valid} validation rows):")
+    for r in cmp.runs:
+        print(f"             {r.label:<26} train {r.train_loss:.6f}  valid {r.valid_loss:.6f}  "
+              f"accuracy {r.valid_accuracy:.3f}  {r.seconds:.2f} s")
+    print(f"           wrote {book.name} (Compare sheet with a chart), {md.name}, {page.name}, {png.name}")
+    print(f"\nDone in {time.perf_counter() - t0:.0f} s. Open {out} in Excel, LibreOffice or Google Sheets: every cell "
+          f"is a live formula.\nChange a yellow Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve.")
+    return 0
+
+
+def _show(v) -> str:
+    from ..engine import ErrorCode
+
+    if isinstance(v, ErrorCode):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if v is None:
+        return ""
+    return str(v) if not isinstance(v, str) else v
+
+
+def cmd_calc(args) -> int:
+    import time
+
+    from ..engine import ErrorCode
+    from ..engine.evaluate import a1
+
+    t0 = time.perf_counter()
+    eng = api.calc(args.workbook, seed=args.seed)
+    secs = time.perf_counter() - t0
+    sheets = [args.sheet] if args.sheet else eng.sheets
+    for s in sheets:
+        if s not in eng.index:
+            raise SheetnetError(f"{args.workbook}: no sheet named {s!r} (sheets: {', '.join(eng.sheets)})")
+    cells = eng.formula_cells()
+    if args.cells:
+        for s in sheets:
+            rows = eng.get(args.cells if ":" in args.cells else f"{args.cells}:{args.cells}", sheet=s)
+            if len(sheets) > 1:
+                print(f"[{s}]")
+            for row in rows:
+                print("\t".join(_show(v) for v in row))
+    else:
+        print(f"{args.workbook}: {len(cells)} formula cells in {len(eng.groups)} groups, evaluated in {secs:.3f} s")
+        for s in sheets:
+            mine = sorted((r, c) for (sh, r, c) in cells if sh == s)
+            if not mine:
+                continue
+            errors = [(r, c) for r, c in mine if isinstance(eng.get(a1(r, c), sheet=s), ErrorCode)]
+            top = [(r, c) for r, c in mine if r == mine[0][0]][:8]
+            shown = "  ".join(f"{a1(r, c)}={_show(eng.get(a1(r, c), sheet=s))}" for r, c in top)
+            print(f"  {s}: {len(mine)} formulas; {shown}")
+            for r, c in errors[:10]:
+                print(f"    {s}!{a1(r, c)}: {eng.get(a1(r, c), sheet=s)}")
+            if len(errors) > 10:
+                print(f"    ... {len(errors) - 10} more error cells")
+    if args.output:
+        from ..solver.writeback import write_values
+
+        updates: dict = {}
+        for (s, r, c), gid in cells.items():
+            updates.setdefault(s, {})[(r, c)] = eng.get(a1(r, c), sheet=s)
+        write_values(args.workbook, args.output, updates)
+        print(f"wrote {args.output} with fresh cached values")
+    return 0
+
+
+def cmd_solve(args) -> int:
+    bounds = None
+    if args.bounds:
+        try:
+            lo, hi = (float(v) for v in args.bounds.split(","))
+        except ValueError:
+            raise SheetnetError(f"--bounds takes LO,HI (two numbers), not {args.bounds!r}") from None
+        bounds = (lo, hi)
+    done, out = api.solve(args.workbook, sheets=[args.sheet] if args.sheet else None, method=args.method,
+                               multistart=args.multistart, seed=args.seed, max_iter=args.max_iter,
+                               max_time=args.max_time, bounds=bounds, output=args.output, in_place=args.in_place)
+    for d in done:
+        print("\n".join(d.report()))
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    results = api.check(args.workbook, device=args.device, use_libreoffice=False if args.no_libreoffice else None)
+    for r in results:
+        print("\n".join(r.table()))
+    bad = [r.sheet for r in results if not r.ok]
+    if bad:
+        print(f"DIFFERENT beyond tolerance: {', '.join(bad)}")
+        return 1
+    print(f"all {len(results)} models agree (values within 1e-9, gradients within 1e-6 relative)")
+    return 0
+
+
+def _write_trained(args, eng, ls, W, label):
+    """Trained params into the workbook (lossless) and/or a JSON/CSV file."""
+    import json
+
+    import numpy as np
+
+    from ..solver.solve import output_path, write_params
+
+    x = ls.from_theta(W)
+    if args.params_out:
+        p = Path(args.params_out)
+        from ..engine.evaluate import a1
+
+        names = [f"{ls.sheet}!{a1(r, c)}" for _, r, c in ls.cells]
+        from ..atomic import atomic_path
+
+        with atomic_path(p) as tmp:
+            if p.suffix.lower() == ".csv":
+                tmp.write_text("cell,value\n" + "".join(f"{n},{v!r}\n" for n, v in zip(names, x.tolist())))
+            else:
+                tmp.write_text(json.dumps({"sheet": ls.sheet, "model": ls.model.name, "how": label,
+                                           "params": dict(zip(names, x.tolist())),
+                                           "theta": np.asarray(W).tolist()}, indent=1) + "\n")
+        print(f"wrote {p}")
+    if args.params_out and not (args.output or args.in_place):
+        return
+    s = eng.index[ls.sheet]
+    eng.set_many(s, np.array([r for _, r, _ in ls.cells]), np.array([c for _, _, c in ls.cells]), x)
+    out = output_path(Path(args.workbook), args.in_place, args.output) if (args.output or args.in_place) else \
+        Path(args.workbook).with_name(f"{Path(args.workbook).stem}.trained.xlsx")
+    write_params(args.workbook, out, eng, ls.cells, x)
+    r, c = ls.layout.loss_cell
+    print(f"wrote {out} ({ls.sheet} Loss = {eng.grids[s].value(r, c):.6f})")
+
+
+def cmd_train(args) -> int:
+    from ..engine import Engine
+    from ..model import stored
+    from ..training.train import multistart, train
+
+    eng = Engine.load(args.workbook)
+    if args.model not in eng.index:
+        raise SheetnetError(f"{args.workbook}: no sheet named {args.model!r}")
+    try:
+        ls = stored.require(eng, args.model)
+    except SheetnetError as e:
+        raise SheetnetError(f"{args.workbook}: {e}") from None
+    m = ls.model
+    if args.multistart:
+        res = multistart(m, ls.X, ls.y, starts=args.multistart, seed=args.seed, optimizer=args.optimizer,
+                         lr=args.lr, epochs=args.epochs, device=args.device)
+        print(f"{ls.sheet}: batched multistart ({args.optimizer}, lr {args.lr:g}, {args.epochs} full-batch epochs): "
+              f"{res.summary()}")
+        _write_trained(args, eng, ls, res.W[res.best], f"multistart best of {args.multistart}")
+        return 0
+    W0 = ls.params(eng)
+    res = train(m, ls.X, ls.y, W0, optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
+                batch_size=args.batch_size, valid=args.valid, seed=args.seed, device=args.device,
+                progress=sys.stderr.isatty())
+    first, last = res.history[0], res.final
+    print(f"{ls.sheet}: {args.optimizer}, lr {args.lr:g}, batch {res.batch_size}, on {res.device}: "
+          f"{res.epochs} epochs, {res.steps} steps, {res.seconds:.2f} s")
+    line = f"  train loss {first['train_loss']:.6f} -> {last['train_loss']:.6f}" + _acc(last, "train")
+    if "valid_loss" in last:
+        line += f"; valid loss {last['valid_loss']:.6f}" + _acc(last, "valid")
+    print(line)
+    if res.diverged:
+        print(f"  DIVERGED: {res.message}; nothing written")
+        return 1
+    _write_trained(args, eng, ls, res.W, f"{args.optimizer} lr {args.lr:g}")
+    return 0
+
+
+def _acc(rec, part) -> str:
+    v = rec.get(f"{part}_accuracy")
+    return "" if v is None or v != v else f", accuracy {v:.4f}"
+
+
+def cmd_compare(args) -> int:
+    from ..training.compare import compare, table_rows, write_outputs
+
+    src = Path(args.workbook)
+    cmp = compare(src, sheet=args.model, epochs=args.epochs, valid=args.valid, seed=args.seed, device=args.device,
+                  progress=sys.stderr.isatty())
+    out = Path(args.output) if args.output else (src if args.in_place else src.with_name(f"{src.stem}.compare.xlsx"))
+    out, md, page, png = write_outputs(cmp, src, out)
+    print(f"{cmp.sheet}: {cmp.rows_train} training rows, {cmp.rows_valid} validation rows, torch on {cmp.device}")
+    print(f"  {'method':<26}{'train loss':>11}{'valid loss':>11}{'valid acc':>10}{'time s':>9}{'grad evals':>11}"
+          f"   to Solver's loss+1e-4")
+    for r in table_rows(cmp):
+        print(f"  {r[0]:<26}{r[1]:>11.6f}{r[2]:>11.6f}{r[3]:>10.4f}{r[4]:>9.3f}{r[5]:>11.0f}   {r[6]}")
+    print(f"wrote {out} (sheet Compare, with a chart), {md}, {page}, {png}")
+    return 0
+
+
+def cmd_lessons(args) -> int:
+    for name, line in api.lessons():
+        print(f"{name:<10} {line}")
+    return 0
+
+
+# Options of the other lessons (gd, relu, digits): added to `sheetnet build` by the lesson modules.
+LESSON_FLAGS: list = []
+# Further subcommands (the classroom's exercise and grade): functions add(subparsers).
+MORE_COMMANDS: list = []

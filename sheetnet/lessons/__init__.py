@@ -1,0 +1,1 @@
+"""The lessons: templates and data preparation, and the workbooks built from them."""

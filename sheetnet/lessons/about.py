@@ -1,0 +1,94 @@
+"""The About sheet of a tabular lesson: what each sheet shows, what to try, the colour code."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .. import __version__
+from ..model.layout import FIRST_ROW, col_name
+from ..model.ops import OPS
+from ..model.styles import LEGEND
+
+
+def _loss_words(m) -> str:
+    s = m.step("Loss")
+    return f"Loss = {OPS[s.op].doc.replace('pred', m.pred).replace('target', m.target)}"
+
+
+def sheet_lines(data, dl, models, result) -> list[tuple[str, str]]:
+    t = data.template
+    last = FIRST_ROW + data.n
+    fa, fb = dl.feature_cols
+    kept = (f"rows with a blank {' or '.join(t.blank_columns)} dropped" if t.blanks == "drop"
+            else f"blanks in {', '.join(t.blank_columns)} filled with the column's mode")
+    lines = [("text", f"data     the {data.n} rows kept (of {data.n_read}: {kept}), rows 4 to {last}. "
+                      f"Columns {col_name(fa)}:{col_name(fb)} are the model's inputs (features).")]
+    for m in models:
+        total = result.layouts[m.name].loss_cell
+        lines.append(("text", f"{m.name:<8} {m.about}; {_loss_words(m)}; {col_name(total[1])}1 = AVERAGE(Loss)."))
+    deep = [m for m in models if any(p.bias for p in m.params)]
+    if deep:
+        lines.append(("text", "         Deeper nets: Lin2_3 is unit 3 of hidden layer 2, ReLU2_3 its ReLU; each layer's "
+                              "Params block has one row per unit and a bias column (MMULT: one column per unit)."))
+    return lines
+
+
+def write_about(ws, fm, data, dl, result, seed, live_rand):
+    t = data.template
+    models = result.models
+    src = Path(data.source)
+    digest = hashlib.sha256(src.read_bytes()).hexdigest()[:16] if src.exists() else "-"
+    mse = all(m.step("Loss").op == "sqerr" for m in models)
+    acc = [m for m in models if any(s.op == "accuracy" for s in m.steps)]
+    lines = [
+        ("title", f"{t.title}: a neural net in a spreadsheet"),
+        ("text", f"{t.subject or 'A lesson'}, built by sheetnet. Every number is a live formula."),
+        ("", ""),
+        ("h2", "The sheets"),
+        *sheet_lines(data, dl, models, result),
+        ("", ""),
+        ("h2", "What to try"),
+        ("text", f"1. On {models[0].name}, type a new value into a yellow Params cell: every column and the total "
+                 f"Loss (B1) change."),
+        ("text", "2. Excel: Data > Solver > Solve. The Solver model is already filled in: minimise B1 by changing "
+                 "the Params."),
+        ("text", "   LibreOffice 24.2+ reads it too (Tools > Solver). Google Sheets has no Solver: run  sheetnet solve  "
+                 "instead."),
+    ]
+    if mse:
+        lines.append(("text", f"3. The best a linear model can do on these rows is a Loss of "
+                              f"{result.best_linear_loss:.6f} (least squares)."))
+    if len(models) >= 3:
+        lines.append(("text", f"4. Compare {models[1].name} and {models[2].name}: two ways to write the same net. "
+                              "Which one would you rather extend to 10 hidden units?"))
+    if acc:
+        lines.append(("text", "5. Accuracy (D1) counts a row as predicted to be 1 when the prediction is above 0.5."))
+    lines += [("", ""), ("h2", "Colours")]
+    r = 0
+    for style, text in lines:
+        if text:
+            ws.write_string(r, 0, text, fm[style])
+        r += 1
+    for style, text in LEGEND:
+        ws.write_string(r, 0, "", fm[style])
+        ws.write_string(r, 1, text)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Starting point", fm["h2"])
+    r += 1
+    init = "=RAND()-0.5 (live: press F9 for new ones)" if live_rand else f"seeded: seed {seed}, uniform in [-0.5, 0.5)"
+    ws.write_string(r, 0, f"Initial params: {init}.")
+    r += 1
+    for line in result.summary():
+        ws.write_string(r, 0, "   " + line, fm["mono"])
+        r += 1
+    for note in result.notes:
+        ws.write_string(r, 0, note, fm["note"])
+        r += 1
+    r += 1
+    ws.write_string(r, 0, f"Data: {src.name} (sha256 {digest}...), template {t.name}. Made by sheetnet {__version__}.",
+                    fm["note"])
+    ws.set_column(0, 0, 3)
+    ws.set_column(1, 1, 40)
+    ws.hide_gridlines(2)

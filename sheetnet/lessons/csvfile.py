@@ -1,0 +1,120 @@
+"""Read a CSV as people's spreadsheets save them, and say what was assumed.
+
+Handles: UTF-8 (with or without a BOM), Windows-1252, UTF-16 with a BOM (Excel's "Unicode
+text"), CRLF or LF line endings, comma, semicolon, tab or pipe separators (sniffed), and decimal
+commas (a European Excel's "CSV (semicolon delimited)").  Real binary files are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SheetnetError
+
+MAX_CSV_BYTES = 1 << 30  # 1 GiB
+MAX_ROWS = 1_048_576 - 3  # an Excel sheet's rows, less the three header rows
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$")
+
+
+@dataclass
+class CsvTable:
+    frame: pd.DataFrame  # every cell as text ("" for blank)
+    separator: str = ","
+    encoding: str = "utf-8"
+    decimal_comma: bool = False
+    notes: list = field(default_factory=list)  # what was assumed, in words
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        enc = "utf-16"
+        try:
+            return raw.decode(enc), "UTF-16"
+        except UnicodeDecodeError:
+            raise SheetnetError(f"{path}: not a readable UTF-16 text file") from None
+    if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF") or b"\x00" in raw[:65536]:
+        hint = " (an Excel workbook? save it as CSV)" if raw[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0") else ""
+        raise SheetnetError(f"{path}: not a CSV file (it looks binary){hint}")
+    for enc, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return raw.decode(enc), label
+        except UnicodeDecodeError:
+            continue
+    raise SheetnetError(f"{path}: not a CSV file (not readable as UTF-8, UTF-16 or Windows-1252 text)")
+
+
+def _sniff(text: str) -> str:
+    """The separator that splits the first lines into the same number (>1) of fields most often."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    best, best_score = ",", -1
+    for sep in SEPARATORS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = sum(1 for c in counts if c == counts[0]) * 1000 + counts[0]
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def read_csv(path: str | Path) -> CsvTable:
+    """Every cell as text ("" for blank), with the separator, encoding and decimal mark sniffed."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise SheetnetError(f"{path}: no such file") from None
+    except OSError as e:
+        raise SheetnetError(f"{path}: cannot read ({e.strerror})") from None
+    if path.is_dir():
+        raise SheetnetError(f"{path}: is a folder, not a CSV file")
+    if size > MAX_CSV_BYTES:
+        raise SheetnetError(f"{path}: {size} bytes is larger than the {MAX_CSV_BYTES} bytes sheetnet reads")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SheetnetError(f"{path}: cannot read ({e.strerror})") from None
+    if not raw.strip():
+        raise SheetnetError(f"{path}: the file is empty")
+    text, encoding = _decode(path, raw)
+    text = text.lstrip("\ufeff")
+    sep = _sniff(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                            skipinitialspace=False, quoting=csv.QUOTE_MINIMAL, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SheetnetError(f"{path}: not a valid CSV file ({msg})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) < 2:
+        raise SheetnetError(f"{path}: not a CSV file of columns (found one column, {frame.columns[0]!r})")
+    if len(frame) > MAX_ROWS:
+        raise SheetnetError(f"{path}: {len(frame)} rows do not fit in a spreadsheet (at most {MAX_ROWS})")
+    table = CsvTable(frame, sep, encoding)
+    if sep == ";" or sep == "\t":
+        sample = frame.head(500)
+        table.decimal_comma = any(sample[c].map(lambda v: bool(_DECIMAL_COMMA.match(v))).any() for c in sample)
+    if sep != "," or encoding != "UTF-8" or table.decimal_comma:
+        how = f"{SEPARATORS[sep]}-separated {encoding} text"
+        if table.decimal_comma:
+            how += " with decimal commas (1,5 read as 1.5)"
+        table.notes.append(f"read {path.name} as {how}")
+    return table
+
+
+def to_number_text(s: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Text of numbers as Python reads them: "1.234,5" -> "1234.5" when decimal commas are in use."""
+    s = s.str.strip()
+    if decimal_comma:
+        s = s.str.replace(r"(?<=\d)\.(?=\d{3}(\D|$))", "", regex=True).str.replace(",", ".", regex=False)
+    return s

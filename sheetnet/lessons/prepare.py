@@ -1,0 +1,168 @@
+"""Prepare a CSV the way a template says: kept rows, the features, the target.
+
+The numbers made here are the ones the workbook's formulas compute: every feature is an op of the
+op table (sheetnet.model.ops), whose numpy form mirrors its formula exactly (text comparisons are
+case-insensitive, as in Excel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SheetnetError
+from ..model.ops import OPS
+from .csvfile import read_csv, to_number_text
+from .template import Template
+
+NA_MARKERS = {"", "na", "nan", "n/a", "null", "none"}
+
+
+@dataclass
+class Dataset:
+    """A prepared table: `frame` holds the kept rows' raw columns, `X` and `y` the model's view."""
+
+    source: str
+    template: Template
+    frame: pd.DataFrame  # kept rows; numeric columns as float, text as str ("" for blank)
+    n_read: int  # rows in the CSV
+    X: np.ndarray  # (rows, features) float64
+    y: np.ndarray  # (rows,) float64
+    maxes: dict  # column -> MAX over kept rows, for div_max features
+    binary: bool = True  # a 0/1 target (accuracy and log loss apply)
+    notes: list = field(default_factory=list)  # what was assumed or looks odd, one line each
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+
+def _numbers(frame: pd.DataFrame, col: str, path, decimal_comma: bool) -> pd.Series:
+    text = to_number_text(frame[col], decimal_comma)
+    blank = text.str.lower().isin(NA_MARKERS)
+    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = values.isna() & ~blank
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SheetnetError(f"{path}: column {col}, line {i + 2}: {frame[col].iloc[i]!r} is not a number")
+    vals = values.astype(float)
+    if not np.isfinite(vals.dropna().to_numpy()).all():
+        i = int(np.flatnonzero(~np.isfinite(vals.fillna(0).to_numpy()))[0])
+        raise SheetnetError(f"{path}: column {col}, line {i + 2}: {frame[col].iloc[i]!r} is not a finite number")
+    return vals
+
+
+def _mode(col: pd.Series):
+    m = col.dropna()
+    m = m[m != ""] if m.dtype == object else m
+    if m.empty:
+        return None
+    return m.mode().iloc[0]
+
+
+def prepare(template: Template, path: str | Path | None = None) -> Dataset:
+    """Load `path` (default: the template's bundled CSV) and prepare it as the template says."""
+    path = Path(path) if path is not None else template.data
+    if path is None:
+        raise SheetnetError(f"{template.source}: no data file given and the template names none")
+    table = read_csv(path)
+    raw = table.frame
+    missing = [c for c in template.required_columns if c not in raw.columns]
+    if missing:
+        raise SheetnetError(f"{path}: missing column {missing[0]!r} (template {template.name!r} needs "
+                            f"{', '.join(template.required_columns)})")
+    n_read = len(raw)
+    raw = raw.copy()
+    raw["_line"] = np.arange(n_read) + 2  # the CSV line of each row, for messages
+    frame = pd.DataFrame(index=raw.index)
+    numeric = set(template.numeric_columns)
+    for col in dict.fromkeys([template.target, *template.inputs, *template.required_columns]):
+        frame[col] = _numbers(raw, col, path, table.decimal_comma) if col in numeric else raw[col].str.strip()
+    for col in template.info:
+        frame[col] = raw[col] if col in raw.columns else ""
+    lines = raw["_line"]
+
+    def is_blank(col):
+        s = frame[col]
+        return s.isna() if col in numeric else (s == "")
+
+    if template.blanks == "drop":
+        keep = np.ones(len(frame), bool)
+        for col in template.blank_columns:
+            keep &= ~is_blank(col).to_numpy()
+        frame, lines = frame[keep].reset_index(drop=True), lines[keep].reset_index(drop=True)
+    else:
+        for col in template.blank_columns:
+            m = _mode(frame[col])
+            if m is not None:
+                frame.loc[is_blank(col), col] = m
+    if len(frame) == 0:
+        raise SheetnetError(f"{path}: no rows left after dropping blanks in {', '.join(template.blank_columns)}")
+    for col in numeric:
+        if frame[col].isna().any():
+            i = int(np.flatnonzero(frame[col].isna().to_numpy())[0])
+            raise SheetnetError(f"{path}: column {col}, line {lines[i]}: a blank; add {col} to the template's "
+                                f"blank_columns")
+    y = frame[template.target].to_numpy(float)
+    binary = _check_target(template, y, lines, path)
+    X, maxes = feature_matrix(template, frame, path, lines)
+    notes = list(table.notes) + _level_notes(template, frame, path)
+    return Dataset(source=str(path), template=template, frame=frame, n_read=n_read, X=X, y=y, maxes=maxes,
+                   binary=binary, notes=notes)
+
+
+def _check_target(template: Template, y, lines, path) -> bool:
+    """A binary task needs 0/1 targets: the first row that is not says so; no task given: from the data."""
+    off = ~np.isin(y, (0.0, 1.0))
+    if template.task == "binary" and off.any():
+        i = int(np.flatnonzero(off)[0])
+        raise SheetnetError(f"{path}: column {template.target}, line {lines[i]}: {y[i]:g} is not 0 or 1 "
+                            f"(template {template.name!r} predicts a 0/1 target: accuracy and log loss need one)")
+    return template.task == "binary" or (template.task is None and not off.any())
+
+
+def _level_notes(template: Template, frame, path) -> list[str]:
+    out = []
+    for f in template.features:
+        if f.transform != "dummy":
+            continue
+        col = frame[f.column]
+        hit = (col.astype(str).str.casefold() == f.level.casefold()) if isinstance(f.level, str) else \
+            (col.to_numpy(float) == float(f.level))
+        if not np.any(hit):
+            seen = sorted({str(v) for v in col.head(10_000)})[:8]
+            out.append(f"warning: {Path(path).name}: {f.name} is 1 where {f.column} is {f.level!r}, which no kept row "
+                       f"holds (seen: {', '.join(seen)}): the column is all 0")
+    return out
+
+
+def feature_op(f) -> tuple[str, object]:
+    """The op (and its constant) that makes feature f from its column."""
+    return {"value": ("value", None), "div_max": ("div_max", None), "log10p1": ("log10p1", None),
+            "dummy": ("dummy", f.level), "const": ("const", f.value)}[f.transform]
+
+
+def feature_matrix(template: Template, frame: pd.DataFrame, path="data", lines=None) -> tuple[np.ndarray, dict]:
+    """The features as numpy computes them: each feature's op from the op table on its column."""
+    n = len(frame)
+    X = np.empty((n, len(template.features)))
+    maxes = {}
+    for j, f in enumerate(template.features):
+        op, arg = feature_op(f)
+        col = frame[f.column].to_numpy().reshape(-1, 1) if f.column else np.zeros((n, 1))
+        if f.transform in ("div_max", "log10p1"):
+            v = col.astype(float)
+            if f.transform == "div_max":
+                m = maxes.setdefault(f.column, float(v.max()))
+                if m == 0:
+                    raise SheetnetError(f"{path}: column {f.column}: MAX is 0, so {f.name} = {f.column}/MAX "
+                                        f"would divide by zero")
+            elif (v <= -1).any():
+                i = int(np.flatnonzero(v[:, 0] <= -1)[0])
+                where = f"line {lines[i]}" if lines is not None else f"kept row {i + 1}"
+                raise SheetnetError(f"{path}: column {f.column}, {where}: LOG10({v[i, 0]:g}+1) is undefined")
+        X[:, j] = OPS[op].forward([col], None, arg)[:, 0]
+    return X, maxes

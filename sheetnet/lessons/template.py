@@ -1,0 +1,173 @@
+"""Declarative lesson templates (templates/*.toml): which columns, which rows, which features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from ..errors import SheetnetError
+from .resources import TEMPLATES, bundled
+
+TRANSFORMS = ("value", "div_max", "log10p1", "dummy", "const")
+BLANK_POLICIES = ("drop", "mode")
+TASKS = ("binary", "number")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: a column of the data sheet, made from a CSV column by one transform."""
+
+    name: str
+    transform: str
+    column: str | None = None
+    level: float | str | None = None  # dummy: the value that gives 1
+    value: float = 1.0  # const: the constant
+    label: str | None = None  # the param's label (the lesson calls Ones' param "Const")
+
+    @property
+    def param_label(self) -> str:
+        return self.label or self.name
+
+    @property
+    def numeric_source(self) -> bool:
+        """Does this feature need its source column to be numbers?"""
+        if self.transform in ("value", "div_max", "log10p1"):
+            return True
+        return self.transform == "dummy" and not isinstance(self.level, str)
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    data: Path | None
+    target: str
+    inputs: tuple[str, ...]
+    info: tuple[str, ...]
+    blanks: str
+    blank_columns: tuple[str, ...]
+    features: tuple[Feature, ...]
+    source: str = "<template>"
+    task: str | None = None  # "binary" (0/1 target: accuracy, log loss) or "number"; None: from the data
+    subject: str = ""  # one line for the About sheet and the file's properties
+    exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        cols = [self.target, *self.inputs]
+        cols += [f.column for f in self.features if f.column]
+        cols += list(self.blank_columns)
+        return tuple(dict.fromkeys(cols))
+
+    @property
+    def numeric_columns(self) -> tuple[str, ...]:
+        cols = [self.target] + [f.column for f in self.features if f.numeric_source]
+        return tuple(dict.fromkeys(cols))
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.features)
+
+    def with_blanks(self, blanks: str | None) -> Template:
+        if blanks is None:
+            return self
+        if blanks not in BLANK_POLICIES:
+            raise SheetnetError(f"--blanks must be one of {', '.join(BLANK_POLICIES)}, not {blanks!r}")
+        from dataclasses import replace
+
+        return replace(self, blanks=blanks)
+
+
+def _need(d: dict, key: str, where: str, kind=str):
+    if key not in d:
+        raise SheetnetError(f"{where}: missing key '{key}'")
+    if not isinstance(d[key], kind):
+        raise SheetnetError(f"{where}: '{key}' must be a {getattr(kind, '__name__', kind)}")
+    return d[key]
+
+
+def _feature(d: dict, where: str) -> Feature:
+    name = _need(d, "name", where)
+    where = f"{where} ({name})"
+    transform = _need(d, "transform", where)
+    if transform not in TRANSFORMS:
+        raise SheetnetError(f"{where}: unknown transform {transform!r} (one of {', '.join(TRANSFORMS)})")
+    column = None if transform == "const" else _need(d, "column", where)
+    level = None
+    if transform == "dummy":
+        level = _need(d, "level", where, (int, float, str))
+        if isinstance(level, bool):
+            raise SheetnetError(f"{where}: 'level' must be a number or a text")
+    value = float(d.get("value", 1.0)) if transform == "const" else 1.0
+    return Feature(name=name, transform=transform, column=column, level=level, value=value,
+                   label=d.get("label"))
+
+
+def _data_path(data: str, folder: Path | None) -> Path:
+    """A template's data file: bundled ("datasets/..."), else relative to the template's folder."""
+    p = Path(data)
+    if p.is_absolute():
+        return p
+    if data.startswith(("datasets/", "templates/")):
+        return bundled(data)
+    return (folder or Path.cwd()) / p
+
+
+def parse_template(text: str, source: str = "<template>", folder: Path | None = None) -> Template:
+    try:
+        d = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SheetnetError(f"{source}: not a valid template: {e}") from None
+    feats = d.get("features")
+    if not isinstance(feats, list) or not feats:
+        raise SheetnetError(f"{source}: needs at least one [[features]] entry")
+    features = tuple(_feature(f, f"{source}: feature {i + 1}") for i, f in enumerate(feats))
+    names = [f.name for f in features]
+    if len(set(names)) != len(names):
+        raise SheetnetError(f"{source}: feature names must be unique")
+    blanks = d.get("blanks", "drop")
+    if blanks not in BLANK_POLICIES:
+        raise SheetnetError(f"{source}: 'blanks' must be one of {', '.join(BLANK_POLICIES)}")
+    data = d.get("data")
+    task = d.get("task")
+    if task is not None and task not in TASKS:
+        raise SheetnetError(f"{source}: 'task' must be one of {', '.join(TASKS)}")
+    exercise = d.get("exercise", {}).get("ladder", []) if isinstance(d.get("exercise", {}), dict) else []
+    if not isinstance(exercise, list) or not all(isinstance(r, dict) and isinstance(r.get("steps"), list)
+                                                 for r in exercise):
+        raise SheetnetError(f"{source}: [[exercise.ladder]] entries need a 'steps' list")
+    return Template(
+        name=_need(d, "name", source),
+        title=d.get("title", d["name"]),
+        data=_data_path(data, folder) if data else None,
+        target=_need(d, "target", source),
+        inputs=tuple(d.get("inputs", ())),
+        info=tuple(d.get("info", ())),
+        blanks=blanks,
+        blank_columns=tuple(d.get("blank_columns", ())),
+        features=features,
+        source=source,
+        task=task,
+        subject=str(d.get("subject", "")),
+        exercise=tuple(dict(r) for r in exercise),
+    )
+
+
+def load_template(name_or_path: str | Path) -> Template:
+    """A bundled template by name ("titanic") or a .toml file by path."""
+    p = Path(name_or_path)
+    if p.suffix != ".toml":
+        p = TEMPLATES / f"{name_or_path}.toml"
+        if not p.exists():
+            known = ", ".join(sorted(t.stem for t in TEMPLATES.glob("*.toml")))
+            raise SheetnetError(f"unknown template {str(name_or_path)!r} (bundled: {known}; or give a .toml path)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SheetnetError(f"{p}: cannot read template ({e.strerror})") from None
+    return parse_template(text, str(p), p.parent)

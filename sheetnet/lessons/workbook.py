@@ -1,0 +1,224 @@
+"""Build a tabular lesson (Titanic, or any template) as a live-formula .xlsx.
+
+About, data (the CSV's columns as values, the features as formulas), one sheet per model, and a
+hidden sheet with every model's description.  Every formula is written with the value numpy
+computes for it (its cached result), so any viewer shows real numbers before recalculating.
+Sheets are streamed row by row (XlsxWriter's constant_memory mode): memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xlsxwriter
+
+from .. import __version__
+from ..atomic import atomic_path
+from ..errors import SheetnetError
+from ..model.layout import (ABOUT_SHEET, DATA_SHEET, DESCRIPTION_SHEET, FIRST_ROW, HEADER_ROW, NOTE_ROW, TOTAL_ROW,
+                            DataLayout, ModelLayout)
+from ..model.nets import exact15, initial_params, lesson_models
+from ..model.ops import OPS
+from ..model.stored import description_rows
+from ..model.styles import formats
+from ..model.xlsx import exact_writer, write_model_sheet
+from ..solver.names import solver_names
+from .about import write_about
+from .prepare import Dataset, feature_op
+
+FIXED_DATE = _dt.datetime(2000, 1, 1)  # document dates fixed: same inputs, same bytes
+MAX_TEXT = 32767  # a cell's text limit in Excel
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    rows: int
+    rows_read: int
+    models: list
+    params: dict  # model name -> theta
+    values: dict = field(default_factory=dict)  # model name -> forward() dict
+    best_linear_loss: float = math.nan
+    layouts: dict = field(default_factory=dict)  # model name -> ModelLayout
+    data_layout: DataLayout | None = None
+    notes: list = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        lines = []
+        for m in self.models:
+            v = self.values[m.name]
+            acc = f"  Accuracy {v['accuracy']:.4f}" if "accuracy" in v else ""
+            lines.append(f"{m.name:<7} Loss {v['loss']:.6f}{acc}")
+        return lines
+
+
+def lesson_descriptions(data: Dataset, hidden=2, layers=None, output="linear", loss="mse"):
+    t = data.template
+    labels = [f.param_label for f in t.features]
+    return lesson_models(t.feature_names, t.target, labels, hidden=hidden, layers=layers, output=output, loss=loss,
+                         binary=data.binary)
+
+
+def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: str = "linear",
+                   loss: str = "mse", params: dict | None = None, live_rand: bool = False, progress=None,
+                   models=None) -> BuildResult:
+    """Write the lesson workbook for `data` to `path` (atomically) and say what it holds."""
+    template = data.template
+    models = models or lesson_descriptions(data, hidden, layers, output, loss)
+    start = initial_params(models, seed)
+    for name, theta in (params or {}).items():
+        m = next((m for m in models if m.name == name), None)
+        if m is None:
+            raise SheetnetError(f"no model named {name!r}")
+        theta = np.asarray(theta, float).reshape(-1)
+        if theta.size != m.n_params:
+            raise SheetnetError(f"{name}: needs {m.n_params} params, got {theta.size}")
+        start[name] = exact15(theta)
+    values = {m.name: m.forward(data.X, data.y, start[m.name]) for m in models}
+    w_ls = np.linalg.lstsq(data.X, data.y, rcond=None)[0]
+    best = float(np.mean((data.X @ w_ls - data.y) ** 2))
+    dl = DataLayout.of(template, data.n)
+    layouts = {m.name: ModelLayout(m, data.n, dl.feature_cols, dl.index(template.target)) for m in models}
+    result = BuildResult(Path(path), data.n, data.n_read, models, start, values, best, layouts, dl, list(data.notes))
+    total_rows = data.n * (1 + len(models))
+    done = [0]
+
+    def tick(k):
+        done[0] += k
+        if progress:
+            progress(done[0], total_rows)
+
+    with atomic_path(path, ".xlsx") as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+        wb.set_properties({"title": template.title, "subject": template.subject or "a lesson in a spreadsheet",
+                           "author": "sheetnet", "comments": f"sheetnet {__version__}, seed {seed}",
+                           "created": FIXED_DATE})
+        fm = formats(wb)
+        about = wb.add_worksheet(ABOUT_SHEET)
+        ws_data = wb.add_worksheet(DATA_SHEET)
+        sheets = [(m, wb.add_worksheet(m.name)) for m in models]
+        desc = wb.add_worksheet(DESCRIPTION_SHEET)
+        write_about(about, fm, data, dl, result, seed, live_rand)
+        write_data_sheet(ws_data, fm, data, dl, tick)
+        for m, ws in sheets:
+            ml = layouts[m.name]
+            write_model_sheet(ws, fm, m, ml, start[m.name], values[m.name], live_rand, tick)
+            store_solver_model(wb, m.name, ml)
+        write_description(desc, data_description(dl, template), models)
+        about.activate()
+        try:
+            wb.close()
+        except (OSError, xlsxwriter.exceptions.XlsxWriterException) as e:
+            raise SheetnetError(f"{path}: cannot write the workbook ({e})") from None
+    return result
+
+
+def store_solver_model(wb, sheet: str, ml: ModelLayout):
+    """Excel's Solver model for a sheet: minimise the loss by changing the params (hidden names)."""
+    for name, value in solver_names(ml.loss_ref(), ",".join(ml.params_areas())).items():
+        wb.define_name(f"{sheet}!{name}", f"={value}")
+        wb.defined_names[-1][3] = True  # hidden, as Excel stores them
+
+
+def data_description(dl: DataLayout, template) -> dict:
+    return {"sheet": DATA_SHEET, "rows": dl.n, "features": list(dl.feature_cols), "target": dl.index(template.target),
+            "target_name": template.target, "template": template.name}
+
+
+def write_description(ws, data: dict, models):
+    for r, row in enumerate(description_rows(data, models)):
+        for c, text in enumerate(row):
+            ws.write_string(r, c, text)
+    ws.hide()
+
+
+def _number_or_text(ws, r, c, v, fmt, text_fmt=None):
+    if isinstance(v, str):
+        if v == "":
+            ws.write_blank(r, c, None, text_fmt or fmt)
+        else:
+            ws.write_string(r, c, v[:MAX_TEXT], text_fmt or fmt)  # text stays text: never a formula
+    elif v is None or (isinstance(v, float) and not math.isfinite(v)):
+        ws.write_blank(r, c, None, fmt)
+    else:
+        ws.write_number(r, c, float(v), fmt)
+
+
+def _info_value(v: str):
+    """Info columns: a plain decimal number is written as a number, anything else as text."""
+    s = v.strip()
+    if s and len(s) < 20 and s.lstrip("-").replace(".", "", 1).isdigit():
+        return float(s)
+    return v
+
+
+def feature_formula(f, dl: DataLayout) -> str | None:
+    """The formula of one feature cell, {r} for the row number (None: written as values)."""
+    if f.transform in ("value", "const"):
+        return None
+    op, arg = feature_op(f)
+    return "=" + OPS[op].formula([dl.source_ref(f.column)], None, arg, 0)
+
+
+def _data_writers(fm, data: Dataset, dl: DataLayout):
+    """One writer per data sheet column: f(ws, row_index, excel_row) writes that column's cell."""
+    frame, writers, maxes = data.frame, [], {}
+    for c, col in enumerate(dl.columns):
+        if col.role in ("target", "input"):
+            vals = frame[col.name].to_numpy()
+            writers.append(lambda ws, i, R, c=c, vals=vals: _number_or_text(ws, R - 1, c, vals[i], fm["input"]))
+        elif col.role == "info":
+            vals = frame[col.name].to_numpy()
+            writers.append(lambda ws, i, R, c=c, vals=vals: _number_or_text(
+                ws, R - 1, c, _info_value(str(vals[i])), fm["info"]))
+        else:
+            f, j = col.feature, dl.columns.index(col) - dl.feature_cols[0]
+            xj = data.X[:, j]
+            tpl = feature_formula(f, dl)
+            if tpl is None:
+                style = fm["input"] if f.transform == "value" else fm["feature"]
+                writers.append(lambda ws, i, R, c=c, xj=xj, s=style: ws.write_number(R - 1, c, xj[i], s))
+            else:
+                if f.transform == "div_max":
+                    maxes[dl.source_col(f.column)] = data.maxes[f.column]
+                writers.append(lambda ws, i, R, c=c, xj=xj, tpl=tpl:
+                               ws.write_formula(R - 1, c, tpl.replace("{r}", str(R)), fm["feature"], float(xj[i])))
+    return writers, maxes
+
+
+def write_data_sheet(ws, fm, data: Dataset, dl: DataLayout, tick=None, blanks=frozenset(), blank_style=None):
+    """The data sheet; `blanks`: feature names left empty (exercises), in `blank_style`."""
+    exact_writer(ws)
+    writers, maxes = _data_writers(fm, data, dl)
+    for c, col in enumerate(dl.columns):
+        width = 40 if col.name.lower() == "name" else max(9, len(col.name) + 2)
+        ws.set_column(c, c, width)
+        if col.name in blanks:
+            writers[c] = (lambda ws, i, R, c=c: ws.write_blank(R - 1, c, None, blank_style))
+    blank_max = {dl.source_col(f.column) for f in data.template.features if f.name in blanks and f.transform == "div_max"}
+    # row 1: MAX of each column a div_max feature divides by
+    for c, m in sorted(maxes.items()):
+        if c - 1 >= 0 and c - 1 not in maxes:
+            ws.write_string(TOTAL_ROW, c - 1, "Max:", fm["total_label"])
+        if c in blank_max:
+            ws.write_blank(TOTAL_ROW, c, None, blank_style)
+        else:
+            ws.write_formula(TOTAL_ROW, c, f"=MAX({dl.column_range(c, False)})", fm["total"], m)
+    ws.write_string(NOTE_ROW, 0, "Blue: the CSV's values. Green: the features, formulas the models read. "
+                                 "Row r is the same passenger on every sheet.", fm["note"])
+    for c, col in enumerate(dl.columns):
+        ws.write_string(HEADER_ROW, c, col.name, fm["header"])
+    ws.freeze_panes(FIRST_ROW, 0)
+    step = 4096
+    for i in range(data.n):
+        R = FIRST_ROW + i + 1
+        for w in writers:
+            w(ws, i, R)
+        if tick and ((i + 1) % step == 0 or i + 1 == data.n):
+            tick((i % step) + 1)
+

@@ -1,0 +1,129 @@
+"""The lessons' models as short descriptions (lists of steps), in the lesson's own words.
+
+    linear     Linear = SUMPRODUCT(features, Params)                      (Preds = sigmoid(Linear))
+    nnet       Lin1..LinN, ReLU1..ReLUN = IF(Lin<0,0,Lin), Preds = ReLU1+...+ReLUN
+    mmult      the nnet, every Lin column from one MMULT(features, Params block)
+    layers     Lin1_1.., ReLU1_1.., Lin2_1.., ReLU2_1.., then a linear output (weights and a bias)
+
+Output: "linear" (the lesson) or "sigmoid" (Preds = 1/(1+EXP(-x))).  Loss per row: "mse"
+(squared error, the lesson), "mae" (absolute error) or "logloss" (binary cross-entropy, clipped).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SheetnetError
+from .graph import FEATURES, Model, Param, Step, validate
+from .ops import LOSSES, OPS, OUTPUTS
+
+
+def _head(steps: list, pre: str, target: str, output: str, loss: str, binary: bool, pre_label: str = "Sum"):
+    """Output activation, the loss column and the totals after the column `pre` (the raw prediction)."""
+    if output not in OUTPUTS:
+        raise SheetnetError(f"--output must be one of {', '.join(OUTPUTS)}, not {output!r}")
+    if loss not in LOSSES:
+        raise SheetnetError(f"--loss must be one of {', '.join(LOSSES)}, not {loss!r}")
+    pred = pre
+    if output == "sigmoid":
+        steps.append(Step("Preds", "sigmoid", (pre,), ("Preds",)))
+        pred = "Preds"
+    op = LOSSES[loss]
+    if OPS[op].binary and not binary:
+        raise SheetnetError(f"--loss {loss} needs a 0/1 target; {target} is not one")
+    steps.append(Step("Loss", op, (pred, target), ("Loss",)))
+    steps.append(Step("Loss total", "mean", ("Loss",), label="Loss"))
+    if binary:
+        steps.append(Step("Accuracy", "accuracy", (pred, target), label="Accuracy"))
+    return pred
+
+
+def linear(features, target: str, labels=None, output="linear", loss="mse", binary=True, name="linear") -> Model:
+    feats = tuple(features)
+    labels = tuple(labels or feats)
+    steps = [Step("Linear", "linear", (FEATURES,), ("Linear",), "Params")]
+    pred = _head(steps, "Linear", target, output, loss, binary)
+    params = (Param("Params", 1, len(feats), False, labels, ("Linear",)),)
+    about = "Linear = SUMPRODUCT(features, Params)" + ("; Preds = 1/(1+EXP(-Linear))" if output == "sigmoid" else "")
+    return validate(Model(name, target, feats, params, tuple(steps), "Loss total", pred, False, labels, about))
+
+
+def net(features, target: str, labels=None, hidden: int = 2, layers=None, mmult=False, output="linear", loss="mse",
+        binary=True, name=None) -> Model:
+    """The lesson's net (N ReLUs summed), or hidden ReLU layers then a linear output (`layers`)."""
+    feats = tuple(features)
+    labels = tuple(labels or feats)
+    name = name or ("mmult" if mmult else "nnet")
+    if layers:
+        return _deep(feats, target, labels, tuple(int(h) for h in layers), mmult, output, loss, binary, name)
+    if not 1 <= hidden <= 50:
+        raise SheetnetError(f"--hidden must be between 1 and 50, not {hidden}")
+    lin = tuple(f"Lin{k + 1}" for k in range(hidden))
+    relu = tuple(f"ReLU{k + 1}" for k in range(hidden))
+    steps = [Step("Lin", "linear", (FEATURES,), lin, "Params"), Step("ReLU", "relu", ("Lin",), relu)]
+    total = "Sum" if output == "sigmoid" else "Preds"
+    steps.append(Step(total, "add", ("ReLU",), (total,)))
+    pred = _head(steps, total, target, output, loss, binary)
+    params = (Param("Params", hidden, len(feats), False, labels, lin),)
+    how = "every Lin column from one MMULT(features, Params block)" if mmult else \
+        "Lin = SUMPRODUCT(features, Params row)"
+    about = f"{hidden} hidden units: {how}; ReLU = IF(Lin<0,0,Lin); {total} = sum of ReLUs" + \
+        ("; Preds = 1/(1+EXP(-Sum))" if output == "sigmoid" else "")
+    return validate(Model(name, target, feats, params, tuple(steps), "Loss total", pred, mmult, labels, about))
+
+
+def _deep(feats, target, labels, layers, mmult, output, loss, binary, name) -> Model:
+    if not 1 <= len(layers) <= 8 or any(not 1 <= h <= 100 for h in layers):
+        raise SheetnetError(f"--layers takes 1 to 8 layer sizes of 1 to 100 units, not {','.join(map(str, layers))}")
+    one = len(layers) == 1
+    steps, params = [], []
+    prev, prev_labels = FEATURES, labels
+    for li, h in enumerate(layers, start=1):
+        tag = "" if one else str(li)
+        lin = tuple(f"Lin{tag}{'' if one else '_'}{u + 1}" for u in range(h))
+        relu = tuple(f"ReLU{tag}{'' if one else '_'}{u + 1}" for u in range(h))
+        pname = "Params" if one else f"Params{li}"
+        params.append(Param(pname, h, len(prev_labels), li > 1, tuple(prev_labels), lin))
+        steps += [Step(f"Lin{tag}", "linear", (prev,), lin, pname), Step(f"ReLU{tag}", "relu", (f"Lin{tag}",), relu)]
+        prev, prev_labels = f"ReLU{tag}", relu
+    out = "Out" if output == "sigmoid" else "Preds"
+    pname = "Params" + str(len(layers) + 1) if not one else "Output"
+    params.append(Param(pname, 1, len(prev_labels), True, tuple(prev_labels), (out,)))
+    steps.append(Step(out, "linear", (prev,), (out,), pname))
+    pred = _head(steps, out, target, output, loss, binary)
+    shape = " -> ".join(map(str, layers))
+    names = "Lin1..LinN and ReLU1..ReLUN" if one else "layer l's units are Linl_1.., ReLUl_1.."
+    about = (f"hidden ReLU layers {shape} ({names}), each Lin = SUMPRODUCT(previous columns, Params row)"
+             f"{' (one MMULT per layer)' if mmult else ''} + bias; {out} = a linear output with a bias")
+    return validate(Model(name, target, feats, tuple(params), tuple(steps), "Loss total", pred, mmult, labels, about))
+
+
+def lesson_models(features, target: str, labels=None, hidden: int = 2, layers=None, output="linear", loss="mse",
+                  binary=True) -> list[Model]:
+    """The lesson's three sheets: linear, nnet and mmult (the same net written with MMULT)."""
+    kw = dict(labels=labels, output=output, loss=loss, binary=binary)
+    return [linear(features, target, **kw),
+            net(features, target, hidden=hidden, layers=layers, **kw),
+            net(features, target, hidden=hidden, layers=layers, mmult=True, **kw)]
+
+
+def initial_params(models, seed: int) -> dict[str, np.ndarray]:
+    """Seeded starting params, uniform in [-0.5, 0.5) like the lesson's RAND()-0.5.
+
+    Models of the same shape (nnet and mmult) start from the same draw, so they compute the same
+    numbers.  Each value is rounded to 15 significant digits so the number written reads back exactly.
+    """
+    rng = np.random.default_rng(seed)
+    out, drawn = {}, {}
+    for m in models:
+        key = tuple((p.shape, p.bias) for p in m.params)
+        if key not in drawn:
+            drawn[key] = rng.uniform(-0.5, 0.5, m.n_params)
+        out[m.name] = exact15(drawn[key])
+    return out
+
+
+def exact15(a) -> np.ndarray:
+    """Round to 15 significant digits: the written decimal then reads back as the same double."""
+    a = np.asarray(a, dtype=float)
+    return np.vectorize(lambda v: float(f"{v:.15g}"), otypes=[float])(a) if a.size else a

@@ -1,0 +1,281 @@
+"""The op table: every computation a lesson sheet holds, each described once.
+
+An op knows, in one place:
+    formula(ins, p, arg, unit)   its spreadsheet formula for one row ({r} stands for the row number),
+                                 as Excel 2010+, LibreOffice and Google Sheets all compute it
+    whole(ins, p, arg)           the same over whole columns (an array expression: self-checks, MMULT)
+    forward(xs, W, arg)          numpy
+    backward(g, xs, W, out, arg) numpy: the adjoint of each input (and of W) from the output's adjoint g
+    torch(xs, W, arg)            torch (float64, with any leading batch dimensions)
+
+Values are columns of shape (rows, units): a step's columns side by side.  Totals are scalars.
+`ins` are the rendered references of the inputs (sheetnet.model.layout.Ref), `p` of the params.
+A new op is one entry in OPS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+EPS = 1e-15  # log loss clips predictions to [EPS, 1-EPS], identically in formulas, numpy and torch
+EPS_TEXT = "1E-15"
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    kind: str  # "map" (column from columns), "layer" (columns from a block and params), "total", "feature"
+    doc: str  # the formula in words, for the About and Tasks sheets
+    formula: Callable
+    forward: Callable
+    backward: Callable | None = None
+    torch: Callable | None = None
+    whole: Callable | None = None
+    units: Callable | None = None  # output columns from the inputs' units (default: the first input's)
+    needs_target: bool = False  # the last input is the target column (no gradient flows into it)
+    binary: bool = False  # needs 0/1 targets
+
+
+def _t():
+    import torch
+    return torch
+
+
+def _cols(ref):
+    return ref.cols
+
+
+# ---- element-wise maps --------------------------------------------------------------------------
+
+def _relu_f(ins, p, arg, u):
+    x = ins[0].cols[u]
+    return f"IF({x}<0,0,{x})"
+
+
+def _relu_w(ins, p, arg):
+    x = ins[0].whole
+    return f"IF({x}<0,0,{x})"
+
+
+def _relu_t(xs, W, arg):
+    torch = _t()
+    x = xs[0]
+    return torch.where(x < 0, torch.zeros((), dtype=x.dtype, device=x.device), x)
+
+
+def _sigmoid(x):
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def _tanh_t(xs, W, arg):
+    return _t().tanh(xs[0])
+
+
+# ---- sums ---------------------------------------------------------------------------------------
+
+def sum_columns(cols):
+    """Left-to-right sum of columns, the order a spreadsheet's =A+B+C adds in."""
+    total = cols[0]
+    for c in cols[1:]:
+        total = total + c
+    return total
+
+
+def _add_forward(xs, W, arg):
+    cols = [x[..., j:j + 1] for x in xs for j in range(x.shape[-1])]
+    return sum_columns(cols)
+
+
+def _add_backward(g, xs, W, out, arg):
+    return [np.repeat(g, x.shape[-1], axis=-1) for x in xs], None
+
+
+def _add_formula(ins, p, arg, u):
+    return "+".join(c for ref in ins for c in ref.cols)
+
+
+def _add_whole(ins, p, arg):
+    return "+".join(ref.col_wholes[j] for ref in ins for j in range(len(ref.cols)))
+
+
+# ---- losses (the last input is the target) ------------------------------------------------------
+
+def _logloss_forward(xs, W, arg):
+    p, y = xs
+    return -np.where(y == 1, np.log(np.maximum(p, EPS)), np.log(np.maximum(1 - p, EPS)))
+
+
+def _logloss_backward(g, xs, W, out, arg):
+    p, y = xs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(y == 1, np.where(p >= EPS, -1.0 / p, 0.0), np.where(1 - p >= EPS, 1.0 / (1 - p), 0.0))
+    return [g * d, None], None
+
+
+def _logloss_t(xs, W, arg):
+    torch = _t()
+    p, y = xs
+    return -torch.where(y == 1, torch.log(torch.clamp_min(p, EPS)), torch.log(torch.clamp_min(1 - p, EPS)))
+
+
+def _logloss_f(p, y):
+    return f"-IF({y}=1,LN(MAX({p},{EPS_TEXT})),LN(MAX(1-{p},{EPS_TEXT})))"
+
+
+def _mnist_f(p, y):
+    return f"IF({y}=1,1-{p},{p})"
+
+
+# ---- the layer: weights (units x inputs) and an optional bias -----------------------------------
+
+def _linear_forward(xs, W, arg):
+    """Each unit's column as a matrix-vector product (the order a row's SUMPRODUCT adds in, unit by unit)."""
+    X = xs[0]
+    k = X.shape[-1]
+    out = np.stack([X @ W[u, :k] for u in range(W.shape[0])], axis=1)
+    return out + W[:, k] if W.shape[1] > k else out
+
+
+def _linear_backward(g, xs, W, out, arg):
+    X = xs[0]
+    k = X.shape[-1]
+    gW = np.stack([g[:, u] @ X for u in range(W.shape[0])])
+    if W.shape[1] > k:
+        gW = np.concatenate([gW, g.sum(axis=0)[:, None]], axis=1)
+    return [g @ W[:, :k]], gW
+
+
+def _linear_t(xs, W, arg):
+    X = xs[0]
+    k = X.shape[-1]
+    out = X @ W[..., :, :k].transpose(-1, -2)
+    if W.shape[-1] > k:
+        out = out + W[..., :, k].unsqueeze(-2)
+    return out
+
+
+def _linear_formula(ins, p, arg, u):
+    """One unit's column: SUMPRODUCT of the row's inputs with the unit's params row (+ its bias)."""
+    x = ins[0]
+    body = f"{x.cols[0]}*{p.weights[u]}" if len(x.cols) == 1 else f"SUMPRODUCT({x.block},{p.weights[u]})"
+    return body + (f"+{p.bias[u]}" if p.bias else "")
+
+
+def _linear_whole(ins, p, arg):
+    """Every unit at once: MMULT of the whole input block with the params block (+ the bias row)."""
+    x = ins[0]
+    w = p.block if p.transposed else f"TRANSPOSE({p.block})"
+    body = f"MMULT({x.whole},{w})"
+    if p.bias:
+        body += f"+{p.bias_row}" if p.transposed else f"+TRANSPOSE({p.bias_row})"
+    return body
+
+
+# ---- totals -------------------------------------------------------------------------------------
+
+def _mean_backward(g, xs, W, out, arg):
+    x = xs[0]
+    return [np.full(x.shape, g / x.shape[0])], None
+
+
+def _accuracy_forward(xs, W, arg):
+    p, y = xs
+    return float(np.mean((p[:, 0] > 0.5) == (y[:, 0] > 0.5)))
+
+
+def _accuracy_t(xs, W, arg):
+    p, y = xs
+    return ((p[..., 0] > 0.5) == (y[..., 0] > 0.5)).to(p.dtype).mean(dim=-1)
+
+
+# ---- data features (the data sheet's columns made from the CSV's) -------------------------------
+
+def _dummy_forward(xs, W, arg):
+    x = xs[0]
+    if isinstance(arg, str):
+        low = arg.casefold()
+        return np.array([[isinstance(v, str) and v.casefold() == low] for v in x[:, 0]], float)
+    return (x.astype(float) == float(arg)).astype(float)
+
+
+def level_text(level) -> str:
+    if isinstance(level, str):
+        return '"' + level.replace('"', '""') + '"'
+    return repr(float(level)).removesuffix(".0")
+
+
+def _map(name, doc, formula, forward, backward, torch_f, **kw) -> Op:
+    """An element-wise op of one input: the same formula per row and over whole columns."""
+    return Op(name, "map", doc, lambda ins, p, arg, u: formula(ins[0].cols[u]), forward, backward, torch_f,
+              whole=lambda ins, p, arg: formula(ins[0].whole), **kw)
+
+
+def _loss(name, doc, formula, forward, backward, torch_f, **kw) -> Op:
+    """A loss per row of (pred, target); backward(g, pred, target) is the adjoint of pred."""
+    return Op(name, "map", doc, lambda ins, p, arg, u: formula(ins[0].cols[u], ins[1].cols[0]),
+              lambda xs, W, arg: forward(*xs), lambda g, xs, W, out, arg: ([backward(g, *xs), None], None),
+              lambda xs, W, arg: torch_f(*xs), whole=lambda ins, p, arg: formula(ins[0].whole, ins[1].whole),
+              needs_target=True, **kw)
+
+
+OPS: dict[str, Op] = {}
+
+
+def _register(*ops):
+    for op in ops:
+        OPS[op.name] = op
+
+
+_register(
+    Op("relu", "map", "IF(x<0,0,x)", _relu_f, lambda xs, W, a: np.where(xs[0] < 0, 0.0, xs[0]),
+       lambda g, xs, W, out, a: ([g * (xs[0] >= 0)], None), _relu_t, whole=_relu_w),
+    _map("sigmoid", "1/(1+EXP(-x))", lambda x: f"1/(1+EXP(-{x}))", lambda xs, W, a: _sigmoid(xs[0]),
+         lambda g, xs, W, out, a: ([g * out * (1 - out)], None),
+         lambda xs, W, a: 1.0 / (1.0 + _t().exp(-xs[0]))),
+    _map("tanh", "TANH(x)", lambda x: f"TANH({x})", lambda xs, W, a: np.tanh(xs[0]),
+         lambda g, xs, W, out, a: ([g * (1 - out ** 2)], None), _tanh_t),
+    Op("add", "map", "x1+x2+...", _add_formula, _add_forward, _add_backward,
+       lambda xs, W, a: _add_forward(xs, W, a), whole=_add_whole, units=lambda us: 1),
+    Op("sum", "map", "SUM(x1:xn)", lambda ins, p, a, u: f"SUM({ins[0].block})",
+       lambda xs, W, a: xs[0].sum(axis=-1, keepdims=True),
+       lambda g, xs, W, out, a: ([np.repeat(g, xs[0].shape[-1], axis=-1)], None),
+       lambda xs, W, a: xs[0].sum(dim=-1, keepdim=True), whole=lambda ins, p, a: f"MMULT({ins[0].whole},"
+       f"TRANSPOSE(COLUMN({ins[0].first_row})^0))", units=lambda us: 1),
+    _loss("sqerr", "(pred-target)^2", lambda p, y: f"({p}-{y})^2", lambda p, y: (p - y) ** 2,
+          lambda g, p, y: g * 2.0 * (p - y), lambda p, y: (p - y) ** 2),
+    _loss("abserr", "ABS(pred-target)", lambda p, y: f"ABS({p}-{y})", lambda p, y: np.abs(p - y),
+          lambda g, p, y: g * np.sign(p - y), lambda p, y: (p - y).abs()),
+    Op("logloss", "map", f"-IF(target=1,LN(MAX(pred,{EPS_TEXT})),LN(MAX(1-pred,{EPS_TEXT})))",
+       lambda ins, p, a, u: _logloss_f(ins[0].cols[u], ins[1].cols[0]), _logloss_forward, _logloss_backward,
+       _logloss_t, whole=lambda ins, p, a: _logloss_f(ins[0].whole, ins[1].whole), needs_target=True, binary=True),
+    _loss("mnistloss", "IF(target=1,1-pred,pred)", _mnist_f, lambda p, y: np.where(y == 1, 1 - p, p),
+          lambda g, p, y: g * np.where(y == 1, -1.0, 1.0), lambda p, y: _t().where(y == 1, 1 - p, p), binary=True),
+    Op("linear", "layer", "SUMPRODUCT(inputs, params row) (+ bias)", _linear_formula, _linear_forward,
+       _linear_backward, _linear_t, whole=_linear_whole),
+    Op("mean", "total", "AVERAGE(column)", lambda ins, p, a, u: f"AVERAGE({ins[0].rel_whole})",
+       lambda xs, W, a: float(np.mean(xs[0])), _mean_backward, lambda xs, W, a: xs[0].mean(dim=(-2, -1))),
+    Op("accuracy", "total", "share of rows where (pred>0.5) = (target>0.5)",
+       lambda ins, p, a, u: f"SUMPRODUCT(--(({ins[0].rel_whole}>0.5)=({ins[1].rel_whole}>0.5)))/COUNT({ins[1].rel_whole})",
+       _accuracy_forward, None, _accuracy_t, needs_target=True, binary=True),
+    # data features: made from the CSV's raw columns on the data sheet (no params upstream: no gradient)
+    Op("value", "feature", "the column as it is", lambda ins, p, a, u: ins[0].cols[0],
+       lambda xs, W, a: xs[0].astype(float), whole=lambda ins, p, a: ins[0].whole),
+    Op("div_max", "feature", "x / MAX(x column)", lambda ins, p, a, u: f"{ins[0].cols[0]}/{ins[0].aux}",
+       lambda xs, W, a: xs[0].astype(float) / np.max(xs[0].astype(float)),
+       whole=lambda ins, p, a: f"{ins[0].whole}/MAX({ins[0].whole})"),
+    Op("log10p1", "feature", "LOG10(x+1)", lambda ins, p, a, u: f"LOG10({ins[0].cols[0]}+1)",
+       lambda xs, W, a: np.log10(xs[0].astype(float) + 1), whole=lambda ins, p, a: f"LOG10({ins[0].whole}+1)"),
+    Op("dummy", "feature", "1 where x is the level, else 0",
+       lambda ins, p, a, u: f"IF({ins[0].cols[0]}={level_text(a)},1,0)", _dummy_forward,
+       whole=lambda ins, p, a: f"IF({ins[0].whole}={level_text(a)},1,0)"),
+    Op("const", "feature", "the same number on every row", lambda ins, p, a, u: level_text(a),
+       lambda xs, W, a: np.full((xs[0].shape[0], 1), float(a)) if xs else np.array([[float(a)]]),
+       whole=lambda ins, p, a: level_text(a)),
+)
+
+LOSSES = {"mse": "sqerr", "mae": "abserr", "logloss": "logloss", "mnist": "mnistloss"}
+OUTPUTS = ("linear", "sigmoid")

@@ -1,0 +1,1 @@
+"""Excel's Solver, in Python: the model stored in a workbook, scipy engines, a lossless write-back."""

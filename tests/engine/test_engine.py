@@ -1,0 +1,196 @@
+"""The formula engine against numpy and against LibreOffice, the engine of record."""
+
+import os
+
+import numpy as np
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+
+from sheetnet.lessons.workbook import build_workbook
+from sheetnet.engine import Engine, ErrorCode
+from sheetnet.crosscheck.libreoffice import ERROR_CODES
+
+from .. import formula_gen as G
+from ..crosscheck.test_libreoffice import numpy_cells
+
+
+@pytest.fixture(scope="module")
+def lesson(tmp_path_factory, titanic):
+    p = tmp_path_factory.mktemp("eng") / "titanic.xlsx"
+    return p, build_workbook(p, titanic, seed=0)
+
+
+def close(a, b, rel=1e-12, floor=1e-15):
+    return abs(a - b) <= max(rel * max(abs(a), abs(b)), floor)
+
+
+def same(engine_value, lo_value, lo_error):
+    """Engine value vs LibreOffice's (booleans come through UNO as 1/0)."""
+    if lo_error is not None:
+        return isinstance(engine_value, ErrorCode) and str(engine_value) == ERROR_CODES.get(lo_error, lo_error)
+    if isinstance(engine_value, ErrorCode):
+        return False
+    if isinstance(lo_value, str):
+        return engine_value == lo_value
+    if engine_value is None:
+        return lo_value == 0.0
+    return close(float(engine_value), float(lo_value))
+
+
+def test_lesson_workbook_matches_numpy(lesson, titanic):
+    p, res = lesson
+    eng = Engine.load(p)
+    want = numpy_cells(res, titanic)
+    n = 0
+    for (sheet, r, c) in eng.formula_cells():
+        got = eng.grids[eng.index[sheet]].value(r, c)
+        assert close(got, want[sheet][(r, c)]), (sheet, r, c, got, want[sheet][(r, c)])
+        n += 1
+    assert n == 17095
+
+
+def test_lesson_workbook_matches_libreoffice(lo, lesson):
+    p, _ = lesson
+    eng = Engine.load(p)
+    lo.load(p)
+    for sheet in ("data", "linear", "nnet", "mmult"):
+        got = lo.values(sheet)
+        for (s, r, c) in eng.formula_cells():
+            if s == sheet:
+                assert close(eng.grids[eng.index[s]].value(r, c), got[r][c], rel=1e-12)
+
+
+def test_workbook_saved_by_libreoffice(lo, lesson, tmp_path):
+    """LibreOffice's own xlsx (its shared strings, its formula spelling) evaluates the same, every cell."""
+    p, res = lesson
+    saved = tmp_path / "by_lo.xlsx"
+    lo.load(p)
+    lo.set("nnet", {"J4": 0.3, "K5": -0.2})
+    lo.calc()
+    lo.save(saved)
+    eng = Engine.load(saved)
+    lo.load(saved)
+    n = 0
+    for sheet in ("data", "linear", "nnet", "mmult"):
+        got = lo.values(sheet)
+        for (s, r, c) in eng.formula_cells():
+            if s == sheet:
+                assert close(eng.grids[eng.index[s]].value(r, c), got[r][c]), (s, r, c)
+                n += 1
+    assert n == 17095
+    assert eng.get("nnet!B1") != res.values["nnet"]["loss"]  # the edit is seen
+
+
+def test_recompute_after_a_change_equals_a_fresh_evaluation(lesson, tmp_path, titanic):
+    p, res = lesson
+    eng = Engine.load(p)
+    eng.set({"nnet!J4": 0.3, "nnet!S5": -0.4, "linear!F4": 1.5})
+    W = res.params["nnet"].reshape(2, 10).copy()
+    W[0, 0], W[1, 9] = 0.3, -0.4
+    assert eng.get("nnet!B1") == pytest.approx(res.models[1].loss(titanic.X, titanic.y, W.ravel()), rel=1e-13)
+    assert eng.get("mmult!B1") == pytest.approx(res.values["mmult"]["loss"], rel=1e-15)  # untouched
+    params = {"nnet": W.ravel(), "linear": res.params["linear"].copy()}
+    params["linear"][0] = 1.5
+    fresh = Engine.load(build_workbook(tmp_path / "f.xlsx", titanic, seed=0, params=params).path)
+    for sheet in ("linear", "nnet"):
+        assert eng.get(f"{sheet}!A4:G715") == fresh.get(f"{sheet}!A4:G715")
+
+
+def _random_book(path, formulas, numbers, texts):
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("in")
+    for i, x in enumerate(numbers):
+        ws.write_number(i % 4, i // 4, x)
+    for i, t in enumerate(texts):
+        ws.write_string(i, 3, t)
+    ws.write_boolean(0, 6, True)
+    ws.write_boolean(1, 6, False)
+    f = wb.add_worksheet("f")
+    for i, text in enumerate(formulas):
+        f.write_formula(i, 0, text, None, 0)
+    wb.close()
+
+
+# the same 40 examples on every run (CI stays deterministic); SHEETNET_FUZZ_EXAMPLES=N explores afresh
+@settings(max_examples=int(os.environ.get("SHEETNET_FUZZ_EXAMPLES", "40")), deadline=None, database=None,
+          derandomize="SHEETNET_FUZZ_EXAMPLES" not in os.environ,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(formulas=G.st.lists(G.formulas, min_size=25, max_size=25), numbers=G.inputs, texts=G.texts)
+def test_random_formulas_match_libreoffice(lo, tmp_path, formulas, numbers, texts):
+    path = tmp_path / "random.xlsx"
+    _random_book(path, formulas, numbers, texts)
+    eng = Engine.load(path)
+    lo.load(path)
+    n = len(formulas)
+    vals, errs = lo.values("f", f"A1:A{n}"), lo.errors("f", f"A1:A{n}")
+    for i, text in enumerate(formulas):
+        mine = eng.get(f"f!A{i + 1}")
+        assert same(mine, vals[i][0], errs.get((i, 0))), \
+            f"{text}\n  inputs {numbers} {texts}\n  engine {mine!r}  LibreOffice {vals[i][0]!r} error {errs.get((i, 0))}"
+
+
+def test_excel_style_lesson_gives_the_same_losses(lesson, titanic, tmp_path, lo):
+    from .. import excel_style
+
+    p, res = lesson
+    path = tmp_path / "by_hand.xlsx"
+    excel_style.build(path, titanic, res.params["linear"].reshape(1, 10), res.params["nnet"].reshape(2, 10))
+    eng = Engine.load(path)
+    want = [res.values[m]["loss"] for m in ("linear", "nnet", "mmult")]
+    got = eng.get("loss!A2:C2")[0]
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-12)
+    # and LibreOffice agrees with the engine on the hand-built layout
+    lo.load(path)
+    for g, l in zip(got, lo.values("loss", "A2:C2")[0]):
+        assert close(g, l)
+    # a change on the params sheet reaches the losses on the loss sheet through the table
+    eng.set({"params!B5": 0.3, "params!B9": 0.3})
+    W = res.params["nnet"].copy()
+    W[0] = 0.3
+    want_net = res.models[1].loss(titanic.X, titanic.y, W)
+    assert eng.get("loss!B2") == pytest.approx(want_net, rel=1e-12)
+    assert eng.get("loss!C2") == pytest.approx(want_net, rel=1e-12)
+
+
+@pytest.mark.parametrize("sheet, block, kind", [("linear", "F4:O4", "linear"), ("nnet", "J4:S5", "nnet"),
+                                                ("mmult", "J4:K13", "mmult")])
+def test_gradient_path_is_exact(lesson, titanic, sheet, block, kind):
+    from sheetnet.engine.grad import Differentiable
+
+    p, res = lesson
+    eng = Engine.load(p, inputs=[f"{sheet}!{block}"])
+    f = Differentiable(eng, [f"{sheet}!{block}"], [f"{sheet}!B1"])
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-0.5, 0.5, 20 if kind != "linear" else 10)
+    value, grad = f.value_and_grad(x)
+    m = next(m for m in res.models if m.name == kind)
+    W = x.reshape(10, 2).T.ravel() if kind == "mmult" else x  # the mmult block is features x hidden
+    loss, gW = m.loss_and_grad(titanic.X, titanic.y, W)
+    assert value == pytest.approx(loss, rel=1e-13)
+    np.testing.assert_allclose(grad, gW.reshape(2, 10).T.ravel() if kind == "mmult" else gW, rtol=1e-12, atol=1e-15)
+
+
+def test_gradient_through_tables_and_sheets_matches_finite_differences(lesson, titanic, tmp_path):
+    from sheetnet.engine.grad import Differentiable
+
+    from .. import excel_style
+
+    p, res = lesson
+    path = tmp_path / "by_hand.xlsx"
+    excel_style.build(path, titanic, res.params["linear"].reshape(1, 10), res.params["nnet"].reshape(2, 10))
+    eng = Engine.load(path)
+    f = Differentiable(eng, ["params!B5:K6"], ["loss!B2"])
+    x = res.params["nnet"].ravel()
+    value, grad = f.value_and_grad(x)
+    assert value == pytest.approx(res.values["nnet"]["loss"], rel=1e-12)
+    h = 1e-6
+    for j in (0, 3, 9, 12, 19):
+        cell = f"params!{'BCDEFGHIJK'[j % 10]}{5 + j // 10}"
+        eng.set({cell: x[j] + h})
+        up = eng.get("loss!B2")
+        eng.set({cell: x[j] - h})
+        down = eng.get("loss!B2")
+        eng.set({cell: x[j]})
+        assert grad[j] == pytest.approx((up - down) / (2 * h), rel=1e-6, abs=1e-9)

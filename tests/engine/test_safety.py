@@ -1,0 +1,134 @@
+"""Errors are reported with their cell; hostile workbooks are refused quickly and in bounded memory."""
+
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+import xlsxwriter
+
+from sheetnet.engine import Engine, ErrorCode
+from sheetnet.errors import SheetnetError
+
+from ..helpers import write_cells
+
+
+def book(path, cells, sheet="s"):
+    wb = xlsxwriter.Workbook(str(path))
+    write_cells(wb.add_worksheet(sheet), cells)
+    wb.close()
+    return path
+
+
+def patched(src, dst, part, fn):
+    with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zi.infolist():
+            data = zi.read(info.filename)
+            zo.writestr(info.filename, fn(data) if info.filename == part else data)
+    return dst
+
+
+def refused(path, *words, seconds=5.0):
+    t = time.perf_counter()
+    with pytest.raises(SheetnetError) as e:
+        Engine.load(path)
+    assert time.perf_counter() - t < seconds
+    msg = str(e.value)
+    assert "\n" not in msg and str(path) in msg
+    for w in words:
+        assert w in msg, msg
+    return msg
+
+
+def test_unsupported_function_names_cell_and_function(tmp_path):
+    refused(book(tmp_path / "u.xlsx", {"A1": 1, "C3": "=VLOOKUP(1,A1:B2,2)"}), "s!C3", "VLOOKUP", "not supported")
+
+
+def test_circular_references_are_reported(tmp_path):
+    refused(book(tmp_path / "c.xlsx", {"A1": "=B1+1", "B1": "=A1*2"}), "circular reference")
+    refused(book(tmp_path / "c2.xlsx", {"A1": "=A1+1"}), "s!A1", "circular reference")
+
+
+def test_a_running_total_is_not_circular(tmp_path):
+    cells = {"A1": 1.0, **{f"A{r}": f"=A{r - 1}+{r}" for r in range(2, 40)}, "B1": "=SUM(A1:A39)"}
+    e = Engine.load(book(tmp_path / "run.xlsx", cells))
+    assert e.get("s!A39") == sum(range(1, 40))
+    assert e.get("s!B1") == sum(sum(range(1, r + 1)) for r in range(1, 40))
+    e.set({"s!A1": 11.0})
+    assert e.get("s!A39") == sum(range(1, 40)) + 10
+
+
+def test_errors_propagate_and_are_reported_with_their_cell(tmp_path):
+    p = book(tmp_path / "e.xlsx", {"A1": 0, "B2": "=1/A1", "C3": "=B2+1", "D4": "=IFERROR(C3,-1)"})
+    e = Engine.load(p)
+    assert e.get("s!B2") == ErrorCode("#DIV/0!") and e.get("s!C3") == ErrorCode("#DIV/0!") and e.get("s!D4") == -1
+    out = subprocess.run([sys.executable, "-m", "sheetnet.cli", "calc", str(p)], capture_output=True, text=True)
+    assert out.returncode == 0 and "s!B2: #DIV/0!" in out.stdout and "s!C3: #DIV/0!" in out.stdout
+
+
+def test_cli_refusal_is_one_line(tmp_path):
+    p = book(tmp_path / "u.xlsx", {"A1": "=FANCY(1)"})
+    out = subprocess.run([sys.executable, "-m", "sheetnet.cli", "calc", str(p)], capture_output=True, text=True)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "FANCY" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_zip_bomb(tmp_path):
+    base = book(tmp_path / "b.xlsx", {"A1": 1})
+    bomb = patched(base, tmp_path / "bomb.xlsx", "xl/worksheets/sheet1.xml",
+                   lambda d: d.replace(b"<sheetData>", b"<sheetData>" + b" " * (80 << 20)))
+    assert bomb.stat().st_size < 1 << 20
+    refused(bomb, "zip bomb")
+
+
+def test_xml_entity_bomb(tmp_path):
+    base = book(tmp_path / "b.xlsx", {"A1": "x"})
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                         for i in range(1, 10)) + b"]>")
+    bomb = patched(base, tmp_path / "lol.xlsx", "xl/sharedStrings.xml",
+                   lambda d: laughs + d.split(b"?>", 1)[1].replace(b"<t>x</t>", b"<t>&lol9;</t>"))
+    refused(bomb, "DTD")
+
+
+def test_a_sheet_claiming_a_billion_rows(tmp_path):
+    base = book(tmp_path / "b.xlsx", {"A1": 1})
+    huge = patched(base, tmp_path / "rows.xlsx", "xl/worksheets/sheet1.xml",
+                   lambda d: d.replace(b'<dimension ref="A1"/>', b'<dimension ref="A1:A1000000000"/>')
+                   .replace(b'r="A1"', b'r="A1000000000"').replace(b'<row r="1"', b'<row r="1000000000"'))
+    refused(huge, "A1000000000", "beyond")
+    # a real but far corner: the dense grid it would need is refused, not allocated
+    corner = patched(base, tmp_path / "corner.xlsx", "xl/worksheets/sheet1.xml",
+                     lambda d: d.replace(b'r="A1"', b'r="XFD1048576"').replace(b'<row r="1"', b'<row r="1048576"'))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    refused(corner, "cells is more than")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB
+
+
+def test_formula_length_and_nesting(tmp_path):
+    flat = "=" + "+".join(["1"] * 4000)  # 8,000 characters: Excel accepts it, so does the engine
+    assert len(flat) == 8000
+    assert Engine.load(book(tmp_path / "flat.xlsx", {"A1": flat})).get("s!A1") == 4000
+    nested = "=" + "(" * 3999 + "1" + ")" * 3999  # 8,000 characters, 3,999 levels deep
+    assert len(nested) == 8000
+    refused(book(tmp_path / "deep.xlsx", {"A1": nested}), "s!A1", "nested")
+    too_long = "=" + "+".join(["1"] * 4600)
+    refused(patched(book(tmp_path / "l.xlsx", {"A1": "=1"}), tmp_path / "long.xlsx", "xl/worksheets/sheet1.xml",
+                    lambda d: d.replace(b"<f>1</f>", b"<f>" + too_long[1:].encode() + b"</f>")), "longer than")
+
+
+@pytest.mark.parametrize("formula", ["=[1]Sheet1!A1+1", "='[other.xlsx]Sheet1'!A1", "=[other.xlsx]Sheet1!A1*2"])
+def test_external_workbook_references_are_refused(tmp_path, formula):
+    base = book(tmp_path / "b.xlsx", {"A1": "=1"})
+    p = patched(base, tmp_path / "ext.xlsx", "xl/worksheets/sheet1.xml",
+                lambda d: d.replace(b"<f>1</f>", b"<f>" + formula[1:].replace("&", "&amp;").encode() + b"</f>"))
+    refused(p, "another workbook")
+
+
+@pytest.mark.parametrize("content, words", [(b"hello, world", "not an .xlsx"), (b"", "not an .xlsx"),
+                                            (b"PK\x03\x04garbage", "not an .xlsx")])
+def test_not_a_workbook(tmp_path, content, words):
+    p = tmp_path / "x.xlsx"
+    p.write_bytes(content)
+    refused(p, words)

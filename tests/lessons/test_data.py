@@ -1,0 +1,90 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from sheetnet.lessons.prepare import prepare
+from sheetnet.errors import SheetnetError
+from sheetnet.lessons.resources import DATASETS
+from sheetnet.lessons.template import load_template, parse_template
+
+TRAIN = DATASETS / "titanic" / "train.csv"
+
+
+def test_bundled_csv_is_the_dataprep_file():
+    assert hashlib.sha256(TRAIN.read_bytes()).hexdigest() == \
+        "4a437fde05fe5264e1701a7387ac6fb75393772ba38bb2c9c566405af5af4bd7"
+
+
+def test_lesson_preparation(titanic):
+    # 891 read, 177 blank Age, 2 blank Embarked, 179 with either: 712 kept, in file order
+    assert titanic.n_read == 891 and titanic.n == 712
+    assert titanic.template.feature_names == ("SibSp", "Parch", "Age_N", "log_Fare", "Pclass_1", "Pclass_2",
+                                              "Embark_S", "Embark_C", "Male", "Ones")
+    assert titanic.maxes == {"Age": 80.0}
+    # first passenger: Braund, 3rd class male, 22, SibSp 1, Fare 7.25, Embarked S
+    np.testing.assert_array_equal(titanic.X[0], [1, 0, 22 / 80, np.log10(8.25), 0, 0, 1, 0, 1, 1])
+    # second: Cumings, 1st class female, 38, Fare 71.2833, Embarked C
+    np.testing.assert_array_equal(titanic.X[1], [1, 0, 38 / 80, np.log10(72.2833), 1, 0, 0, 1, 0, 1])
+    assert titanic.y.sum() == 288  # survivors among the 712
+    assert list(titanic.frame["PassengerId"][:3]) == ["1", "2", "3"]
+
+
+def test_crlf_and_lf_give_the_same_table(tmp_path, template, titanic):
+    crlf = tmp_path / "train_crlf.csv"
+    crlf.write_bytes(TRAIN.read_bytes().replace(b"\n", b"\r\n"))
+    other = prepare(template, crlf)
+    np.testing.assert_array_equal(other.X, titanic.X)
+    np.testing.assert_array_equal(other.y, titanic.y)
+
+
+def test_fill_blanks_with_mode(template):
+    d = prepare(template.with_blanks("mode"))
+    assert d.n == 891
+    ages = d.frame["Age"].to_numpy()
+    assert not np.isnan(ages).any()
+    assert (ages == 24.0).sum() == 30 + 177  # 24 is the mode of Age; the 177 blanks become 24
+    assert (d.frame["Embarked"] == "S").sum() == 644 + 2
+
+
+def test_text_comparison_is_case_insensitive_like_excel(tmp_path, template):
+    p = tmp_path / "t.csv"
+    p.write_text(TRAIN.read_text().replace(",male,", ",MALE,", 5))
+    d = prepare(template, p)
+    assert d.X[:, 8].sum() == prepare(template).X[:, 8].sum()
+
+
+def _csv(tmp_path, text, name="bad.csv"):
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return p
+
+
+@pytest.mark.parametrize("content, message", [
+    ("PassengerId,Survived,Pclass,Name,Sex,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n1,0,3,A,male,1,0,x,7.25,,S\n",
+     "missing column 'Age'"),
+    ("", "the file is empty"),
+    (b"PK\x03\x04\x14\x00\x00\x00binary", "not a CSV file"),
+    (b"\x00\x01\x02\x03" * 50, "not a CSV file"),
+    ("just one line of prose without commas\n", "not a CSV file of columns"),
+])
+def test_bad_files_get_one_line_errors(tmp_path, template, content, message):
+    p = _csv(tmp_path, content)
+    with pytest.raises(SheetnetError) as e:
+        prepare(template, p)
+    assert message in str(e.value) and str(p) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_non_numeric_age_names_column_and_line(tmp_path, template):
+    lines = TRAIN.read_text().splitlines()
+    lines[7] = lines[7].replace(",54,", ",fifty-four,")  # passenger 7, line 8 of the file
+    p = _csv(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SheetnetError, match=r"column Age, line 8: 'fifty-four' is not a number"):
+        prepare(template, p)
+
+
+def test_template_errors_are_clear():
+    with pytest.raises(SheetnetError, match="unknown transform 'square'"):
+        parse_template('name="x"\ntarget="y"\n[[features]]\nname="a"\ncolumn="a"\ntransform="square"\n', "x.toml")
+    with pytest.raises(SheetnetError, match="unknown template 'nope'"):
+        load_template("nope")
