@@ -35,7 +35,7 @@ def one(rows: int, mode: str) -> dict:
     import numpy as np
 
     from sheetnet.lessons import workbook as B
-    from sheetnet.lessons.prepare import prepare, feature_matrix
+    from sheetnet.lessons.prepare import feature_matrix, prepare
     from sheetnet.lessons.template import load_template
 
     t = load_template("titanic")

@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sheetnet.lessons.workbook import build_workbook  # noqa: E402
-from sheetnet.lessons.prepare import feature_matrix, prepare  # noqa: E402
 from sheetnet.engine import Engine  # noqa: E402
+from sheetnet.lessons.prepare import feature_matrix, prepare  # noqa: E402
 from sheetnet.lessons.template import load_template  # noqa: E402
+from sheetnet.lessons.workbook import build_workbook  # noqa: E402
 
 PARAMS = [f"{c}{r}" for r in (4, 5) for c in "JKLMNOPQRS"]
 

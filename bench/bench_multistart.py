@@ -20,8 +20,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sheetnet.lessons.prepare import prepare  # noqa: E402
-from sheetnet.lessons.workbook import lesson_descriptions  # noqa: E402
 from sheetnet.lessons.template import load_template  # noqa: E402
+from sheetnet.lessons.workbook import lesson_descriptions  # noqa: E402
 from sheetnet.training.train import multistart  # noqa: E402
 
 

@@ -28,14 +28,14 @@ from scipy import optimize as so
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sheetnet.solver import problem as problem_mod  # noqa: E402
-from sheetnet.lessons.workbook import build_workbook  # noqa: E402
-from sheetnet.lessons.prepare import prepare  # noqa: E402
 from sheetnet.engine import Engine, read_book  # noqa: E402
+from sheetnet.lessons.prepare import prepare  # noqa: E402
+from sheetnet.lessons.template import load_template  # noqa: E402
+from sheetnet.lessons.workbook import build_workbook  # noqa: E402
+from sheetnet.solver import problem as problem_mod  # noqa: E402
+from sheetnet.solver.names import read_model  # noqa: E402
 from sheetnet.solver.optimize import minimize  # noqa: E402
 from sheetnet.solver.problem import build_problem  # noqa: E402
-from sheetnet.solver.names import read_model  # noqa: E402
-from sheetnet.lessons.template import load_template  # noqa: E402
 
 SHEET = "nnet"
 LO_CYCLES = 300  # DEPS/SCO learning cycles (their default, 2000, ran past 12 minutes here without ending)

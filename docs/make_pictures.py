@@ -19,10 +19,10 @@ import matplotlib.pyplot as plt
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from sheetnet.lessons.workbook import build_workbook
-from sheetnet.model.styles import COLOURS
 from sheetnet.lessons.prepare import prepare
 from sheetnet.lessons.template import load_template
+from sheetnet.lessons.workbook import build_workbook
+from sheetnet.model.styles import COLOURS
 
 HERE = Path(__file__).parent
 

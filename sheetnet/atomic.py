@@ -17,15 +17,22 @@ def atomic_path(target: str | Path, suffix: str = ""):
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise SheetnetError(f"{target}: folder {folder} does not exist")
+    check_writable(target)
     if target.is_dir():
         raise SheetnetError(f"{target}: is a folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=folder)
+    except OSError as e:
+        raise SheetnetError(f"{target}: cannot write in folder {folder} ({e.strerror})") from None
     os.close(fd)
     try:
         yield Path(tmp)
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as e:
+            raise SheetnetError(f"{target}: cannot replace it ({e.strerror})") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -36,3 +43,18 @@ def _umask() -> int:
     m = os.umask(0)
     os.umask(m)
     return m
+
+
+def check_writable(target: str | Path):
+    """Refuse, in one line, an output path whose folder is missing or that names a folder."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise SheetnetError(f"{target}: folder {folder} does not exist")
+    if target.is_dir():
+        raise SheetnetError(f"{target}: is a folder")
+    try:  # the real test: can a file be made there?
+        with tempfile.TemporaryFile(prefix=".sheetnet-probe.", dir=folder):
+            pass
+    except OSError as e:
+        raise SheetnetError(f"{target}: cannot write in folder {folder} ({e.strerror})") from None

@@ -4,8 +4,11 @@ import re
 import zipfile
 
 import openpyxl
-from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
+
+from sheetnet.model.layout import FIRST_ROW, cell
+from sheetnet.model.xlsx import numpy_cells as _model_cells
 
 
 def formula_cells(path):
@@ -78,3 +81,38 @@ def lesson_models_of(data, **kw):
 
     t = data.template
     return lesson_models(t.feature_names, t.target, [f.param_label for f in t.features], binary=data.binary, **kw)
+
+
+def numpy_cells(res, data):
+    """{sheet: {(row0, col0): value}}: what numpy says every formula cell must hold."""
+    dl = res.data_layout
+    out = {"data": {}}
+    f0 = dl.feature_cols[0]
+    for j, f in enumerate(data.template.features):
+        for i in range(data.n):
+            out["data"][(FIRST_ROW + i, f0 + j)] = data.X[i, j]
+    for col, m in data.maxes.items():
+        out["data"][(0, dl.source_col(col))] = m
+    for m in res.models:
+        out[m.name] = _model_cells(m, res.layouts[m.name], res.values[m.name], data.y)
+    return out
+
+
+def assert_recalculated_equal(lo, path, res, data, tol=1e-9):
+    formulas, cached, want = formula_cells(path), cached_values(path), numpy_cells(res, data)
+    lo.load(path)
+    checked = 0
+    for sheet, cells in formulas.items():
+        if not cells:
+            continue
+        got = lo.values(sheet)
+        assert set(cells) <= set(want[sheet]), f"{sheet}: formula cells numpy does not predict"
+        for (r, c) in cells:
+            w = want[sheet][(r, c)]
+            assert isinstance(got[r][c], float), f"{sheet}!{cell(r, c)} = {got[r][c]!r}"
+            assert abs(got[r][c] - w) <= tol * max(1.0, abs(w)), f"{sheet}!{cell(r, c)}: LibreOffice {got[r][c]} numpy {w}"
+            assert abs(cached[sheet][(r, c)] - w) <= tol * max(1.0, abs(w)), f"{sheet}!{cell(r, c)} cached"
+            checked += 1
+    return checked
+
+

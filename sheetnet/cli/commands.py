@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import api
+from ..atomic import check_writable
 from ..errors import SheetnetError
 
 
@@ -177,6 +178,8 @@ def cmd_solve(args) -> int:
         except ValueError:
             raise SheetnetError(f"--bounds takes LO,HI (two numbers), not {args.bounds!r}") from None
         bounds = (lo, hi)
+    if args.output:
+        check_writable(args.output)
     done, out = api.solve(args.workbook, sheets=[args.sheet] if args.sheet else None, method=args.method,
                                multistart=args.multistart, seed=args.seed, max_iter=args.max_iter,
                                max_time=args.max_time, bounds=bounds, output=args.output, in_place=args.in_place)
@@ -238,6 +241,9 @@ def cmd_train(args) -> int:
     from ..model import stored
     from ..training.train import multistart, train
 
+    for p in (args.output, args.params_out):
+        if p:
+            check_writable(p)
     eng = Engine.load(args.workbook)
     if args.model not in eng.index:
         raise SheetnetError(f"{args.workbook}: no sheet named {args.model!r}")
@@ -280,9 +286,10 @@ def cmd_compare(args) -> int:
     from ..training.compare import compare, table_rows, write_outputs
 
     src = Path(args.workbook)
+    out = Path(args.output) if args.output else (src if args.in_place else src.with_name(f"{src.stem}.compare.xlsx"))
+    check_writable(out)
     cmp = compare(src, sheet=args.model, epochs=args.epochs, valid=args.valid, seed=args.seed, device=args.device,
                   progress=sys.stderr.isatty())
-    out = Path(args.output) if args.output else (src if args.in_place else src.with_name(f"{src.stem}.compare.xlsx"))
     out, md, page, png = write_outputs(cmp, src, out)
     print(f"{cmp.sheet}: {cmp.rows_train} training rows, {cmp.rows_valid} validation rows, torch on {cmp.device}")
     print(f"  {'method':<26}{'train loss':>11}{'valid loss':>11}{'valid acc':>10}{'time s':>9}{'grad evals':>11}"

@@ -13,6 +13,7 @@ import time
 import uno
 from com.sun.star.beans import PropertyValue
 
+
 def prop(name, value):
     p = PropertyValue()
     p.Name, p.Value = name, value

@@ -19,8 +19,25 @@ from ..errors import SheetnetError
 from . import functions as F
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, group_key, parse
-from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, ErrorCode, V, error_array, finish, first_error,
-                     to_number, to_text, with_errors, approx_add, APPROX)
+from .values import (
+    APPROX,
+    BLANK,
+    BOOL,
+    ERR,
+    NUM,
+    TEXT,
+    VALUE,
+    EngineError,
+    ErrorCode,
+    V,
+    approx_add,
+    error_array,
+    finish,
+    first_error,
+    to_number,
+    to_text,
+    with_errors,
+)
 
 MAX_CELLS = 60_000_000  # a sheet's grid (rows x columns in use); beyond this sheetnet refuses
 CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}

@@ -15,8 +15,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from .values import (BLANK, BOOL, ERR, NUM, TEXT, VALUE, EngineError, V, finish, first_error, parse_number, to_bool,
-                     to_number, where, with_errors)
+from .values import (
+    BLANK,
+    BOOL,
+    ERR,
+    NUM,
+    TEXT,
+    VALUE,
+    EngineError,
+    V,
+    finish,
+    first_error,
+    parse_number,
+    to_bool,
+    to_number,
+    where,
+    with_errors,
+)
 
 AGGREGATES = {"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "SUMSQ", "AND", "OR"}
 ARRAY_ARGS = {"SUMPRODUCT", "MMULT", "TRANSPOSE", "INDEX", "SUMIF", "COUNTIF", "ROWS", "COLUMNS"} | AGGREGATES

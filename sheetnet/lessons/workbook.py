@@ -19,8 +19,17 @@ import xlsxwriter
 from .. import __version__
 from ..atomic import atomic_path
 from ..errors import SheetnetError
-from ..model.layout import (ABOUT_SHEET, DATA_SHEET, DESCRIPTION_SHEET, FIRST_ROW, HEADER_ROW, NOTE_ROW, TOTAL_ROW,
-                            DataLayout, ModelLayout)
+from ..model.layout import (
+    ABOUT_SHEET,
+    DATA_SHEET,
+    DESCRIPTION_SHEET,
+    FIRST_ROW,
+    HEADER_ROW,
+    NOTE_ROW,
+    TOTAL_ROW,
+    DataLayout,
+    ModelLayout,
+)
 from ..model.nets import exact15, initial_params, lesson_models
 from ..model.ops import OPS
 from ..model.stored import description_rows

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .graph import Model
-from .layout import DATA_SHEET, FIRST_ROW, HEADER_ROW, NOTE_ROW, TOTAL_ROW, ModelLayout, cell, col_name
+from .layout import DATA_SHEET, FIRST_ROW, HEADER_ROW, NOTE_ROW, ModelLayout, col_name
 from .ops import OPS
 
 

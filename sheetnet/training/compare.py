@@ -298,12 +298,18 @@ def write_outputs(cmp: Comparison, src, out) -> list:
     """The workbook `out` (src plus a Compare sheet) and OUT.md, OUT.html, OUT.png beside it."""
     from pathlib import Path
 
+    from ..atomic import atomic_path, check_writable
     from ..solver.addsheet import add_sheet
 
     out = Path(out)
     png, md, page = (out.with_name(f"{out.stem}{ext}") for ext in (".png", ".md", ".html"))
-    plot(cmp, png)
-    md.write_text(markdown(cmp, png.name))
-    page.write_text(html(cmp, png.name))
+    for p in (out, png, md, page):
+        check_writable(p)
+    with atomic_path(png) as tmp:
+        plot(cmp, tmp)
+    with atomic_path(md) as tmp:
+        tmp.write_text(markdown(cmp, png.name))
+    with atomic_path(page) as tmp:
+        tmp.write_text(html(cmp, png.name))
     add_sheet(src, out, "Compare", draw_sheet(cmp))
     return [out, md, page, png]

@@ -3,46 +3,12 @@
 import numpy as np
 import pytest
 
-from sheetnet.lessons.workbook import build_workbook
 from sheetnet.lessons.prepare import prepare
+from sheetnet.lessons.workbook import build_workbook
 from sheetnet.model.layout import FIRST_ROW, cell
-from sheetnet.model.xlsx import numpy_cells as model_cells
 
 from ..conftest import COURSE_LINEAR
-from ..helpers import cached_values, formula_cells, strip_cached_values
-
-
-def numpy_cells(res, data):
-    """{sheet: {(row0, col0): value}}: what numpy says every formula cell must hold."""
-    dl = res.data_layout
-    out = {"data": {}}
-    f0 = dl.feature_cols[0]
-    for j, f in enumerate(data.template.features):
-        for i in range(data.n):
-            out["data"][(FIRST_ROW + i, f0 + j)] = data.X[i, j]
-    for col, m in data.maxes.items():
-        out["data"][(0, dl.source_col(col))] = m
-    for m in res.models:
-        out[m.name] = model_cells(m, res.layouts[m.name], res.values[m.name], data.y)
-    return out
-
-
-def assert_recalculated_equal(lo, path, res, data, tol=1e-9):
-    formulas, cached, want = formula_cells(path), cached_values(path), numpy_cells(res, data)
-    lo.load(path)
-    checked = 0
-    for sheet, cells in formulas.items():
-        if not cells:
-            continue
-        got = lo.values(sheet)
-        assert set(cells) <= set(want[sheet]), f"{sheet}: formula cells numpy does not predict"
-        for (r, c) in cells:
-            w = want[sheet][(r, c)]
-            assert isinstance(got[r][c], float), f"{sheet}!{cell(r, c)} = {got[r][c]!r}"
-            assert abs(got[r][c] - w) <= tol * max(1.0, abs(w)), f"{sheet}!{cell(r, c)}: LibreOffice {got[r][c]} numpy {w}"
-            assert abs(cached[sheet][(r, c)] - w) <= tol * max(1.0, abs(w)), f"{sheet}!{cell(r, c)} cached"
-            checked += 1
-    return checked
+from ..helpers import assert_recalculated_equal, cached_values, strip_cached_values
 
 
 @pytest.fixture(scope="module")

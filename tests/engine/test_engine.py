@@ -7,12 +7,12 @@ import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 
-from sheetnet.lessons.workbook import build_workbook
-from sheetnet.engine import Engine, ErrorCode
 from sheetnet.crosscheck.libreoffice import ERROR_CODES
+from sheetnet.engine import Engine, ErrorCode
+from sheetnet.lessons.workbook import build_workbook
 
 from .. import formula_gen as G
-from ..crosscheck.test_libreoffice import numpy_cells
+from ..helpers import numpy_cells
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from sheetnet.lessons.workbook import build_workbook
-from sheetnet.lessons.prepare import prepare
 from sheetnet.errors import SheetnetError
+from sheetnet.lessons.prepare import prepare
 from sheetnet.lessons.resources import DATASETS
+from sheetnet.lessons.workbook import build_workbook
 from sheetnet.solver.names import DEFAULTS
 
 from ..helpers import cached_values, formula_cells

@@ -3,8 +3,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from sheetnet.lessons.prepare import prepare
 from sheetnet.errors import SheetnetError
+from sheetnet.lessons.prepare import prepare
 from sheetnet.lessons.resources import DATASETS
 from sheetnet.lessons.template import load_template, parse_template
 
@@ -88,3 +88,63 @@ def test_template_errors_are_clear():
         parse_template('name="x"\ntarget="y"\n[[features]]\nname="a"\ncolumn="a"\ntransform="square"\n', "x.toml")
     with pytest.raises(SheetnetError, match="unknown template 'nope'"):
         load_template("nope")
+
+
+def test_european_excel_csv_semicolons_and_decimal_commas(tmp_path, template, titanic):
+    import pandas as pd
+
+    frame = pd.read_csv(TRAIN, dtype=str, keep_default_na=False)
+    p = tmp_path / "eu.csv"
+    frame["Fare"] = frame["Fare"].str.replace(".", ",", regex=False)
+    frame["Age"] = frame["Age"].str.replace(".", ",", regex=False)
+    p.write_text(frame.to_csv(sep=";", index=False), encoding="cp1252")
+    d = prepare(template, p)
+    np.testing.assert_array_equal(d.X, titanic.X)
+    np.testing.assert_array_equal(d.y, titanic.y)
+    assert any("semicolon-separated" in n and "decimal commas" in n for n in d.notes)
+
+
+def test_unicode_text_utf16_with_bom_tab_separated(tmp_path, template, titanic):
+    p = tmp_path / "unicode.txt"
+    p.write_bytes(TRAIN.read_text().replace(",", "\t").encode("utf-16"))  # Excel's "Unicode text"
+    # the Name column holds commas: in this tab-separated copy they became tabs inside quotes, still one field
+    d = prepare(template, p)
+    np.testing.assert_array_equal(d.X, titanic.X)
+    assert any("tab-separated UTF-16" in n for n in d.notes)
+
+
+def test_a_binary_target_holding_7_names_its_line(tmp_path, template):
+    lines = TRAIN.read_text().splitlines()
+    lines[4] = lines[4].replace("4,1,1,", "4,7,1,", 1)  # passenger 4 survived: 1 -> 7, line 5
+    p = _csv(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SheetnetError, match=r"column Survived, line 5: 7 is not 0 or 1"):
+        prepare(template, p)
+
+
+def test_a_dummy_level_that_never_occurs_is_a_warning(tmp_path):
+    t = load_template("titanic")
+    text = (t.source and open(t.source).read()).replace("level = 2\n", "level = 9\n", 1)
+    d = prepare(parse_template(text, "t9.toml", TRAIN.parent.parent.parent))
+    assert d.X[:, 5].sum() == 0
+    assert any(n.startswith("warning:") and "Pclass_2 is 1 where Pclass is 9" in n for n in d.notes)
+
+
+@pytest.mark.parametrize("args", [["build", "titanic", "-o", "{bad}"], ["solve", "{book}", "-o", "{bad}"],
+                                  ["train", "{book}", "-o", "{bad}", "--epochs", "1"],
+                                  ["compare", "{book}", "-o", "{bad}", "--epochs", "1"],
+                                  ["calc", "{book}", "-o", "{bad}"]])
+@pytest.mark.parametrize("bad", ["/nonexistent/t.xlsx", "/proc/sheetnet-t.xlsx"])
+def test_unwritable_output_paths_get_one_line(tmp_path, titanic, args, bad):
+    import subprocess
+    import sys
+
+    from sheetnet.lessons.workbook import build_workbook
+
+    book = tmp_path / "b.xlsx"
+    build_workbook(book, titanic, seed=0)
+    before = book.read_bytes()
+    cmd = [a.format(bad=bad, book=book) for a in args]
+    r = subprocess.run([sys.executable, "-m", "sheetnet.cli", *cmd], capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and bad in r.stderr
+    assert book.read_bytes() == before

@@ -8,14 +8,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from sheetnet.solver import problem as problem_mod
-from sheetnet.lessons.workbook import build_workbook
 from sheetnet.engine import Engine, read_book
 from sheetnet.errors import SheetnetError
+from sheetnet.lessons.workbook import build_workbook
+from sheetnet.solver import problem as problem_mod
+from sheetnet.solver.names import read_model
 from sheetnet.solver.optimize import minimize
 from sheetnet.solver.problem import build_problem
 from sheetnet.solver.solve import solve_workbook
-from sheetnet.solver.names import read_model
 
 from ..solver_books import solver_book
 
