@@ -70,12 +70,12 @@ def check_workbook(path, device=None, use_libreoffice: bool | None = None, h: fl
         lo = None if lo_values is None else lo_values[ls.sheet]
         for name in m.columns:
             c = ml.col(name)
-            wb = eng.grids[s].num[FIRST_ROW:FIRST_ROW + n, c]
+            wb = eng.numbers(s, FIRST_ROW, c, FIRST_ROW + n - 1, c)[:, 0]
             res.rows.append((name, _diffs(wb, npc[name], tc[name], None if lo is None else _lo_col(lo, c, n))))
         for st in m.totals:
             r, c = ml.total_cell(st.name)
             res.rows.append((f"{st.label} ({a1(r, c)})",
-                             _diffs(np.array([eng.grids[s].num[r, c]]), np.array([npv[st.name]]),
+                             _diffs(np.array([eng.number(s, r, c)]), np.array([npv[st.name]]),
                                     np.array([float(tv[st.name].detach().cpu())]),
                                     None if lo is None else np.array([lo[r][c]], float))))
         _, g = twin.loss_and_grad(ls.X, ls.y)
@@ -112,12 +112,12 @@ def _finite_difference(eng: Engine, ls, h: float) -> np.ndarray:
     """d Loss / d theta by central differences, each param nudged in the workbook and the loss recomputed."""
     s = eng.index[ls.sheet]
     r_loss, c_loss = ls.layout.loss_cell
-    x0 = np.array([eng.grids[si].num[r, c] for si, r, c in ls.cells])
+    x0 = np.array([eng.number(si, r, c) for si, r, c in ls.cells])
     g = np.zeros_like(x0)
     for i, (_, r, c) in enumerate(ls.cells):
         for sign in (1, -1):
             eng.set_many(s, np.array([r]), np.array([c]), np.array([x0[i] + sign * h]))
-            g[i] += sign * eng.grids[s].num[r_loss, c_loss]
+            g[i] += sign * eng.number(s, r_loss, c_loss)
         eng.set_many(s, np.array([r]), np.array([c]), np.array([x0[i]]))
         g[i] /= 2 * h
     return ls.to_theta(g)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SheetnetError
-from .evaluate import Engine, _walk, a1
+from .evaluate import Engine
+from .graph import walk as _walk
+from .package import a1
 from .values import ERR, NUM, EngineError
 
 DIFF_FUNCS = {"SUM", "SUMPRODUCT", "MMULT", "AVERAGE", "MAX", "MIN", "SUMSQ", "COUNT", "IF", "ABS", "SQRT", "EXP",
@@ -33,7 +35,7 @@ class Differentiable:
         self.inputs = [cell for ref in inputs for cell in eng._cells(ref)]
         self.outputs = [cell for ref in outputs for cell in eng._cells(ref)]
         for s, r, c in self.inputs:
-            if r < eng.gid[s].shape[0] and c < eng.gid[s].shape[1] and eng.gid[s][r, c] >= 0:
+            if eng.group_at(s, r, c) >= 0:
                 raise SheetnetError(f"{eng.sheets[s]}!{a1(r, c)} holds a formula: load the engine with it as an input")
         self.groups = [eng.groups[i] for i in eng.dirty_groups(self.inputs)]
         for g in self.groups:
@@ -44,8 +46,13 @@ class Differentiable:
         for k, (s, r, c) in enumerate(self.inputs):
             self._by_sheet.setdefault(s, []).append((k, r, c))
         # the sheets' values as constants, read once: each call puts x in and recomputes the groups above
-        self._constants = {s: torch.as_tensor(np.nan_to_num(g.num), dtype=self.dtype, device=self.device)
-                           for s, g in enumerate(eng.grids)}
+        self._constants = {s: torch.as_tensor(np.nan_to_num(np.ascontiguousarray(g.num)), dtype=self.dtype,
+                                              device=self.device) for s, g in enumerate(eng.grids)}
+        for g in self.groups:
+            for (s, r0, c0, r1, c1) in g.reads:
+                if not eng.grids[s].main_holds(*eng.grids[s].clip(r0, c0, r1, c1)):
+                    raise SheetnetError(f"{eng.sheets[g.sheet]}!{a1(g.r0, g.col)}: the gradient path reads cells far "
+                                        f"from the sheet's main block")
 
     def __call__(self, x):
         """Output cells as a torch vector, for the input cells set to x (a tensor, kept in the graph)."""
@@ -89,7 +96,7 @@ class Differentiable:
     # ---- evaluation over tensors ----------------------------------------------------------------
 
     def _numeric_mask(self, s, r0, c0, r1, c1):
-        typ = self.eng.grids[s].typ[r0:r1 + 1, c0:c1 + 1]
+        (typ,) = self.eng.grids[s].block(r0, c0, r1, c1, ("typ",))
         if (typ == ERR).any():
             raise EngineError("an error value is on the gradient path")
         return typ == NUM
@@ -97,7 +104,7 @@ class Differentiable:
     def _read(self, node, g, grids):
         t = self.torch
         _, s, r0, c0, r1, c1, rel0, rel1 = node
-        r0, c0, r1, c1 = self.eng._clip(s, r0, c0, r1, c1)
+        r0, c0, r1, c1 = self.eng.grids[s].clip(r0, c0, r1, c1)
         h, w = r1 - r0 + 1, c1 - c0 + 1
         src = grids[s]
         if rel0 and g.k > 1:

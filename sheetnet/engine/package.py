@@ -16,25 +16,16 @@ from xml.etree.ElementTree import iterparse
 from xml.etree.ElementTree import parse as parse_xml
 
 from ..errors import SheetnetError
+from .sheetxml import MAX_COLS, MAX_FORMULA, MAX_ROWS, col_index, scan_sheet  # noqa: F401 (re-exported)
 
 MAX_FILE = 256 << 20  # bytes on disk
 MAX_UNPACKED = 1 << 30  # bytes of all parts together, unpacked
 MAX_RATIO = 200  # unpacked / packed, for any part over 1 MiB unpacked
-MAX_ROWS, MAX_COLS = 1_048_576, 16_384
-MAX_FORMULA = 8192  # Excel's own limit on a formula's length
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RNS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PNS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,12})$")
-
-
-@dataclass(slots=True)
-class Cell:
-    value: object = None  # float, str, bool, ErrorValue code string (for t="e"), or None
-    formula: str | None = None  # text without the leading "=" (shared formulas already expanded)
-    array_ref: str | None = None  # the block an array formula fills ("B4:C715"), on its anchor cell
-    is_error: bool = False
 
 
 @dataclass
@@ -51,16 +42,10 @@ class Table:
 class Book:
     path: str
     sheets: list  # names in order
-    cells: dict  # sheet -> {(r, c): Cell}
+    data: dict  # sheet -> SheetData (values, formula runs, array formulas)
     names: dict = field(default_factory=dict)  # (scope sheet or None, NAME upper) -> formula text
     tables: dict = field(default_factory=dict)  # NAME upper -> Table
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+    kind: str = "xlsx"  # or "ods"
 
 
 def a1(r: int, c: int) -> str:
@@ -96,7 +81,7 @@ class _Package:
         if size > MAX_FILE:
             raise SheetnetError(f"{path}: {size} bytes is more than the {MAX_FILE} bytes sheetnet reads")
         if not zipfile.is_zipfile(path):
-            raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package)")
+            raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package; sheetnet reads .xlsx, .xlsm and .ods)")
         self.zip = zipfile.ZipFile(path)
         total = 0
         for info in self.zip.infolist():
@@ -108,6 +93,10 @@ class _Package:
             raise SheetnetError(f"{path}: unpacks to {total} bytes, more than the {MAX_UNPACKED} sheetnet reads")
         self.budget = MAX_UNPACKED
         self.names = set(self.zip.namelist())
+
+    def is_ods(self) -> bool:
+        return "mimetype" in self.names and self.zip.read("mimetype")[:64].startswith(
+            b"application/vnd.oasis.opendocument.spreadsheet")
 
     def read(self, name: str) -> bytes:
         """A part's bytes, reading no more than the declared size (headers can lie)."""
@@ -175,11 +164,16 @@ class _Guarded:
         self.f.close()
 
 
-def read_book(path) -> Book:
+def read_book(path, cached: bool = False) -> Book:
+    """Any .xlsx / .xlsm (macros never read) or .ods, as untrusted input; `cached`: keep formulas' cached values."""
     path = Path(path)
     try:
+        _refuse_other_formats(path)
         pkg = _Package(path)
-        return _read(pkg, path)
+        if pkg.is_ods():
+            from .ods import read_ods
+            return read_ods(pkg, path, cached)
+        return _read(pkg, path, cached)
     except SheetnetError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as e:
@@ -188,7 +182,25 @@ def read_book(path) -> Book:
         raise SheetnetError(f"{path}: malformed workbook ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
 
 
-def _read(pkg: _Package, path: Path) -> Book:
+def _refuse_other_formats(path: Path):
+    """Files that are not workbooks sheetnet reads, each with what to do instead."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if head.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file: .xls, or an encrypted .xlsx
+                f.seek(0)
+                blob = f.read(MAX_FILE)
+                if "EncryptedPackage".encode("utf-16-le") in blob:
+                    raise SheetnetError(f"{path}: the workbook is encrypted (password protected); save a copy "
+                                        f"without a password")
+                raise SheetnetError(f"{path}: an Excel 97-2003 .xls workbook; save it as .xlsx")
+    except FileNotFoundError:
+        raise SheetnetError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SheetnetError(f"{path}: is a folder, not a workbook") from None
+
+
+def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
     wb_part = "xl/workbook.xml"
     for rid, (mode, target, typ) in pkg.rels("").items() if "_rels/.rels" in pkg.names else []:
         if typ.endswith("/officeDocument"):
@@ -211,7 +223,7 @@ def _read(pkg: _Package, path: Path) -> Book:
         scope = sheets[int(local)] if local is not None and int(local) < len(sheets) else None
         book.names[(scope, dn.get("name", "").upper())] = dn.text or ""
     for name, part in zip(sheets, parts):
-        book.cells[name] = _sheet_cells(pkg, path, name, part, strings)
+        book.data[name] = scan_sheet(pkg.read(part), name, f"{path}: sheet {name}", strings, cached)
         for rid, (mode, target, typ) in pkg.rels(part).items():
             if typ.endswith("/table") and target in pkg.names:
                 t = _table(pkg, target, name)
@@ -238,72 +250,3 @@ def _table(pkg: _Package, part: str, sheet: str) -> Table:
     return Table(name=el.get("displayName") or el.get("name"), sheet=sheet, ref=parse_range(el.get("ref")),
                  columns=cols, header_rows=int(el.get("headerRowCount", "1")),
                  totals_rows=int(el.get("totalsRowCount", "0")))
-
-
-def _sheet_cells(pkg: _Package, path: Path, sheet: str, part: str, strings: list) -> dict:
-    from openpyxl.formula.translate import Translator
-
-    cells: dict = {}
-    shared: dict = {}  # si -> (anchor ref, formula text)
-    C, V, F, IS, T, ROW = f"{NS}c", f"{NS}v", f"{NS}f", f"{NS}is", f"{NS}t", f"{NS}row"
-    cols: dict = {}
-    for _, el in pkg.events(part):
-        tag = el.tag
-        if tag != C:
-            if tag == ROW:
-                el.clear()
-            continue
-        ref = el.get("r")
-        m = CELL_RE.match(ref or "")
-        if not m:
-            raise SheetnetError(f"{path}: sheet {sheet}: bad cell address {ref!r}")
-        letters = m.group(1)
-        c = cols.get(letters)
-        if c is None:
-            c = cols[letters] = col_index(letters)
-        r = int(m.group(2)) - 1
-        if r >= MAX_ROWS or c >= MAX_COLS:
-            raise SheetnetError(f"{path}: sheet {sheet}: cell {ref} is beyond a sheet's {MAX_ROWS} rows and "
-                                f"{MAX_COLS} columns; refused")
-        t = el.get("t", "n")
-        text = f = is_ = None
-        for ch in el:
-            if ch.tag == V:
-                text = ch.text
-            elif ch.tag == F:
-                f = ch
-            elif ch.tag == IS:
-                is_ = ch
-        cell = Cell()
-        if t == "s" and text is not None:
-            cell.value = strings[int(text)]
-        elif t == "inlineStr":
-            cell.value = "".join(x.text or "" for x in is_.iter(T)) if is_ is not None else ""
-        elif t == "str":
-            cell.value = text or ""
-        elif t == "b":
-            cell.value = text == "1"
-        elif t == "e":
-            cell.value, cell.is_error = text, True
-        elif text is not None:
-            cell.value = float(text)
-        if f is not None:
-            ftext = f.text or ""
-            ftype = f.get("t")
-            if ftype == "shared":
-                si = f.get("si")
-                if ftext:
-                    shared[si] = (ref, ftext)
-                elif si in shared:
-                    a_ref, a_text = shared[si]
-                    ftext = Translator("=" + a_text, origin=a_ref).translate_formula(ref)[1:]
-            elif ftype == "array":
-                cell.array_ref = f.get("ref") or ref
-            if len(ftext) > MAX_FORMULA:
-                raise SheetnetError(f"{path}: {sheet}!{ref}: formula of {len(ftext)} characters is longer than "
-                                    f"Excel's {MAX_FORMULA}; refused")
-            cell.formula = ftext if ftext else None
-        if cell.value is not None or cell.formula is not None:
-            cells[(r, c)] = cell
-        el.clear()
-    return cells

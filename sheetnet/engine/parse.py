@@ -8,7 +8,8 @@ so the same AST evaluates a whole column of formulas at once.
 Nodes are tuples:
     ("num", x) ("str", s) ("bool", b) ("err", code) ("arr", V)
     ("ref", sheet, r0, c0, r1, c1, rel0, rel1)   rows relative to the group's first cell when rel
-    ("neg", a) ("pct", a) ("bin", op, a, b) ("fn", NAME, args)
+    ("neg", a) ("pct", a) ("bin", op, a, b) ("fn", NAME, args) ("missing",) (an omitted argument)
+    ("let", [(NAME, value)], body) ("name", NAME) (a LET name)
 """
 
 from __future__ import annotations
@@ -30,37 +31,15 @@ COL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
 ROW_PART = re.compile(r"^(\$?)([0-9]{1,7})$")
 TABLE_REF = re.compile(r"^([A-Za-z_\\][A-Za-z0-9_.\\]*)\[(.*)\]$", re.S)
 
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_KEY_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])")
-
-
-def group_key(formula: str, row: int) -> str:
-    """The formula with every relative row number made relative to `row` (R1C1-like), strings kept.
-
-    Formulas in one column whose keys are equal differ only by row: one AST serves them all.
-    """
-    out, last = [], 0
-    for m in _STRING.finditer(formula):
-        out.append(_KEY_CELL.sub(lambda x: _key_ref(x, row), formula[last:m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(_KEY_CELL.sub(lambda x: _key_ref(x, row), formula[last:]))
-    return "".join(out)
-
-
-def _key_ref(m, row):
-    d1, col, d2, r = m.groups()
-    return f"{d1}{col}{d2}{r}" if d2 else f"{d1}{col}R[{int(r) - 1 - row}]"
-
-
 class Context:
     """What a parse needs to know: the workbook's names, tables, sheets, and the cell it is in."""
 
-    def __init__(self, book, sheet_index: dict, sheet: str, row: int, col: int, sheet_rows: dict):
+    def __init__(self, book, sheet_index: dict, sheet: str, row: int, col: int, extent):
         self.book, self.sheet_index, self.sheet, self.row, self.col = book, sheet_index, sheet, row, col
-        self.sheet_rows = sheet_rows  # sheet -> rows in use, for whole-column references
+        self.extent = extent  # extent(sheet, c0, c1): rows in use there, where a whole-column reference ends
         self.depth = 0
         self.names_seen: tuple = ()
+        self.let_names: tuple = ()
 
     def at(self):
         return f"{self.sheet}!{a1(self.row, self.col)}"
@@ -153,9 +132,11 @@ class _Parser:
 
     def function(self, name: str):
         name = name.upper()
-        for pre in ("_XLFN._XLWS.", "_XLFN.", "_XLWS."):
+        for pre in ("_XLFN._XLWS.", "_XLFN.", "_XLWS.", "_XLPM."):
             if name.startswith(pre):
                 name = name[len(pre):]
+        if name == "LET":
+            return self.let()
         args = []
         if self.peek() is not None and self.peek().type == Token.FUNC and self.peek().subtype == Token.CLOSE:
             self.take()
@@ -172,6 +153,35 @@ class _Parser:
                 return ("fn", name, args)
             if not (t.type == Token.SEP and t.subtype == Token.ARG):
                 raise EngineError(f"{self.ctx.at()}: cannot parse {name}(...) (unexpected {t.value!r})")
+
+    def let(self):
+        """LET(name1, value1, [name2, value2, ...], calculation): names bound left to right."""
+        pairs, saved = [], self.ctx.let_names
+        try:
+            while True:
+                t = self.take()
+                if t.type == Token.FUNC and t.subtype == Token.CLOSE:
+                    raise EngineError(f"{self.ctx.at()}: LET needs a calculation after its names")
+                nxt = self.peek()
+                if t.type == Token.OPERAND and t.subtype == Token.RANGE and nxt is not None and \
+                        nxt.type == Token.SEP and nxt.subtype == Token.ARG and re.match(r"^[A-Za-z_][\w.]*$", t.value):
+                    self.take()
+                    name = t.value.upper().removeprefix("_XLPM.")
+                    value = self.expr(0)
+                    pairs.append((name, value))
+                    self.ctx.let_names = self.ctx.let_names + (name,)
+                    sep = self.take()
+                    if sep.type == Token.FUNC and sep.subtype == Token.CLOSE:
+                        raise EngineError(f"{self.ctx.at()}: LET needs a calculation after its names")
+                    continue
+                self.i -= 1
+                body = self.expr(0)
+                close = self.take()
+                if not (close.type == Token.FUNC and close.subtype == Token.CLOSE) or not pairs:
+                    raise EngineError(f"{self.ctx.at()}: cannot parse LET(...)")
+                return ("let", pairs, body)
+        finally:
+            self.ctx.let_names = saved
 
     def array(self):
         rows, row = [], []
@@ -288,7 +298,7 @@ def _a1_box(rest: str, ctx: Context, sheet: str):
         cols = [COL_PART.match(p) for p in parts]
         if all(cols):
             c0, c1 = sorted(col_index(m.group(2).upper()) for m in cols)
-            return (0, c0, max(ctx.sheet_rows.get(sheet, 1), 1) - 1, c1, False, False)
+            return (0, c0, MAX_ROWS - 1, c1, False, False)  # read as far as the column is in use
         rows = [ROW_PART.match(p) for p in parts]
         if all(rows):
             (r0, d0), (r1, d1) = [(int(m.group(2)) - 1, not m.group(1)) for m in rows]
@@ -297,7 +307,9 @@ def _a1_box(rest: str, ctx: Context, sheet: str):
 
 
 def name_reference(name: str, sheet, ctx: Context, text: str):
-    key = name.upper()
+    key = name.upper().removeprefix("_XLPM.")
+    if sheet is None and key in ctx.let_names:
+        return ("name", key)
     scopes = [sheet] if sheet is not None else [ctx.sheet, None]
     for scope in scopes:
         formula = ctx.book.names.get((scope, key))

@@ -62,6 +62,19 @@ class V:
         obj = None if self.obj is None else np.broadcast_to(self.obj, shape)
         return V(num, typ, obj, self.ref)
 
+    @staticmethod
+    def stack(vs) -> V:
+        """Blocks of the same (h, w) one after another: (sum of K, h, w)."""
+        num = np.concatenate([v.num for v in vs])
+        if all(v.typ is None for v in vs):
+            return V(num)
+        return V(num, np.concatenate([v.types() for v in vs]), np.concatenate([v.objs() for v in vs]))
+
+    def top_left(self) -> V:
+        """Each cell's first element (a computed array where one value is needed)."""
+        return V(self.num[:, :1, :1], None if self.typ is None else self.typ[:, :1, :1],
+                 None if self.obj is None else self.obj[:, :1, :1])
+
     def python(self, k=0, i=0, j=0):
         """One element as a Python value."""
         t = NUM if self.typ is None else int(self.typ[k, i, j])

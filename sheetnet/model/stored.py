@@ -82,7 +82,7 @@ class LessonSheet:
 
     def params(self, eng: Engine) -> np.ndarray:
         """theta as the workbook holds it now."""
-        return self.to_theta([eng.grids[s].num[r, c] for s, r, c in self.cells])
+        return self.to_theta([eng.number(s, r, c) for s, r, c in self.cells])
 
     @property
     def canonical_order(self) -> np.ndarray | None:
@@ -111,8 +111,8 @@ def find(eng: Engine, sheet: str, param_cells=None, descriptions=None) -> Lesson
     names = eng.get(f"{_col(f0)}{HEADER_ROW + 1}:{_col(f1)}{HEADER_ROW + 1}", sheet=eng.sheets[ds])[0]
     if list(names) != list(m.features):
         return None
-    X = eng.grids[ds].num[FIRST_ROW:FIRST_ROW + n, f0:f1 + 1].copy()
-    y = eng.grids[s].num[FIRST_ROW:FIRST_ROW + n, 0].copy()
+    X = eng.numbers(ds, FIRST_ROW, f0, FIRST_ROW + n - 1, f1)
+    y = eng.numbers(s, FIRST_ROW, 0, FIRST_ROW + n - 1, 0)[:, 0]
     if X.shape != (n, len(m.features)) or y.shape != (n,):
         return None
     canonical = [(s, r, c) for r, c in ml.param_cells()]
@@ -133,7 +133,7 @@ def verify(eng: Engine, ls: LessonSheet, tries=2, tol=1e-12) -> bool:
     """Do the model's numbers equal the sheet's, at the current params and at one other point?"""
     s = eng.index[ls.sheet]
     r_loss, c_loss = ls.layout.loss_cell
-    x0 = np.array([eng.grids[si].num[r, c] for si, r, c in ls.cells])
+    x0 = np.array([eng.number(si, r, c) for si, r, c in ls.cells])
     rows = np.array([r for _, r, _ in ls.cells])
     cols = np.array([c for _, _, c in ls.cells])
     rng = np.random.default_rng(12345)
@@ -141,7 +141,7 @@ def verify(eng: Engine, ls: LessonSheet, tries=2, tol=1e-12) -> bool:
     for k in range(tries):
         x = x0 if k == 0 else x0 + rng.uniform(-0.3, 0.3, x0.size)
         eng.set_many(s, rows, cols, x)
-        v = eng.grids[s].value(r_loss, c_loss)
+        v = eng.value_at(s, r_loss, c_loss)
         want = ls.model.loss(ls.X, ls.y, ls.to_theta(x))
         if not isinstance(v, float) or not abs(v - want) <= tol * max(1.0, abs(v)):
             ok = False

@@ -123,8 +123,7 @@ def _constraints(prob: Problem):
             rhs_cells = eng._cells(con.rhs)
             if len(rhs_cells) not in (1, len(lhs)):
                 raise SheetnetError(f"constraint {con.lhs} {con.rel} {con.rhs}: sizes differ") from None
-        rhs_fixed = rhs_num is not None or all(eng.gid[s][r, c] < 0 for s, r, c in rhs_cells
-                                               if r < eng.gid[s].shape[0] and c < eng.gid[s].shape[1])
+        rhs_fixed = rhs_num is not None or all(eng.group_at(s, r, c) < 0 for s, r, c in rhs_cells)
         if all(c in index for c in lhs) and rhs_fixed:
             for k, c in enumerate(lhs):
                 v = rhs_num if rhs_num is not None else _number(eng, rhs_cells[k if len(rhs_cells) > 1 else 0],

@@ -1,0 +1,161 @@
+"""Dates and times as Excel counts them (serial days from 1900-01-01, with Lotus's 1900-02-29):
+DATE, TIME, YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, WEEKDAY, EOMONTH, EDATE, DATEVALUE, TODAY, NOW."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+
+import numpy as np
+
+from ..dates import EPOCH, from_date, now_serial, to_date, ymd
+from ..values import BLANK, BOOL, NUM, TEXT, V, parse_number
+from .registry import fn
+from .text import _Err, _n, elementwise
+
+VALUE, NUMERR = "#VALUE!", "#NUM!"
+
+
+def text_to_serial(s: str) -> float | None:
+    """A date or time typed as text ("2024-02-29", "29/02/2024", "2024-02-29 13:30", "13:30") as a serial."""
+    s = s.strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d %H:%M",
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M"):
+        try:
+            d = dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+        serial = from_date(d.year, d.month, d.day)
+        return None if serial is None else serial + (d.hour * 3600 + d.minute * 60 + d.second) / 86400
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?", s)
+    if m:
+        h, mi, se = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if m.group(4):
+            h = h % 12 + (12 if m.group(4).lower() == "pm" else 0)
+        return (h * 3600 + mi * 60 + se) / 86400
+    return None
+
+
+def _serial(v) -> float:
+    t, n, o = v
+    if t in (NUM, BOOL, BLANK):
+        x = float(n)
+    else:
+        x = parse_number(o)
+        if x is None:
+            x = text_to_serial(o)
+        if x is None:
+            raise _Err(VALUE)
+    if x < 0 or x > 2958465.99999:
+        raise _Err(NUMERR)
+    return x
+
+
+@fn("DATE", 3, 3)
+def f_date(args):
+    def f(y, m, d):
+        serial = from_date(int(math.floor(_n(y))), int(math.floor(_n(m))), int(math.floor(_n(d))))
+        if serial is None:
+            raise _Err(NUMERR)
+        return serial
+    return elementwise(args, f)
+
+
+@fn("TIME", 3, 3)
+def f_time(args):
+    def f(h, m, s):
+        secs = int(math.floor(_n(h))) * 3600 + int(math.floor(_n(m))) * 60 + int(math.floor(_n(s)))
+        if secs < 0:
+            raise _Err(NUMERR)
+        return (secs % 86400) / 86400
+    return elementwise(args, f)
+
+
+def _part(name, f):
+    @fn(name, 1, 1)
+    def impl(args):
+        return elementwise(args, lambda v: float(f(_serial(v))))
+    return impl
+
+
+_part("YEAR", lambda x: ymd(x)[0])
+_part("MONTH", lambda x: ymd(x)[1])
+_part("DAY", lambda x: ymd(x)[2])
+_part("HOUR", lambda x: to_date(x).hour)
+_part("MINUTE", lambda x: to_date(x).minute)
+_part("SECOND", lambda x: to_date(x).second)
+
+
+@fn("DATEVALUE", 1, 1)
+def f_datevalue(args):
+    def f(v):
+        if v[0] != TEXT:
+            raise _Err(VALUE)
+        x = text_to_serial(v[2])
+        if x is None:
+            raise _Err(VALUE)
+        return float(math.floor(x))
+    return elementwise(args, f)
+
+
+_WEEKDAY = {1: (6, 1), 2: (0, 1), 3: (0, 0), 11: (0, 1), 12: (1, 1), 13: (2, 1), 14: (3, 1), 15: (4, 1),
+            16: (5, 1), 17: (6, 1)}  # type -> (the weekday, Monday=0, numbered first; the first number)
+
+
+@fn("WEEKDAY", 1, 2)
+def f_weekday(args):
+    def f(v, t=None):
+        x = _serial(v)
+        kind = int(_n(t)) if t is not None else 1
+        if kind not in _WEEKDAY:
+            raise _Err(NUMERR)
+        first, base = _WEEKDAY[kind]
+        days = math.floor(x)
+        wd = (days + 5) % 7  # Monday = 0; serials count weekdays on through the fake 1900-02-29
+        return float((wd - first) % 7 + base)
+    return elementwise(args, f)
+
+
+def _months_later(start: float, months: int, end_of_month: bool) -> float:
+    y, m, d = ymd(start)
+    total = y * 12 + (m - 1) + months
+    y2, m2 = divmod(total, 12)
+    m2 += 1
+    last = calendar.monthrange(y2, m2)[1] if y2 >= 1 else 31
+    day = last if end_of_month else min(d, last)
+    serial = from_date(y2, m2, day)
+    if serial is None:
+        raise _Err(NUMERR)
+    return serial
+
+
+@fn("EOMONTH", 2, 2)
+def f_eomonth(args):
+    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(_n(m))), True))
+
+
+@fn("EDATE", 2, 2)
+def f_edate(args):
+    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(_n(m))), False))
+
+
+@fn("DAYS", 2, 2)
+def f_days(args):
+    return elementwise(args, lambda a, b: float(math.floor(_serial(a)) - math.floor(_serial(b))))
+
+
+@fn("TODAY", 0, 0, mode="ctx", volatile=True)
+def f_today(args, ctx):
+    ctx.eng.clock_used = True
+    return V(np.full((1, 1, 1), float(math.floor(now_serial(ctx.eng.now)))))
+
+
+@fn("NOW", 0, 0, mode="ctx", volatile=True)
+def f_now(args, ctx):
+    ctx.eng.clock_used = True
+    return V(np.full((1, 1, 1), now_serial(ctx.eng.now)))
+
+
+__all__ = ["text_to_serial", "EPOCH"]

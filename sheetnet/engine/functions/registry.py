@@ -1,0 +1,46 @@
+"""The table of spreadsheet functions: each one's implementation, arity and how its arguments are read.
+
+    @fn("SUMIF", 2, 3, arrays={0, 2})            # arguments 0 and 2 stay ranges/arrays
+    def f_sumif(args): ...                        # args: value blocks (K, h, w), None where omitted
+
+mode "value": impl(args); "ctx": impl(args, ctx) (the cell's row and column, the engine, its
+random stream); "lazy": impl(nodes, ctx), which evaluates its own arguments (IF, OFFSET, LET, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Fn:
+    name: str
+    impl: Callable
+    lo: int = 1
+    hi: int = 255
+    arrays: object = None  # None: every argument a scalar; "all"; or a set of argument indices
+    mode: str = "value"  # "value" | "ctx" | "lazy"
+    volatile: bool = False  # recomputed on every change (RAND, TODAY)
+    runtime_refs: bool = False  # reads cells its text does not name (OFFSET, INDIRECT)
+    inner_array: bool = False  # its whole argument trees are array expressions (SUMPRODUCT, MMULT)
+
+    def array_arg(self, i: int) -> bool:
+        return self.arrays == "all" or (self.arrays is not None and i in self.arrays)
+
+
+FUNCTIONS: dict[str, Fn] = {}
+REF_FUNCTIONS: dict = {}  # functions that can return a reference: name -> boxes(args, ctx), one box per cell
+
+
+def fn(name: str, lo: int = 1, hi: int = 255, arrays=None, mode: str = "value", volatile=False, runtime_refs=False,
+       inner_array=False, aliases=()):
+    def register(impl):
+        for n in (name, *aliases):
+            FUNCTIONS[n] = Fn(n, impl, lo, hi, arrays, mode, volatile, runtime_refs, inner_array)
+        return impl
+    return register
+
+
+def supported() -> list[str]:
+    return sorted(FUNCTIONS)

@@ -1,0 +1,177 @@
+"""Formula groups and the order they are evaluated in.
+
+A group is a run of formulas in one column that differ only by row (one AST, evaluated for all
+its cells at once), or one array formula.  Groups are ordered by the cells they read.  Two columns
+that feed each other down the rows (A2=B1*2, B2=A2-1) make a cycle of groups but not of cells: those
+groups are split into single cells and evaluated row by row.  A cell that depends on itself is a
+circular reference, reported with its address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .package import a1
+from .values import EngineError
+
+
+@dataclass
+class Group:
+    id: int
+    sheet: int
+    col: int
+    r0: int
+    k: int  # cells r0 .. r0+k-1 in column col
+    formula: str  # the first cell's text
+    tpl: object = None  # RowTemplate: any cell's text
+    node: object = None
+    array_box: tuple | None = None  # (r0, c0, r1, c1) for an array formula
+    dynamic: bool = False  # an Excel 365 dynamic array
+    reads: list = field(default_factory=list)  # (sheet, r0, c0, r1, c1) boxes read by all k cells
+    volatile: bool = False
+    runtime_refs: bool = False  # OFFSET / INDIRECT: reads cells its text does not name
+    fast: object = None  # the compiled all-numbers path (sheetnet.engine.compile), or None
+
+    def cells(self):
+        if self.array_box:
+            r0, c0, r1, c1 = self.array_box
+            return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+        return [(self.r0 + i, self.col) for i in range(self.k)]
+
+    def text_at(self, r: int) -> str:
+        return self.tpl.render(r) if self.tpl is not None else self.formula
+
+
+def shift(node, d: int):
+    """The AST of a group's cell d rows below its first: relative rows move with it."""
+    if d == 0:
+        return node
+    kind = node[0]
+    if kind == "ref":
+        _, s, r0, c0, r1, c1, rel0, rel1 = node
+        return ("ref", s, r0 + d if rel0 else r0, c0, r1 + d if rel1 else r1, c1, rel0, rel1)
+    if kind in ("neg", "pct"):
+        return (kind, shift(node[1], d))
+    if kind == "bin":
+        return ("bin", node[1], shift(node[2], d), shift(node[3], d))
+    if kind == "fn":
+        return ("fn", node[1], [shift(a, d) for a in node[2]])
+    if kind == "let":
+        return ("let", [(n, shift(v, d)) for n, v in node[1]], shift(node[2], d))
+    return node
+
+
+def walk(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        kind = n[0]
+        if kind in ("neg", "pct"):
+            stack.append(n[1])
+        elif kind == "bin":
+            stack.extend((n[2], n[3]))
+        elif kind == "fn":
+            stack.extend(n[2])
+        elif kind == "let":
+            stack.extend(v for _, v in n[1])
+            stack.append(n[2])
+
+
+def reads_of(node, k: int) -> list:
+    """The boxes a group of k cells reads (relative rows stretched over its k cells)."""
+    out = []
+    for n in walk(node):
+        if n[0] == "ref":
+            _, s, r0, c0, r1, c1, rel0, rel1 = n
+            out.append((s, r0, c0, r1 + (k - 1 if rel1 else 0), c1))
+    return out
+
+
+def tarjan(n: int, post) -> list[list[int]]:
+    """Strongly connected components of the graph i -> post[i] (iterative: deep chains are fine)."""
+    index, low, on, stack, comps = [-1] * n, [0] * n, [False] * n, [], []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on[root] = True
+        work = [(root, iter(post[root]))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on[w] = True
+                    work.append((w, iter(post[w])))
+                    break
+                if on[w]:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on[w] = False
+                        comp.append(w)
+                        if w == v:
+                            break
+                    comps.append(comp)
+    return comps
+
+
+class Order:
+    """Dependencies between groups: pre[i] (groups i reads), post[i] (groups reading i), a topological order."""
+
+    def __init__(self, groups, group_ids_in):
+        n = len(groups)
+        pre = [set() for _ in range(n)]
+        for g in groups:
+            for (s, r0, c0, r1, c1) in g.reads:
+                pre[g.id].update(group_ids_in(s, r0, c0, r1, c1))
+        self.pre = pre
+        self.post = [[] for _ in range(n)]
+        for i, ps in enumerate(pre):
+            for p in ps:
+                self.post[p].append(i)
+
+    def cyclic(self) -> list[list[int]]:
+        """Components that are cycles (several groups, or one that reads itself)."""
+        comps = tarjan(len(self.pre), self.post)
+        return [c for c in comps if len(c) > 1 or c[0] in self.pre[c[0]]]
+
+    def topological(self) -> list[int]:
+        indeg = [len(p - {i}) for i, p in enumerate(self.pre)]
+        ready = [i for i, d in enumerate(indeg) if d == 0]
+        order = []
+        while ready:
+            i = ready.pop()
+            order.append(i)
+            for j in self.post[i]:
+                if j == i:
+                    continue
+                indeg[j] -= 1
+                if indeg[j] == 0:
+                    ready.append(j)
+        return order
+
+
+def circular(groups, comps, sheets) -> EngineError:
+    g = min((groups[i] for c in comps for i in c), key=lambda g: (g.sheet, g.r0, g.col))
+    return EngineError(f"{sheets[g.sheet]}!{a1(g.r0, g.col)}: circular reference")
+
+
+def unique_ids(block: np.ndarray) -> list[int]:
+    ids = np.unique(block)
+    return [int(i) for i in ids if i >= 0]

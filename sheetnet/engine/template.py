@@ -1,0 +1,67 @@
+"""Formulas that differ only by row: one template renders each row's text.
+
+A column of formulas dragged down (=(B4-A4)^2, =(B5-A5)^2, ...) is one run: its first text is parsed
+once, and each next cell joins the run when its text is the template rendered at its row, a string
+comparison instead of a parse.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+# a cell reference: not inside a name (LOG10, Table1) nor followed by a function's "(" or a table's "["
+_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])")
+
+
+class RowTemplate:
+    """The text of a formula at any row: literal parts between its relative row numbers."""
+
+    __slots__ = ("parts", "offsets")
+
+    def __init__(self, formula: str, row: int):
+        parts, offsets, buf, last = [], [], [], 0
+        for m in _STRING.finditer(formula):
+            self._refs(formula[last:m.start()], row, parts, offsets, buf)
+            buf.append(m.group(0))
+            last = m.end()
+        self._refs(formula[last:], row, parts, offsets, buf)
+        parts.append("".join(buf))
+        self.parts, self.offsets = tuple(parts), tuple(offsets)
+
+    @staticmethod
+    def _refs(text, row, parts, offsets, buf):
+        last = 0
+        for m in _CELL.finditer(text):
+            d1, col, d2, r = m.groups()
+            if d2:
+                continue  # an absolute row stays as it is
+            buf.append(text[last:m.start(4)])
+            parts.append("".join(buf))
+            buf.clear()
+            offsets.append(int(r) - 1 - row)
+            last = m.end()
+        buf.append(text[last:])
+
+    def render(self, row: int) -> str:
+        """The formula text at 0-based `row`."""
+        p, o = self.parts, self.offsets
+        if not o:
+            return p[0]
+        out = [p[0]]
+        for i, off in enumerate(o):
+            out.append(str(row + off + 1))
+            out.append(p[i + 1])
+        return "".join(out)
+
+    @property
+    def key(self) -> tuple:
+        return self.parts, self.offsets
+
+
+def shifted(formula: str, origin: str, dest: str) -> str:
+    """A formula moved from cell `origin` to `dest` ("B4" -> "D9"), relative references following it,
+    as Excel expands a shared formula."""
+    from openpyxl.formula.translate import Translator
+
+    return Translator("=" + formula, origin=origin).translate_formula(dest)[1:]
