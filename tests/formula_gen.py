@@ -5,6 +5,7 @@ The generator stays out of the few corners where LibreOffice and Excel disagree,
 it finds is the engine's.  LibreOffice: 0^0 = 1, (-8)^(1/3) = -2, "a" < TRUE is FALSE, SUM("3") is
 #VALUE!, 1E-7&"" is "0.0000001", and a TRUE cell is the number 1 (so SUM over it counts it and
 TRUE = 1 holds); booleans therefore appear only as conditions, never in ranges or arithmetic.
+Omitted arguments appear where both read them as Excel does (IF's empty branch as 0 in arithmetic).
 """
 
 from hypothesis import strategies as st
@@ -39,6 +40,11 @@ def _num_expr(depth):
         st.tuples(sub, sub).map(lambda t: f"MOD({t[0]},{t[1]})"),
         st.tuples(sub, st.integers(1, 3)).map(lambda t: f"POWER({t[0]},{t[1]})"),
         st.tuples(boolean, sub, sub).map(lambda t: f"IF({t[0]},{t[1]},{t[2]})"),
+        # omitted arguments: an empty IF branch is 0, an empty ROUND digits 0, an empty SUM term 0
+        st.tuples(boolean, sub).map(lambda t: f"IF({t[0]},,{t[1]})"),
+        st.tuples(boolean, sub).map(lambda t: f"IF({t[0]},{t[1]},)"),
+        sub.map(lambda a: f"ROUND({a},)"),
+        st.tuples(sub, sub).map(lambda t: f"SUM({t[0]},,{t[1]})"),
         st.tuples(sub, sub).map(lambda t: f"IFERROR({t[0]},{t[1]})"),
         st.tuples(st.sampled_from(["SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "SUMSQ"]),
                   st.sampled_from(RANGES)).map(lambda t: f"{t[0]}({t[1]})"),

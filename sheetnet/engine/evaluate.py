@@ -229,7 +229,7 @@ class Engine(Evaluator):
                 v = self._eval(g.node, g, g.array_box is not None, True)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
-        except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError) as e:
+        except Exception as e:  # a shape or type the engine does not handle: refused, never a traceback
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: cannot evaluate ={g.formula[:80]} "
                               f"({type(e).__name__}: {e})") from None
         finally:
@@ -240,8 +240,15 @@ class Engine(Evaluator):
             return
         if g.array_box:
             r0, c0, r1, c1 = g.array_box
+            h, w = v.shape[1:]
+            g.spill = (min(h, r1 - r0 + 1), min(w, c1 - c0 + 1))
             v = fit(v, r1 - r0 + 1, c1 - c0 + 1, blank=g.dynamic)
-            grid.store(r0, c0, v.num[0], None if v.typ is None else v.typ[0], None if v.obj is None else v.obj[0])
+            keep = np.zeros(v.shape[1:], bool)
+            keep[:h, :w] = True
+            typ = None if v.typ is None else v.typ[0]
+            if g.dynamic and typ is not None:  # a blank inside the array shows 0; beyond its end, nothing
+                typ = np.where(keep | (typ != BLANK), np.where(typ == BLANK, NUM, typ), BLANK).astype(np.uint8)
+            grid.store(r0, c0, v.num[0], typ, None if v.obj is None else v.obj[0], keep_blank=g.dynamic)
             return
         if v.shape[1:] != (1, 1):
             v = self._implicit(v, g)

@@ -33,6 +33,7 @@ class Group:
     volatile: bool = False
     runtime_refs: bool = False  # OFFSET / INDIRECT: reads cells its text does not name
     fast: object = None  # the compiled all-numbers path (sheetnet.engine.compile), or None
+    spill: tuple | None = None  # a dynamic array's (rows, columns) as last evaluated
 
     def cells(self):
         if self.array_box:

@@ -183,8 +183,9 @@ class Grid:
         self.numcache[key] = (self.tver, ok)
         return ok
 
-    def store(self, r0, c0, num, typ=None, obj=None):
-        """A group's results into rows r0.., columns c0.. (inside one tile)."""
+    def store(self, r0, c0, num, typ=None, obj=None, keep_blank=False):
+        """A group's results into rows r0.., columns c0.. (inside one tile); a blank result shows 0, but
+        where a dynamic array ends early its cells stay blank (keep_blank)."""
         h, w = num.shape
         t = self.tile(r0, c0)
         i, j = r0 - t.r0, c0 - t.c0
@@ -195,7 +196,8 @@ class Grid:
                 t.typ[sl] = NUM
             return
         self.tver += 1
-        typ = np.where(typ == BLANK, NUM, typ)  # a formula showing a blank cell shows 0
+        if not keep_blank:
+            typ = np.where(typ == BLANK, NUM, typ)  # a formula showing a blank cell shows 0
         t.num[sl] = np.where(typ == NUM, np.nan_to_num(num), num)
         t.typ[sl] = typ
         t.obj[sl] = obj if obj is not None else None

@@ -45,8 +45,25 @@ class Context:
         return f"{self.sheet}!{a1(self.row, self.col)}"
 
 
+_SPILL = re.compile(r"((?:'[^']+'|[A-Za-z_][\w.]*)!)?(\$?[A-Za-z]{1,3}\$?[0-9]{1,7})#")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _spill_refs(text: str) -> str:
+    """A1# (the spill of the dynamic array at A1), as Excel stores it: _xlfn.ANCHORARRAY(A1)."""
+    if "#" not in text:
+        return text
+    out, last = [], 0
+    for m in _QUOTED.finditer(text):
+        out.append(_SPILL.sub(r"_xlfn.ANCHORARRAY(\1\2)", text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_SPILL.sub(r"_xlfn.ANCHORARRAY(\1\2)", text[last:]))
+    return "".join(out)
+
+
 def parse(formula: str, ctx: Context):
-    text = formula if formula.startswith("=") else "=" + formula
+    text = _spill_refs(formula if formula.startswith("=") else "=" + formula)
     try:
         tokens = [t for t in Tokenizer(text).items]
     except TokenizerError as e:

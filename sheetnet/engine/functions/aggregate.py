@@ -101,7 +101,7 @@ def f_product(args):
     return cell_result(np.where(any_, total, 0.0), err)
 
 
-@fn("COUNT", arrays="all")
+@fn("COUNT", arrays="all", keep_omitted=True)
 def f_count(args):
     K = max([a.shape[0] for a in args if a is not None] or [1])
     total = np.zeros(K)
@@ -120,7 +120,7 @@ def f_count(args):
     return cell_result(total)
 
 
-@fn("COUNTA", arrays="all")
+@fn("COUNTA", arrays="all", keep_omitted=True)
 def f_counta(args):
     K = max([a.shape[0] for a in args if a is not None] or [1])
     total = np.zeros(K)
@@ -134,9 +134,20 @@ def f_counta(args):
     return cell_result(total)
 
 
-@fn("COUNTBLANK", 1, 1, arrays="all")
-def f_countblank(args):
-    v = args[0]
+@fn("COUNTBLANK", 1, 1, mode="lazy")
+def f_countblank(nodes, ctx):
+    """Blank cells and empty texts; a whole column counts all its 1,048,576 cells."""
+    from .lookup import _is_reference
+
+    if _is_reference(nodes[0], ctx):
+        out = []
+        for s, r0, c0, r1, c1 in ctx.boxes(nodes[0]):
+            v = ctx.read(s, r0, c0, r1, c1)
+            t = v.types()
+            filled = ((t != BLANK) & ~((t == TEXT) & (v.objs() == ""))).sum()
+            out.append((r1 - r0 + 1) * (c1 - c0 + 1) - filled)
+        return cell_result(np.array(out, float))
+    v = ctx.eval(nodes[0], scalar=False, array=True)
     t = v.types()
     blank = (t == BLANK) | ((t == TEXT) & (v.objs() == ""))
     return cell_result(blank.sum(axis=(1, 2)))

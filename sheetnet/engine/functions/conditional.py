@@ -165,8 +165,9 @@ def _reduce(target, k, mask, how):
     return (float(x.min()) if x.size else 0.0), None
 
 
-@fn("SUMIF", 2, 3, arrays={0, 2})
+@fn("SUMIF", 2, 3, arrays={0, 2}, keep_omitted=True)
 def f_sumif(args):
+    args = [V.scalar(None) if a is None and i < 2 else a for i, a in enumerate(args)]
     target = args[2] if len(args) > 2 and args[2] is not None else args[0]
     return _conditional(target, [(args[0], args[1])], "sumif")
 
@@ -176,8 +177,9 @@ def f_countif(args):
     return _conditional(None, [(args[0], args[1])], "count")
 
 
-@fn("AVERAGEIF", 2, 3, arrays={0, 2})
+@fn("AVERAGEIF", 2, 3, arrays={0, 2}, keep_omitted=True)
 def f_averageif(args):
+    args = [V.scalar(None) if a is None and i < 2 else a for i, a in enumerate(args)]
     target = args[2] if len(args) > 2 and args[2] is not None else args[0]
     return _conditional(target, [(args[0], args[1])], "average")
 

@@ -123,7 +123,7 @@ def _months_later(start: float, months: int, end_of_month: bool) -> float:
     total = y * 12 + (m - 1) + months
     y2, m2 = divmod(total, 12)
     m2 += 1
-    last = calendar.monthrange(y2, m2)[1] if y2 >= 1 else 31
+    last = 29 if (y2, m2) == (1900, 2) else calendar.monthrange(y2, m2)[1] if y2 >= 1 else 31  # Excel's 1900
     day = last if end_of_month else min(d, last)
     serial = from_date(y2, m2, day)
     if serial is None:

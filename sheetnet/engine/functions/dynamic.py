@@ -58,7 +58,7 @@ def _per_cell(args, f, K=None):
     return V.stack([o.top_left() for o in out])
 
 
-@fn("SEQUENCE", 1, 4)
+@fn("SEQUENCE", 1, 4, keep_omitted=True)
 def f_sequence(args):
     args = list(args) + [None] * (4 - len(args))
 
@@ -71,7 +71,7 @@ def f_sequence(args):
     return _per_cell(args, one)
 
 
-@fn("RANDARRAY", 0, 5, mode="ctx", volatile=True)
+@fn("RANDARRAY", 0, 5, mode="ctx", volatile=True, keep_omitted=True)
 def f_randarray(args, ctx):
     args = list(args) + [None] * (5 - len(args))
 
@@ -86,7 +86,7 @@ def f_randarray(args, ctx):
     return _per_cell(args, one, K=ctx.k)
 
 
-@fn("FILTER", 2, 3, arrays="all")
+@fn("FILTER", 2, 3, arrays="all", keep_omitted=True)
 def f_filter(args):
     arr, inc = args[0], args[1]
     empty = args[2] if len(args) > 2 else None
@@ -130,7 +130,7 @@ def _pack(t, n, o, by_col):
         V(np.asarray(n, float)[None])
 
 
-@fn("UNIQUE", 1, 3, arrays={0})
+@fn("UNIQUE", 1, 3, arrays={0}, keep_omitted=True)
 def f_unique(args):
     args = list(args) + [None] * (3 - len(args))
 
@@ -155,7 +155,7 @@ def f_unique(args):
     return _per_cell(args, one)
 
 
-@fn("SORT", 1, 4, arrays={0})
+@fn("SORT", 1, 4, arrays={0}, keep_omitted=True)
 def f_sort(args):
     args = list(args) + [None] * (4 - len(args))
 
@@ -202,12 +202,12 @@ def _span(n, size, drop):
     return slice(0, min(n, size)) if n > 0 else slice(max(size + n, 0), size)
 
 
-@fn("TAKE", 2, 3, arrays={0})
+@fn("TAKE", 2, 3, arrays={0}, keep_omitted=True)
 def f_take(args):
     return _take(args, False)
 
 
-@fn("DROP", 2, 3, arrays={0})
+@fn("DROP", 2, 3, arrays={0}, keep_omitted=True)
 def f_drop(args):
     return _take(args, True)
 

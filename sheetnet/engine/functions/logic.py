@@ -18,7 +18,7 @@ def _given(args, i, absent):
     return ZERO if args[i] is None else args[i]
 
 
-@fn("IF", 1, 3)
+@fn("IF", 1, 3, keep_omitted=True)
 def f_if(args):
     cond = args[0] if args[0] is not None else V.scalar(False)
     a = _given(args, 1, V.scalar(True))
@@ -39,19 +39,19 @@ def _replace_errors(v: V, alt: V, which) -> V:
     return where(np.broadcast_to(~hit, shape), v.broadcast(shape), alt.broadcast(shape))
 
 
-@fn("IFERROR", 2, 2)
+@fn("IFERROR", 2, 2, keep_omitted=True)
 def f_iferror(args):
     v = args[0] if args[0] is not None else ZERO
     return _replace_errors(v, _given(args, 1, ZERO), lambda v: v.typ == ERR)
 
 
-@fn("IFNA", 2, 2)
+@fn("IFNA", 2, 2, keep_omitted=True)
 def f_ifna(args):
     v = args[0] if args[0] is not None else ZERO
     return _replace_errors(v, _given(args, 1, ZERO), lambda v: (v.typ == ERR) & (v.objs() == "#N/A"))
 
 
-@fn("IFS", 2, 254)
+@fn("IFS", 2, 254, keep_omitted=True)
 def f_ifs(args):
     if len(args) % 2:
         return V.errors((1, 1, 1), "#N/A")
@@ -72,7 +72,7 @@ def f_ifs(args):
     return out
 
 
-@fn("SWITCH", 3, 254)
+@fn("SWITCH", 3, 254, keep_omitted=True)
 def f_switch(args):
     from ..expr import compare
 

@@ -118,7 +118,7 @@ def f_match(args):
     return _cells(_K(x, arr, typ), one)
 
 
-@fn("XMATCH", 2, 4, arrays={1})
+@fn("XMATCH", 2, 4, arrays={1}, keep_omitted=True)
 def f_xmatch(args):
     x, arr = args[0], args[1]
 
@@ -179,7 +179,7 @@ def f_hlookup(args):
     return _table_lookup(args, False)
 
 
-@fn("XLOOKUP", 3, 6, arrays={1, 2, 3})
+@fn("XLOOKUP", 3, 6, arrays={1, 2, 3}, keep_omitted=True)
 def f_xlookup(args):
     x, look, ret = args[0], args[1], args[2]
     missing = args[3] if len(args) > 3 and args[3] is not None else None
@@ -243,7 +243,7 @@ def f_lookup(args):
     return _cells(_K(*[a for a in args if a is not None]), one)
 
 
-@fn("CHOOSE", 2, 255, arrays=set(range(1, 255)))
+@fn("CHOOSE", 2, 255, arrays=set(range(1, 255)), keep_omitted=True)
 def f_choose(args):
     idx = args[0]
     n, e = to_number(idx if idx is not None else V.scalar(0.0))
@@ -357,6 +357,8 @@ def read_boxes(boxes, ctx, intersect: bool):
 def f_index(nodes, ctx):
     if _is_reference(nodes[0], ctx):
         return read_boxes(_index_boxes(nodes, ctx), ctx, intersect=True)
+    if nodes[0][0] == "missing":
+        return V.errors((1, 1, 1), VALUE)
     arr = ctx.eval(nodes[0], scalar=False, array=True)
     r, c, _ = _index_args(nodes, ctx)
     return _index_pick(arr, r, c, ctx.k)
@@ -451,8 +453,13 @@ def _anchor_boxes(nodes, ctx):
     for (s, r0, c0, _, _) in ctx.boxes(nodes[0]):
         i = eng.group_at(s, r0, c0)
         g = eng.groups[i] if i >= 0 else None
-        out.append((s, *g.array_box) if g is not None and g.array_box and (g.r0, g.col) == (r0, c0) else
-                   (s, r0, c0, r0, c0) if g is not None else None)
+        if g is not None and g.array_box and (g.r0, g.col) == (r0, c0):
+            if i in eng._pending:  # the spill's size is known once its formula has run
+                eng._ensure(s, r0, c0, r0, c0)
+            h, w = g.spill if (g.dynamic and g.spill) else (g.array_box[2] - r0 + 1, g.array_box[3] - c0 + 1)
+            out.append((s, r0, c0, r0 + h - 1, c0 + w - 1))
+        else:
+            out.append((s, r0, c0, r0, c0) if g is not None else None)
     return out
 
 
@@ -539,3 +546,12 @@ def f_formulatext(nodes, ctx):
 
 
 __all__ = ["find", "BLANK", "ERR"]
+
+
+@fn("ISFORMULA", 1, 1, mode="lazy")
+def f_isformula(nodes, ctx):
+    from .aggregate import bool_result
+
+    eng = ctx.eng
+    return bool_result(np.array([eng.formula_text(b[0], b[1], b[2]) is not None for b in ctx.boxes(nodes[0])])
+                       .reshape(-1, 1, 1))

@@ -1,6 +1,6 @@
 """The table of spreadsheet functions: each one's implementation, arity and how its arguments are read.
 
-    @fn("SUMIF", 2, 3, arrays={0, 2})            # arguments 0 and 2 stay ranges/arrays
+    @fn("SUMIF", 2, 3, arrays={0, 2}, keep_omitted=True)            # arguments 0 and 2 stay ranges/arrays
     def f_sumif(args): ...                        # args: value blocks (K, h, w), None where omitted
 
 mode "value": impl(args); "ctx": impl(args, ctx) (the cell's row and column, the engine, its
@@ -24,6 +24,7 @@ class Fn:
     volatile: bool = False  # recomputed on every change (RAND, TODAY)
     runtime_refs: bool = False  # reads cells its text does not name (OFFSET, INDIRECT)
     inner_array: bool = False  # its whole argument trees are array expressions (SUMPRODUCT, MMULT)
+    keep_omitted: bool = False  # an omitted argument reaches it as None (else as a blank: 0, "" or FALSE)
 
     def array_arg(self, i: int) -> bool:
         return self.arrays == "all" or (self.arrays is not None and i in self.arrays)
@@ -34,10 +35,10 @@ REF_FUNCTIONS: dict = {}  # functions that can return a reference: name -> boxes
 
 
 def fn(name: str, lo: int = 1, hi: int = 255, arrays=None, mode: str = "value", volatile=False, runtime_refs=False,
-       inner_array=False, aliases=()):
+       inner_array=False, aliases=(), keep_omitted=False):
     def register(impl):
         for n in (name, *aliases):
-            FUNCTIONS[n] = Fn(n, impl, lo, hi, arrays, mode, volatile, runtime_refs, inner_array)
+            FUNCTIONS[n] = Fn(n, impl, lo, hi, arrays, mode, volatile, runtime_refs, inner_array, keep_omitted)
         return impl
     return register
 

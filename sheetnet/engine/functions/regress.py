@@ -148,7 +148,7 @@ def _flag(v, default=True):
     return bool(v.num.ravel()[0]) if (v.types().ravel()[0] != ERR) else default
 
 
-@fn("TREND", 1, 4, arrays="all")
+@fn("TREND", 1, 4, arrays="all", keep_omitted=True)
 def f_trend(args):
     args = list(args) + [None] * (4 - len(args))
     ys, xs, new, const = args
@@ -169,7 +169,7 @@ def f_trend(args):
         return V.errors((1, 1, 1), e.code)
 
 
-@fn("LINEST", 1, 4, arrays="all")
+@fn("LINEST", 1, 4, arrays="all", keep_omitted=True)
 def f_linest(args):
     """Coefficients last variable first, then the intercept; with stats, Excel's five rows."""
     args = list(args) + [None] * (4 - len(args))

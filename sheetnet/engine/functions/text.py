@@ -122,7 +122,7 @@ def f_concatenate(args):
     return elementwise(args, lambda *vs: "".join(_s(v) for v in vs))
 
 
-@fn("TEXTJOIN", 3, 255, arrays=set(range(2, 255)))
+@fn("TEXTJOIN", 3, 255, arrays=set(range(2, 255)), keep_omitted=True)
 def f_textjoin(args):
     def one(k):
         delim = _flat_texts(args[0], k)[0] if args[0] is not None else ""
@@ -153,7 +153,7 @@ def f_trim(args):
 
 
 def _count(v, default):
-    n = _n(v, default) if v is not None else default
+    n = _n(v) if v is not None else default  # LEFT(s,) takes 0 characters, LEFT(s) one
     if n < 0:
         raise _Err(VALUE)
     return int(n)
@@ -273,6 +273,8 @@ def f_text(args):
     def f(v, fmt):
         t, n, o = v
         fmt_s = _s(fmt)
+        if fmt_s == "":
+            return ""
         if t == TEXT:
             x = parse_number(o)
             if x is None:
