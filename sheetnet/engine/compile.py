@@ -1,5 +1,224 @@
-"""The all-numbers fast path of a group (filled in below); None: the general evaluator runs it."""
+"""The all-numbers fast path of a group: its AST compiled once into numpy on the grid's own arrays.
+
+A group whose cells read only numbers (the lesson's Lin, ReLU, Preds, Loss and totals) runs as a
+few numpy operations on views of the grid, with none of the general evaluator's bookkeeping of
+types and errors.  Before each run it checks that what it reads is still all numbers; afterwards
+that every result is a finite number.  When either fails it returns None and the general evaluator
+runs the group, so both paths give the same values.  Spreadsheet semantics are kept: + and -
+cancel to 0 within 2**-48, comparisons count numbers within 2**-48 as equal, 0^0 is an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .values import APPROX
+
+
+class _No(Exception):
+    """This AST has no fast path."""
 
 
 def compile_group(eng, g):
-    return None
+    if g.array_box is not None or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
+            not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
+        return None
+    checks: list = []
+    try:
+        f = _compile(eng, g, g.node, checks, scalar=True)
+    except (_No, RecursionError):
+        return None
+    k = g.k
+
+    def fast():
+        for grid, box in checks:
+            if not grid.all_numbers(*box):
+                return None
+        with np.errstate(all="ignore"):
+            out = f()
+        out = np.asarray(out, dtype=float)
+        if out.ndim == 0:
+            out = np.full(k, float(out))
+        elif out.shape != (k,):
+            return None
+        if not np.isfinite(out.sum()):  # an infinity or nan anywhere: the general path says which error
+            return None
+        return out
+    return fast
+
+
+def _approx_add(a, b):
+    out = a + b
+    if np.ndim(out) == 0:
+        return 0.0 if abs(out) < abs(a) * APPROX else out
+    tol = np.abs(a)
+    tol *= APPROX
+    cancel = np.abs(out) < tol
+    if cancel.any():
+        out[cancel] = 0.0
+    return out
+
+
+def _order(a, b):
+    d = a - b
+    return np.where(np.abs(d) < np.abs(a) * APPROX, 0.0, np.sign(d))
+
+
+def _against(cmp, c: float):
+    """x (op) c for a constant c != 0, as the general path decides it: exactly, except within the
+    narrow band around c where spreadsheet equality (2**-48) applies."""
+    lo, hi = sorted((c / (1 + 4 * APPROX), c / (1 - 4 * APPROX)))
+
+    def f(x):
+        r = cmp(x, c)
+        near = (x > lo) & (x < hi)
+        if near.any():
+            r = np.where(near, cmp(_order(x, c), 0.0), r)
+        return r
+    return f
+
+
+_BOOLEAN = {"=", "<>", "<", ">", "<=", ">="}
+
+
+def _is_bool(node) -> bool:
+    return node[0] == "bin" and node[1] in _BOOLEAN
+
+
+def _gives_boolean(node) -> bool:
+    """A cell showing TRUE/FALSE (a comparison, or IF choosing one) keeps the general path's types."""
+    if _is_bool(node):
+        return True
+    return node[0] == "fn" and node[1] == "IF" and any(_gives_boolean(a) for a in node[2][1:])
+
+
+CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
+UNARY = {"ABS": np.abs, "EXP": np.exp, "TANH": np.tanh, "SQRT": np.sqrt, "LN": np.log, "LOG10": np.log10,
+         "SIN": None, "INT": np.floor}
+
+
+def _compile(eng, g, node, checks, scalar: bool):
+    """A function of no arguments giving the node's value: a scalar, (k,) per cell, or a 2-D block."""
+    kind = node[0]
+    if kind == "num":
+        x = float(node[1])
+        return lambda: x
+    if kind == "ref":
+        return _ref(eng, g, node, checks, scalar)
+    if kind == "neg":
+        if node[1][0] == "neg" and _is_bool(node[1][1]):  # --(condition): the condition as 1 and 0
+            a = _compile(eng, g, node[1][1], checks, scalar)
+            return lambda: a().astype(float)
+        a = _compile(eng, g, node[1], checks, scalar)
+        return lambda: -np.asarray(a(), float)
+    if kind == "bin":
+        op = node[1]
+        if op == "^" and node[3][0] == "num" and node[3][1] == 2.0:
+            a = _compile(eng, g, node[2], checks, scalar)
+
+            def square():
+                x = a()
+                return x * x
+            return square
+        a = _compile(eng, g, node[2], checks, scalar)
+        b = _compile(eng, g, node[3], checks, scalar)
+        if op == "+":
+            return lambda: _approx_add(a(), b())
+        if op == "-":
+            return lambda: _approx_add(a(), -b())
+        if op == "*":
+            return lambda: a() * b()
+        if op == "/":
+            return lambda: a() / b()
+        if op in CMP:  # a boolean array (0 or 1 where numbers are needed)
+            cmp = CMP[op]
+            if node[3][0] == "num" and node[3][1] == 0.0:  # against 0, spreadsheet equality is exact
+                return lambda: cmp(a(), 0.0)
+            if node[3][0] == "num":
+                f = _against(cmp, float(node[3][1]))
+                return lambda: f(a())
+            if _is_bool(node[2]) and _is_bool(node[3]):  # booleans against booleans: exact
+                return lambda: cmp(a(), b())
+            return lambda: cmp(_order(a(), b()), 0.0)
+        raise _No
+    if kind == "fn":
+        return _fn(eng, g, node, checks, scalar)
+    raise _No
+
+
+def _ref(eng, g, node, checks, scalar):
+    _, s, r0, c0, r1, c1, rel0, rel1 = node
+    grid = eng.grids[s]
+    k = g.k
+    last = r1 + (k - 1 if rel1 else 0)
+    if not grid.main_holds(r0, c0, last, c1) or rel0 != rel1:
+        raise _No
+    t = grid.tiles[0]
+    checks.append((grid, (r0, last + 1, c0, c1 + 1)))
+    h, w = r1 - r0 + 1, c1 - c0 + 1
+    if (h, w) == (1, 1):
+        if rel0:  # this row's cell: a column of k values
+            return lambda: t.num[r0:r0 + k, c0]
+        return lambda: t.num[r0, c0]
+    if scalar:  # a range where one value is needed: the general path intersects it
+        raise _No
+    if rel0 and k > 1:
+        raise _No  # a window per cell: only SUMPRODUCT's row-by-params form is compiled (below)
+    return lambda: t.num[r0:r1 + 1, c0:c1 + 1]
+
+
+def _fn(eng, g, node, checks, scalar):
+    _, name, args = node
+    if name in UNARY and UNARY[name] is not None and len(args) == 1:
+        f, a = UNARY[name], _compile(eng, g, args[0], checks, scalar)
+        return lambda: f(a())
+    if name == "IF" and len(args) == 3 and all(a[0] != "missing" for a in args):
+        c, a, b = (_compile(eng, g, x, checks, scalar) for x in args)
+        if _is_bool(args[0]):
+            return lambda: np.where(c(), a(), b())
+        return lambda: np.where(c() != 0, a(), b())
+    if name == "SUMPRODUCT":
+        return _sumproduct(eng, g, args, checks)
+    if name in ("SUM", "AVERAGE", "MAX", "MIN", "COUNT") and all(a[0] == "ref" and (g.k == 1 or not (a[6] or a[7]))
+                                                                   for a in args):
+        blocks = [_ref(eng, g, a, checks, False) for a in args]
+        sizes = sum((a[4] - a[2] + 1) * (a[5] - a[3] + 1) for a in args)
+        if name == "COUNT":
+            return lambda: float(sizes)
+        red = {"SUM": np.add, "AVERAGE": np.add, "MAX": np.maximum, "MIN": np.minimum}[name]
+
+        def agg():  # as the general path reduces: each block over its cells, then across the arguments
+            vals = [np.asarray(b(), float).reshape(1, -1) for b in blocks]
+            x = vals[0].sum(axis=1) if red is np.add else red.reduce(vals[0], axis=1)
+            for v in vals[1:]:
+                x = x + v.sum(axis=1) if red is np.add else red(x, red.reduce(v, axis=1))
+            return (x / sizes if name == "AVERAGE" else x)[0]
+        return agg
+    raise _No
+
+
+def _sumproduct(eng, g, args, checks):
+    # a row of this cell's inputs against one absolute row of params: a matrix-vector product
+    if len(args) == 2 and all(a[0] == "ref" for a in args):
+        (_, s1, a0, b0, a1, b1, r0, r1), (_, s2, p0, q0, p1, q1, rr0, rr1) = args
+        if r0 and r1 and not rr0 and not rr1 and a0 == a1 and p0 == p1 and (b1 - b0) == (q1 - q0):
+            grid1, grid2 = eng.grids[s1], eng.grids[s2]
+            k = g.k
+            if grid1.main_holds(a0, b0, a0 + k - 1, b1) and grid2.main_holds(p0, q0, p1, q1):
+                X = grid1.tiles[0].num
+                P = grid2.tiles[0].num
+                checks.append((grid1, (a0, a0 + k, b0, b1 + 1)))
+                checks.append((grid2, (p0, p0 + 1, q0, q1 + 1)))
+                return lambda: X[a0:a0 + k, b0:b1 + 1][:, None, :].reshape(k, -1) @ P[p0:p0 + 1, q0:q1 + 1].reshape(-1)
+        raise _No
+    parts = [_compile(eng, g, a, checks, False) for a in args]
+    if g.k != 1:
+        raise _No
+
+    def total():
+        prod = None
+        for p in parts:
+            x = p()
+            prod = x if prod is None else prod * x
+        return np.array([np.sum(prod)])
+    return total

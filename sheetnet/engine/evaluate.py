@@ -23,7 +23,7 @@ from .graph import Group, Order, circular, reads_of, shift, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, parse
-from .values import BLANK, NUM, EngineError, ErrorCode, V
+from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, V
 
 
 class Engine(Evaluator):
@@ -42,6 +42,7 @@ class Engine(Evaluator):
         self._build_groups(drop)
         self._order()
         self._dirty_cache: dict = {}
+        self._refs: dict = {}
         self._pending: set = set()
         self._running: set = set()
         self.evaluate()
@@ -75,15 +76,14 @@ class Engine(Evaluator):
         self.grids = []
         for s, name in enumerate(self.sheets):
             sd = self.book.data[name]
-            grid = Grid(plan_tiles(list(sd.cells())))
+            grid = Grid(plan_tiles(sd.cells()))
             rows, cols, vals = (np.frombuffer(sd.rows, np.int32), np.frombuffer(sd.cols, np.int32),
                                 np.frombuffer(sd.vals, np.float64))
             for t in grid.tiles:
                 inside = (rows >= t.r0) & (rows <= t.r1) & (cols >= t.c0) & (cols <= t.c1)
                 rr, cc = rows[inside] - t.r0, cols[inside] - t.c0
                 t.num[rr, cc], t.typ[rr, cc] = vals[inside], NUM
-            for r, c, v in sd.other:
-                grid.put(r, c, None if v == "" else v)  # an empty text constant shows, and counts, as blank
+            _put_others(grid, sd.other)
             cached = sd.cached or {}
             for (ss, r, c) in drop:
                 if ss == s and (r, c) in cached:
@@ -236,8 +236,13 @@ class Engine(Evaluator):
             self._running.discard(g.id)
         grid = self.grids[g.sheet]
         if isinstance(v, np.ndarray):  # the compiled path: numbers for the k cells
-            grid.store(g.r0, g.col, v.reshape(-1, 1))
+            t = grid.tiles[0]
+            t.num[g.r0:g.r0 + g.k, g.col] = v
+            if not g.stored_numbers:  # the type codes say "number" from the first time on
+                t.typ[g.r0:g.r0 + g.k, g.col] = NUM
+                g.stored_numbers = True
             return
+        g.stored_numbers = False
         if g.array_box:
             r0, c0, r1, c1 = g.array_box
             h, w = v.shape[1:]
@@ -272,12 +277,12 @@ class Engine(Evaluator):
 
     def get(self, ref: str, sheet: str | None = None):
         """One cell's value (float, str, bool, None, ErrorCode), or a list of rows for a range."""
+        if ":" not in ref:
+            s, r, c = self._where(ref, sheet)
+            return self.grids[s].value(r, c)
         s, rest = self._split_ref(ref, sheet)
-        if ":" in rest:
-            r0, c0, r1, c1 = parse_range(rest.upper())
-            return [[self.grids[s].value(r, c) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
-        r, c = parse_cell(rest.upper())
-        return self.grids[s].value(r, c)
+        r0, c0, r1, c1 = parse_range(rest.upper())
+        return [[self.grids[s].value(r, c) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
 
     def number(self, s: int, r: int, c: int) -> float:
         """A cell's number (0 for blank, nan for text and errors), sheet by index."""
@@ -315,12 +320,19 @@ class Engine(Evaluator):
             raise SheetnetError(f"no sheet named {sh!r} (sheets: {', '.join(self.sheets)})")
         return self.index[sh], rest.replace("$", "")
 
+    def _where(self, ref: str, sheet):
+        key = (ref, sheet)
+        hit = self._refs.get(key)
+        if hit is None:
+            s, rest = self._split_ref(ref, sheet)
+            hit = self._refs[key] = (s, *parse_cell(rest.upper()))
+        return hit
+
     def set(self, values: dict, sheet: str | None = None):
         """Set input cells ({"linear!F4": 0.1, ...}) and recompute what depends on them."""
         cells = []
         for ref, value in values.items():
-            s, rest = self._split_ref(ref, sheet)
-            r, c = parse_cell(rest.upper())
+            s, r, c = self._where(ref, sheet)
             grid = self.grids[s]
             if grid.group(r, c) >= 0:
                 raise SheetnetError(f"{self.sheets[s]}!{a1(r, c)} holds a formula; load with inputs=[...] to set it")
@@ -377,6 +389,24 @@ class Engine(Evaluator):
             for rc in g.cells():
                 out[(self.sheets[g.sheet], *rc)] = g.id
         return out
+
+
+def _put_others(grid: Grid, other: list):
+    """Text, boolean and error cells into the grid: texts in bulk (a text "" shows, and counts, as blank)."""
+    texts = [(r, c, v) for r, c, v in other if type(v) is str and v != ""]
+    if texts:
+        rows = np.array([r for r, _, _ in texts])
+        cols = np.array([c for _, c, _ in texts])
+        objs = np.empty(len(texts), object)
+        objs[:] = [v for _, _, v in texts]
+        for t in grid.tiles:
+            inside = (rows >= t.r0) & (rows <= t.r1) & (cols >= t.c0) & (cols <= t.c1)
+            rr, cc = rows[inside] - t.r0, cols[inside] - t.c0
+            t.num[rr, cc], t.typ[rr, cc], t.obj[rr, cc] = np.nan, TEXT, objs[inside]
+        grid.tver += 1
+    for r, c, v in other:
+        if not (type(v) is str and v != ""):
+            grid.put(r, c, None if v == "" else v)
 
 
 def fit(v: V, H: int, W: int, blank: bool = False) -> V:

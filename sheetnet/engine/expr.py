@@ -215,6 +215,8 @@ def compare(op, a: V, b: V) -> V:
         c = np.where(rank_a == rank_b, order(na, nb), np.sign(rank_a - rank_b))
         r = CMP[op](np.nan_to_num(c), 0)
         return with_errors(V(r.astype(float), np.full(shape, BOOL, np.uint8)), err)
+    if op in ("=", "<>") and err is None:
+        return _equal(op, a, b, ta, tb, shape)
     oa, ob = a.objs(), b.objs()
     out = np.zeros(shape, bool)
     fa, fb = ta.ravel(), tb.ravel()
@@ -226,6 +228,29 @@ def compare(op, a: V, b: V) -> V:
         c = cmp_values(int(fa[i]), na[i], xa[i], int(fb[i]), nb[i], xb[i])
         fo[i] = {"=": c == 0, "<>": c != 0, "<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0}[op]
     return with_errors(V(out.astype(float), np.full(shape, BOOL, np.uint8)), err)
+
+
+_LOWER = np.frompyfunc(lambda x: x.lower() if isinstance(x, str) else "", 1, 1)
+
+
+def _equal(op, a: V, b: V, ta, tb, shape) -> V:
+    """= and <> with text about, vectorised: a blank is "", 0 or FALSE as the other side is; text
+    compares case-insensitively; numbers, text and booleans are never equal to each other."""
+    ea, eb = np.where(ta == BLANK, tb, ta), np.where(tb == BLANK, ta, tb)
+    same = ea == eb
+    text = same & (ea == TEXT)
+    num = same & (ea != TEXT)
+    eq = np.zeros(shape, bool)
+    if text.any():
+        la = _LOWER(np.where(ta == TEXT, a.objs(), ""))
+        lb = _LOWER(np.where(tb == TEXT, b.objs(), ""))
+        eq |= text & (la == lb).astype(bool)
+    if num.any():
+        na, nb = np.where(ta == BLANK, 0.0, a.num), np.where(tb == BLANK, 0.0, b.num)
+        eq |= num & (order(na, nb) == 0)
+    eq |= (ta == BLANK) & (tb == BLANK)
+    r = eq if op == "=" else ~eq
+    return V(r.astype(float), np.full(shape, BOOL, np.uint8))
 
 
 def cmp_values(ta, na, oa, tb, nb, ob) -> int:

@@ -34,6 +34,7 @@ class Group:
     runtime_refs: bool = False  # OFFSET / INDIRECT: reads cells its text does not name
     fast: object = None  # the compiled all-numbers path (sheetnet.engine.compile), or None
     spill: tuple | None = None  # a dynamic array's (rows, columns) as last evaluated
+    stored_numbers: bool = False  # its cells' type codes already say "number"
 
     def cells(self):
         if self.array_box:

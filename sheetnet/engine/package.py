@@ -222,13 +222,64 @@ def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
         local = dn.get("localSheetId")
         scope = sheets[int(local)] if local is not None and int(local) < len(sheets) else None
         book.names[(scope, dn.get("name", "").upper())] = dn.text or ""
+    book.data.update(_scan_all(pkg, path, list(zip(sheets, parts)), strings, cached))
     for name, part in zip(sheets, parts):
-        book.data[name] = scan_sheet(pkg.read(part), name, f"{path}: sheet {name}", strings, cached)
         for rid, (mode, target, typ) in pkg.rels(part).items():
             if typ.endswith("/table") and target in pkg.names:
                 t = _table(pkg, target, name)
                 book.tables[t.name.upper()] = t
     return book
+
+
+PARALLEL_BYTES = 6 << 20  # sheets this large (unpacked, together) are read by two processes
+
+
+def _scan_all(pkg: _Package, path: Path, sheets: list, strings: list, cached: bool) -> dict:
+    """Every sheet's cells; a large workbook's sheets are shared between two processes (two cores)."""
+    sizes = {part: pkg.zip.getinfo(part).file_size for _, part in sheets if part in pkg.names}
+    for name, part in sheets:
+        if part not in pkg.names:
+            raise SheetnetError(f"{path}: sheet {name} has no part {part}")
+    big = sum(sizes.values()) >= PARALLEL_BYTES and len(sheets) > 1 and _may_fork()
+    if not big:
+        return {name: scan_sheet(pkg.read(part), name, f"{path}: sheet {name}", strings, cached)
+                for name, part in sheets}
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
+    for _, part in sheets:
+        pkg.budget -= sizes[part]  # what the two readers will unpack, counted here
+        if pkg.budget < 0:
+            raise SheetnetError(f"{path}: unpacks to more than the {MAX_UNPACKED} bytes sheetnet reads")
+    _FORKED = (str(path), strings, cached)
+    order = sorted(sheets, key=lambda s: -sizes[s[1]])
+    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
+        futures = {name: pool.submit(_scan_forked, name, part) for name, part in order}
+        return {name: futures[name].result() for name, _ in sheets}
+
+
+_FORKED = None
+
+
+def _scan_forked(name: str, part: str):
+    path, strings, cached = _FORKED
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(part)
+        with z.open(info) as f:
+            data = f.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise SheetnetError(f"{path}: part {part} is larger than its header says; refused")
+    return scan_sheet(data, name, f"{path}: sheet {name}", strings, cached)
+
+
+def _may_fork() -> bool:
+    """Two processes where the machine has two cores and this is not already a worker of sheetnet's."""
+    import multiprocessing as mp
+    import os
+
+    return (os.cpu_count() or 1) >= 2 and not os.environ.get("SHEETNET_NO_FORK") and \
+        not mp.current_process().daemon and "fork" in mp.get_all_start_methods()
 
 
 def _shared_strings(pkg: _Package, rels: dict) -> list[str]:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from array import array
+
+import numpy as np
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import fromstring
 from xml.parsers import expat
 
 from ..errors import SheetnetError
 from .dates import iso_to_serial
+from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
 from .values import ErrorCode
 
@@ -50,18 +53,22 @@ def unescape(raw: bytes) -> str:
                                                                    else int(m.group(1)[1:])), s)
 
 
-@dataclass
 class Run:
     """Formulas in rows r0 .. r0+k-1 of column `col` that differ only by row."""
 
-    col: int
-    r0: int
-    k: int
-    text: str  # the first cell's formula, without "="
-    tpl: RowTemplate
+    __slots__ = ("col", "r0", "k", "text", "_tpl")
+
+    def __init__(self, col: int, r0: int, k: int, text: str, tpl: RowTemplate | None = None):
+        self.col, self.r0, self.k, self.text, self._tpl = col, r0, k, text, tpl
+
+    @property
+    def tpl(self) -> RowTemplate:
+        if self._tpl is None:
+            self._tpl = RowTemplate(self.text, self.r0)
+        return self._tpl
 
     def text_at(self, r: int) -> str:
-        return self.tpl.render(r)
+        return self.text if r == self.r0 else self.tpl.render(r)
 
 
 @dataclass
@@ -87,19 +94,18 @@ class SheetData:
     max_row: int = -1
     max_col: int = -1
 
-    def cells(self):
-        """Every occupied (r, c): values, formulas and array blocks."""
-        yield from zip(self.rows, self.cols)
-        for r, c, _ in self.other:
-            yield r, c
+    def cells(self) -> np.ndarray:
+        """Every occupied (r, c) as an (n, 2) array: values, formulas and array blocks."""
+        parts = [np.stack([np.frombuffer(self.rows, np.int32), np.frombuffer(self.cols, np.int32)], axis=1)]
+        if self.other:
+            parts.append(np.array([(r, c) for r, c, _ in self.other], np.int64).reshape(-1, 2))
         for run in self.runs:
-            for i in range(run.k):
-                yield run.r0 + i, run.col
+            rr = np.arange(run.r0, run.r0 + run.k)
+            parts.append(np.stack([rr, np.full(run.k, run.col)], axis=1))
         for a in self.arrays:
             r0, c0, r1, c1 = a.box
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    yield r, c
+            parts.append(np.array([(r0, c0), (r1, c1)]))
+        return np.concatenate([p.astype(np.int64) for p in parts])
 
     def formula_at(self) -> dict:
         """{(r, c): formula text} of every formula cell (array formulas: the anchor)."""
@@ -150,8 +156,8 @@ class _Builder:
         else:
             sd.other.append((r, c, x))
 
-    def formula(self, r, c, ref, text, fattrs, cached, dynamic):
-        """A formula cell: text may be None for a shared formula's child."""
+    def formula(self, r, c, ref, text, fattrs, cached, dynamic, raw=None):
+        """A formula cell: text may be None for a shared formula's child; raw: its escaped bytes."""
         ftype = fattrs.get("t")
         if ftype == "shared":
             si = fattrs.get("si")
@@ -181,13 +187,16 @@ class _Builder:
             self.place(box[2], box[3], fattrs.get("ref") or ref)
             sd.arrays.append(ArrayFormula(r, c, box, text, dynamic))
             return True
-        run = self.open.get(c)
-        if run is not None and run.r0 + run.k == r and run.tpl.render(r) == text:
-            run.k += 1
+        op = self.open.get(c)
+        if op is not None and op[4] == r and op[0].tpl.render(r) == text:
+            op[0].k += 1
+            op[4] += 1
         else:
-            run = Run(c, r, 1, text, RowTemplate(text, r))
+            run = Run(c, r, 1, text)
             sd.runs.append(run)
-            self.open[c] = run
+            tpl = raw_tpl(raw, r) if raw is not None else None
+            # the open run of a column: [run, its byte template, same-row?, the template's parts, its next row]
+            self.open[c] = [run, tpl, tpl is not None and tpl.same_row, tpl.parts if tpl else (), r + 1]
         return True
 
 
@@ -230,36 +239,74 @@ def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached: b
     sd = SheetData(name)
     b = _Builder(sd, where, strings, want_cached)
     body = data.find(b"<sheetData")
-    fast = (body >= 0 and b"<!--" not in data and b"<![CDATA[" not in data and data.rfind(b"<?") < 10
-            and data.count(b"<c ", body) + data.count(b"<c>", body) == sum(1 for _ in _CELL.finditer(data, body)))
-    if not fast:
-        _scan_tree(data, b)
-        return sd
-    for m in _ROW_HIDDEN.finditer(data):
-        sd.hidden_rows.add(int(m.group(1)) - 1)
+    if body < 0 or b"<!--" in data or b"<![CDATA[" in data or data.rfind(b"<?") >= 10 or not _fast(data, body, b):
+        sd = SheetData(name)
+        _scan_tree(data, _Builder(sd, where, strings, want_cached))
+    return sd
+
+
+def _fast(data: bytes, body: int, b: _Builder) -> bool:
+    """The usual layout, one regular expression a cell; False when some cell does not fit it."""
+    sd = b.sd
+    if b'hidden="' in data:
+        for m in _ROW_HIDDEN.finditer(data):
+            sd.hidden_rows.add(int(m.group(1)) - 1)
     cols: dict = {}
-    for m in _CELL.finditer(data, body):
-        letters, digits, attrs, end, inner = m.groups()
+    max_r = max_c = 0
+    rows_a, cols_a, vals_a, other, strings = sd.rows, sd.cols, sd.vals, sd.other, b.strings
+    open_runs, cached = b.open, sd.cached
+    cells = _CELL.findall(data, body)
+    for letters, digits, attrs, end, inner in cells:
         c = cols.get(letters)
         if c is None:
             c = cols[letters] = col_index(letters)
+            if c > max_c:
+                max_c = c
+                b.place(0, c, (letters + digits).decode())  # refuses a cell beyond the sheet's columns
         r = int(digits) - 1
-        b.place(r, c, (letters + digits).decode())
-        t = dynamic = None
+        if r > max_r:
+            max_r = r
+            b.place(r, 0, (letters + digits).decode())
+        t = None
+        dynamic = False
         if attrs:
-            for k, v in _ATTR.findall(attrs):
-                if k == b"t":
-                    t = v.decode()
-                else:
-                    dynamic = v != b"0"
+            i = attrs.find(b' t="')
+            if i >= 0:
+                t = attrs[i + 4:attrs.find(b'"', i + 4)].decode()
+            if b'cm="' in attrs:
+                dynamic = dict(_ATTR.findall(attrs)).get(b"cm", b"0") != b"0"
         if not inner:
             continue
-        if inner.startswith(b"<f>"):  # the usual shape: <f>text</f><v>cached</v>
+        if inner[:3] == b"<f>":  # the usual formula: <f>text</f><v>cached</v>
             j = inner.find(b"</f>")
-            text = unescape(inner[3:j])
-            vm = _V.search(inner, j)
-            cached = b.value(t, vm.group(1)) if (vm and sd.cached is not None) else None
-            b.formula(r, c, (letters + digits).decode(), text, {}, cached, False)
+            raw = inner[3:j]
+            op = open_runs.get(c)
+            if op is not None and op[4] == r and op[1] is not None and (
+                    raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw):
+                op[0].k += 1
+                op[4] += 1
+                if cached is not None:
+                    vm = _V.search(inner, j)
+                    cached[(r, c)] = b.value(t, vm.group(1)) if vm else None
+                continue
+            vm = _V.search(inner, j) if cached is not None else None
+            b.formula(r, c, _a1(r, c), unescape(raw), {}, b.value(t, vm.group(1)) if vm else None, False, raw)
+            continue
+        if inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:
+            raw = inner[3:-4]
+            if t is None or t == "n":
+                rows_a.append(r)
+                cols_a.append(c)
+                vals_a.append(float(raw))
+            elif t == "s":
+                other.append((r, c, strings[int(raw)]))
+            else:
+                x = typed(t, unescape(raw))
+                if x is not None:
+                    other.append((r, c, x))
+            continue
+        if t == "inlineStr" and inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" and b"<" not in inner[7:-9]:
+            other.append((r, c, unescape(inner[7:-9])))  # an inline string, as XlsxWriter streams them
             continue
         fm = _F.search(inner) if b"<f" in inner else None
         vm = _V.search(inner)
@@ -271,10 +318,13 @@ def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached: b
         if fm is not None:
             fattrs = {k.decode(): v.decode() for k, v in _F_ATTR.findall(fm.group(1) or b"")}
             text = unescape(fm.group(2)) if fm.group(2) else None
-            if b.formula(r, c, (letters + digits).decode(), text, fattrs, x, bool(dynamic)):
+            if b.formula(r, c, _a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
                 continue
         b.put_value(r, c, x)
-    return sd
+    if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
+        return False
+    sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
+    return True
 
 
 def _scan_tree(data: bytes, b: _Builder):

@@ -59,6 +59,60 @@ class RowTemplate:
         return self.parts, self.offsets
 
 
+_BCELL = re.compile(rb"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])")
+_BSTRING = re.compile(rb'"(?:[^"]|"")*"')
+
+
+class ByteTemplate:
+    """RowTemplate over a formula's raw (still XML-escaped) bytes: the reader compares bytes, decoding
+    and unescaping only the first formula of each run."""
+
+    __slots__ = ("parts", "offsets", "same_row")
+
+    def __init__(self, raw: bytes, row: int):
+        parts, offsets, buf, last = [], [], [], 0
+        for m in _BSTRING.finditer(raw):
+            self._refs(raw[last:m.start()], row, parts, offsets, buf)
+            buf.append(m.group(0))
+            last = m.end()
+        self._refs(raw[last:], row, parts, offsets, buf)
+        parts.append(b"".join(buf))
+        self.parts, self.offsets = tuple(parts), tuple(offsets)
+        # every relative reference on the formula's own row (=(B4-A4)^2): the row's digits joined in
+        self.same_row = bool(offsets) and not any(offsets)
+
+    def matches(self, raw: bytes, row: int, digits: bytes) -> bool:
+        """Is `raw` this template at `row` (whose number, as written, is `digits`)?"""
+        if self.same_row:
+            return raw == digits.join(self.parts)
+        return raw == self.render(row)
+
+    @staticmethod
+    def _refs(text, row, parts, offsets, buf):
+        last = 0
+        for m in _BCELL.finditer(text):
+            if m.group(3):
+                continue
+            buf.append(text[last:m.start(4)])
+            parts.append(b"".join(buf))
+            buf.clear()
+            offsets.append(int(m.group(4)) - 1 - row)
+            last = m.end()
+        buf.append(text[last:])
+
+    def render(self, row: int) -> bytes:
+        p, o = self.parts, self.offsets
+        if not o:
+            return p[0]
+        if len(o) == 1:
+            return b"%s%d%s" % (p[0], row + o[0] + 1, p[1])
+        out = [p[0]]
+        for i, off in enumerate(o):
+            out.append(b"%d" % (row + off + 1))
+            out.append(p[i + 1])
+        return b"".join(out)
+
+
 def shifted(formula: str, origin: str, dest: str) -> str:
     """A formula moved from cell `origin` to `dest` ("B4" -> "D9"), relative references following it,
     as Excel expands a shared formula."""
