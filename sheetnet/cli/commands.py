@@ -147,6 +147,8 @@ def cmd_calc(args) -> int:
                 print("\t".join(_show(v) for v in row))
     else:
         print(f"{args.workbook}: {len(cells)} formula cells in {len(eng.groups)} groups, evaluated in {secs:.3f} s")
+        if eng.clock_used:
+            print(f"  TODAY() and NOW() read this machine's clock: {eng.now:%Y-%m-%d %H:%M:%S}")
         for s in sheets:
             mine = sorted((r, c) for (sh, r, c) in cells if sh == s)
             if not mine:
@@ -162,6 +164,8 @@ def cmd_calc(args) -> int:
     if args.output:
         from ..solver.writeback import write_values
 
+        if eng.book.kind != "xlsx":
+            raise SheetnetError(f"{args.workbook}: -o writes .xlsx workbooks only (this one is .{eng.book.kind})")
         updates: dict = {}
         for (s, r, c), gid in cells.items():
             updates.setdefault(s, {})[(r, c)] = eng.get(a1(r, c), sheet=s)

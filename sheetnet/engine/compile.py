@@ -173,6 +173,11 @@ def _fn(eng, g, node, checks, scalar):
         f, a = UNARY[name], _compile(eng, g, args[0], checks, scalar)
         return lambda: f(a())
     if name == "IF" and len(args) == 3 and all(a[0] != "missing" for a in args):
+        cond, then, other = args
+        if cond[0] == "bin" and cond[1] == "<" and cond[3] == ("num", 0.0) and then == ("num", 0.0) and \
+                other == cond[2]:  # IF(x<0,0,x), the lesson's ReLU: max(x, 0), which keeps -0 as IF does
+            x = _compile(eng, g, other, checks, scalar)
+            return lambda: np.maximum(x(), 0.0)
         c, a, b = (_compile(eng, g, x, checks, scalar) for x in args)
         if _is_bool(args[0]):
             return lambda: np.where(c(), a(), b())

@@ -49,6 +49,9 @@ def solve_workbook(path, sheets=None, method=None, multistart=None, seed=None, m
                    bounds=None, output=None, in_place=False, callback=None, write=True) -> tuple[list[SheetResult], Path | None]:
     path = Path(path)
     book = read_book(path)
+    if write and book.kind != "xlsx":
+        raise SheetnetError(f"{path}: solve writes its answer into .xlsx workbooks only; save this one as .xlsx "
+                            f"(or use write=False from Python)")
     models = {s: read_model(book, s) for s in book.sheets}
     models = {s: m for s, m in models.items() if m is not None}
     if sheets:

@@ -7,6 +7,8 @@ one per formula cell; their values are read after the groups they cover are eval
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, V, ErrorCode, to_number
@@ -410,6 +412,8 @@ def _indirect_boxes(nodes, ctx):
         if not isinstance(t, str) or not t.strip():
             out.append(None)
             continue
+        if eng.book.kind == "ods" and "!" not in t and re.search(r"\.\$?[A-Za-z]{1,3}\$?\d", t):
+            t = re.sub(r"^\$?('?[^']*'?|[^.]*)\.", lambda m: (m.group(1) + "!") if m.group(1) else "", t.strip())
         if style is False or style == 0.0:
             t = _r1c1(t.strip(), ctx.g.r0 + k, ctx.g.col)
             if t is None:
