@@ -69,18 +69,39 @@ def bench_sheetnet(path, rows, res, data, reps):
         k[0] += 1
         eng.set({f"nnet!{c}": v for c, v in new_params(k[0]).items()})
         return eng.get("nnet!B1")
-    chg = timed(change, 200 if rows < 10_000 else 20)
+    chg = timed(change, 200 if rows < 10_000 else 30)
     return load, chg, eng.get("nnet!B1") - _want(res, data, k[0])
 
 
 def _want(res, data, k):
-    W = np.array(list(new_params(k).values())).reshape(2, 10)
-    return res.models[1].loss(data.X, data.y, W)
+    return res.models[1].loss(data.X, data.y, np.array(list(new_params(k).values())))
 
 
 def bench_numpy(res, data, rows):
     m, W = res.models[1], res.params["nnet"]
-    return timed(lambda: m.loss(data.X, data.y, W), 200 if rows < 10_000 else 20)
+    return timed(lambda: m.forward(data.X, data.y, W), 200 if rows < 10_000 else 30)
+
+
+def bench_ironcalc(path, rows, res, data, reps):
+    import ironcalc
+
+    def load_eval():
+        m = ironcalc.load_from_xlsx(str(path), "en", "UTC")
+        m.evaluate()
+        return m
+    load = timed(load_eval, reps)
+    m = load_eval()
+    sheet = ["About", "data", "linear", "nnet", "mmult"].index("nnet")
+    k = [0]
+
+    def change():
+        k[0] += 1
+        for c, v in new_params(k[0]).items():
+            m.update_cell_with_number(sheet, int(c[1:]), ord(c[0]) - 64, v)
+        m.evaluate()
+        return m.get_cell_value_by_ref("nnet!B1")
+    chg = timed(change, 50 if rows < 10_000 else 5)
+    return load, chg, change() - _want(res, data, k[0])
 
 
 def bench_lo_uno(path, rows, res, data, reps):
@@ -97,19 +118,6 @@ def bench_lo_uno(path, rows, res, data, reps):
         chg = timed(change, 50 if rows < 10_000 else 5)
         err = change() - _want(res, data, k[0])
     return load, chg, err
-
-
-def bench_lo_convert(path, reps):
-    soffice = shutil.which("soffice")
-    with tempfile.TemporaryDirectory() as d:
-        from sheetnet.crosscheck.libreoffice import make_profile
-
-        profile = make_profile(d)
-
-        def run():
-            subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-                            "--convert-to", "csv", "--outdir", d, str(path)], capture_output=True, check=True)
-        return timed(run, reps)
 
 
 def bench_formulas(path, res, data):
@@ -154,21 +162,25 @@ def bench_pycel(path, res, data):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--slow", action="store_true", help="also formulas and pycel, at 712 rows")
     a = ap.parse_args()
-    sizes = [712] if a.quick else [712, 100_000]
-    print(f"{'rows':>7} {'engine':<24} {'load+eval s':>11} {'change ms':>10} {'error':>9} {'change vs sheetnet':>18}")
+    sizes = [712] if a.quick else [712, 20_000, 100_000]
+    print(f"{'rows':>7} {'engine':<24} {'load+eval s':>11} {'change ms':>10} {'error':>9} {'load vs sheetnet':>17} "
+          f"{'change vs sheetnet':>19}")
     with tempfile.TemporaryDirectory() as d:
         for rows in sizes:
             path, res, data = workbook(Path(d), rows)
-            reps = 5 if rows < 10_000 else 3
+            reps = 7 if rows < 10_000 else 3
             results = {}
-            load, chg, err = bench_sheetnet(path, rows, res, data, reps)
-            results["sheetnet"] = (load, chg, err)
-            results["numpy (same maths)"] = (float("nan"), bench_numpy(res, data, rows), 0.0)
+            results["sheetnet"] = bench_sheetnet(path, rows, res, data, reps)
+            results["numpy, same maths"] = (float("nan"), bench_numpy(res, data, rows), 0.0)
+            try:
+                results["ironcalc 0.9.1 (Rust)"] = bench_ironcalc(path, rows, res, data, reps)
+            except ImportError:
+                print("        (ironcalc: not installed; pip install ironcalc==0.9.1)")
             if shutil.which("soffice"):
-                results["LibreOffice UNO"] = bench_lo_uno(path, rows, res, data, reps)
-                results["LibreOffice convert"] = (bench_lo_convert(path, min(reps, 3)), float("nan"), float("nan"))
-            if rows < 10_000:
+                results["LibreOffice over UNO"] = bench_lo_uno(path, rows, res, data, min(reps, 3))
+            if a.slow and rows < 10_000:
                 for name, fn in (("formulas 1.3", bench_formulas), ("pycel", bench_pycel)):
                     try:
                         results[name] = fn(path, res, data)
@@ -176,10 +188,11 @@ def main():
                         print(f"        ({name}: not installed; pip install formulas pycel)")
                     except Exception as e:  # a competitor failing is a result, not a crash
                         print(f"        ({name} failed: {type(e).__name__}: {str(e)[:80]})")
-            base = results["sheetnet"][1]
+            base_load, base = results["sheetnet"][0], results["sheetnet"][1]
             for name, (load, chg, err) in results.items():
-                ratio = f"{chg / base:>17.1f}x" if chg == chg else f"{'':>18}"
-                print(f"{rows:>7} {name:<24} {load:>11.3f} {chg * 1e3:>10.3f} {err:>9.1e} {ratio}", flush=True)
+                lr = f"{load / base_load:>16.2f}x" if load == load else f"{'':>17}"
+                ratio = f"{chg / base:>18.2f}x" if chg == chg else f"{'':>19}"
+                print(f"{rows:>7} {name:<24} {load:>11.3f} {chg * 1e3:>10.3f} {err:>9.1e} {lr} {ratio}", flush=True)
 
 
 if __name__ == "__main__":

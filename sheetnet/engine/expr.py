@@ -113,8 +113,12 @@ class Evaluator:
         grid = self.grids[s]
         r0, c0, r1, c1 = grid.clip(r0, c0, r1, c1)
         h, w = r1 - r0 + 1, c1 - c0 + 1
-        if h <= 0 or w <= 0:
-            return V.errors((1, 1, 1), "#REF!")
+        if h <= 0 or w <= 0:  # wholly beyond the cells in use: blanks, the box's own size, no memory
+            _, _, a0, b0, a1, b1, _, _ = node
+            a1, b1 = min(a1, 1_048_575), min(b1, 16_383)
+            shape = (k if rel0 else 1, a1 - a0 + 1, b1 - b0 + 1)
+            return V(np.broadcast_to(np.zeros((1, 1, 1)), shape), np.broadcast_to(np.zeros((1, 1, 1), np.uint8), shape),
+                     np.broadcast_to(np.full((1, 1, 1), None, object), shape), ref=True)
         if g.runtime_refs:
             self._ensure(s, r0, c0, r1 + (k - 1 if rel0 else 0), c1)
         if rel0 and k > 1:

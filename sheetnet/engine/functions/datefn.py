@@ -27,6 +27,8 @@ def text_to_serial(s: str) -> float | None:
             d = dt.datetime.strptime(s, fmt)
         except ValueError:
             continue
+        if d.year < 1900:  # before Excel's calendar: not a date to it
+            return None
         serial = from_date(d.year, d.month, d.day)
         return None if serial is None else serial + (d.hour * 3600 + d.minute * 60 + d.second) / 86400
     m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?", s)
