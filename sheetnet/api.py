@@ -93,3 +93,21 @@ def compare(path, model: str = "nnet", **kw):
     from .training.compare import compare as _compare
 
     return _compare(path, sheet=model, **kw)
+
+
+def exercise(template="titanic", out_dir="class", **kw):
+    """The students' workbook (or one per student of a roster), the solution and the teacher's key;
+    see sheetnet.classroom.exercise.make_exercise."""
+    from .classroom.exercise import make_exercise
+
+    return make_exercise(template, out_dir, **kw)
+
+
+def grade(key, submissions, gradebook, **kw):
+    """Grade files and folders against a key: a ClassResult (gradebook, summary, feedback); see
+    sheetnet.classroom.batch.grade_class."""
+    from .classroom.batch import grade_class
+
+    if isinstance(submissions, (str, Path)):
+        submissions = [submissions]
+    return grade_class(key, submissions, gradebook, **kw)

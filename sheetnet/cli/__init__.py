@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import SheetnetError
+from . import classroom
 from . import commands as C
 
 
@@ -103,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--in-place", action="store_true")
     g.add_argument("-o", "--output", help="the workbook to write (default: BOOK.compare.xlsx)")
     cp.set_defaults(func=C.cmd_compare)
+    classroom.add(sub)
     for add in C.MORE_COMMANDS:
         add(sub)
     return p

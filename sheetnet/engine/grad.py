@@ -37,7 +37,14 @@ class Differentiable:
         for s, r, c in self.inputs:
             if eng.group_at(s, r, c) >= 0:
                 raise SheetnetError(f"{eng.sheets[s]}!{a1(r, c)} holds a formula: load the engine with it as an input")
-        self.groups = [eng.groups[i] for i in eng.dirty_groups(self.inputs)]
+        # the groups between the inputs and the outputs: downstream of the first and upstream of the second
+        needed, stack = set(), [eng.group_at(s, r, c) for s, r, c in self.outputs if eng.group_at(s, r, c) >= 0]
+        while stack:
+            i = stack.pop()
+            if i not in needed:
+                needed.add(i)
+                stack.extend(eng.pre[i])
+        self.groups = [eng.groups[i] for i in eng.dirty_groups(self.inputs) if i in needed]
         for g in self.groups:
             for node in _walk(g.node):
                 if node[0] == "fn" and node[1] not in DIFF_FUNCS:

@@ -72,10 +72,9 @@ def lesson_descriptions(data: Dataset, hidden=2, layers=None, output="linear", l
                          binary=data.binary)
 
 
-def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: str = "linear",
-                   loss: str = "mse", params: dict | None = None, live_rand: bool = False, progress=None,
-                   models=None) -> BuildResult:
-    """Write the lesson workbook for `data` to `path` (atomically) and say what it holds."""
+def plan(data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: str = "linear", loss: str = "mse",
+         params: dict | None = None, models=None, path=None) -> BuildResult:
+    """What a lesson workbook will hold: its models, their seeded params, every value numpy computes."""
     template = data.template
     models = models or lesson_descriptions(data, hidden, layers, output, loss)
     start = initial_params(models, seed)
@@ -92,7 +91,18 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layer
     best = float(np.mean((data.X @ w_ls - data.y) ** 2))
     dl = DataLayout.of(template, data.n)
     layouts = {m.name: ModelLayout(m, data.n, dl.feature_cols, dl.index(template.target)) for m in models}
-    result = BuildResult(Path(path), data.n, data.n_read, models, start, values, best, layouts, dl, list(data.notes))
+    return BuildResult(Path(path) if path else Path(), data.n, data.n_read, models, start, values, best, layouts, dl,
+                       list(data.notes))
+
+
+def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: str = "linear",
+                   loss: str = "mse", params: dict | None = None, live_rand: bool = False, progress=None,
+                   models=None) -> BuildResult:
+    """Write the lesson workbook for `data` to `path` (atomically) and say what it holds."""
+    result = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, params=params,
+                  models=models, path=path)
+    template = data.template
+    models, start, values, layouts, dl = result.models, result.params, result.values, result.layouts, result.data_layout
     total_rows = data.n * (1 + len(models))
     done = [0]
 
@@ -102,11 +112,7 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layer
             progress(done[0], total_rows)
 
     with atomic_path(path, ".xlsx") as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
-        wb.set_properties({"title": template.title, "subject": template.subject or "a lesson in a spreadsheet",
-                           "author": "sheetnet", "comments": f"sheetnet {__version__}, seed {seed}",
-                           "created": FIXED_DATE})
+        wb = new_workbook(tmp, template, f"sheetnet {__version__}, seed {seed}")
         fm = formats(wb)
         about = wb.add_worksheet(ABOUT_SHEET)
         ws_data = wb.add_worksheet(DATA_SHEET)
@@ -120,11 +126,23 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layer
             store_solver_model(wb, m.name, ml)
         write_description(desc, data_description(dl, template), models)
         about.activate()
-        try:
-            wb.close()
-        except (OSError, xlsxwriter.exceptions.XlsxWriterException) as e:
-            raise SheetnetError(f"{path}: cannot write the workbook ({e})") from None
+        close(wb, path)
     return result
+
+
+def new_workbook(tmp, template, comments: str):
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": template.title, "subject": template.subject or "a lesson in a spreadsheet",
+                       "author": "sheetnet", "comments": comments, "created": FIXED_DATE})
+    return wb
+
+
+def close(wb, path):
+    try:
+        wb.close()
+    except (OSError, xlsxwriter.exceptions.XlsxWriterException) as e:
+        raise SheetnetError(f"{path}: cannot write the workbook ({e})") from None
 
 
 def store_solver_model(wb, sheet: str, ml: ModelLayout):

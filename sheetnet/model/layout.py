@@ -159,27 +159,29 @@ class ModelLayout:
             out.append(f"{self.sheet}!{cell(r0, c0, True)}:{cell(r1, c1, True)}")
         return out
 
-    def pref(self, p: Param) -> PRef:
+    def pref(self, p: Param, prefix: str = "") -> PRef:
+        """How formulas read a params block (`prefix`: "sheet!" when read from another sheet)."""
         c = lambda rc: cell(*rc, True)  # noqa: E731
         k = p.inputs
-        weights = tuple(f"{c(self.param_cell(p, u, 0))}:{c(self.param_cell(p, u, k - 1))}" if k > 1
-                        else c(self.param_cell(p, u, 0)) for u in range(p.units))
-        bias = tuple(c(self.param_cell(p, u, k)) for u in range(p.units)) if p.bias else ()
-        block = f"{c(self.param_cell(p, 0, 0))}:{c(self.param_cell(p, p.units - 1, k - 1))}"
-        bias_row = f"{c(self.param_cell(p, 0, k))}:{c(self.param_cell(p, p.units - 1, k))}" if p.bias else ""
+        weights = tuple(f"{prefix}{c(self.param_cell(p, u, 0))}:{c(self.param_cell(p, u, k - 1))}" if k > 1
+                        else prefix + c(self.param_cell(p, u, 0)) for u in range(p.units))
+        bias = tuple(prefix + c(self.param_cell(p, u, k)) for u in range(p.units)) if p.bias else ()
+        block = f"{prefix}{c(self.param_cell(p, 0, 0))}:{c(self.param_cell(p, p.units - 1, k - 1))}"
+        bias_row = f"{prefix}{c(self.param_cell(p, 0, k))}:{c(self.param_cell(p, p.units - 1, k))}" if p.bias else ""
         return PRef(weights, bias, block, bias_row, self.model.mmult)
 
     # ---- inputs -------------------------------------------------------------------------------
 
-    def ref(self, name: str) -> Ref:
-        """How this sheet's formulas read `name`: the features (data sheet), the target or a step."""
+    def ref(self, name: str, prefix: str = "") -> Ref:
+        """How this sheet's formulas read `name`: the features (data sheet), the target or a step
+        (`prefix`: "sheet!" when read from another sheet)."""
         if name == FEATURES:
             a, b = self.data_features
             return column_ref(f"{DATA_SHEET}!", list(range(a, b + 1)), FIRST_ROW, self.last_row)
         if name == self.model.target:
-            return column_ref("", [0], FIRST_ROW, self.last_row)
+            return column_ref(prefix, [0], FIRST_ROW, self.last_row)
         step = self.model.step(name)
-        return column_ref("", [self.col(c) for c in step.columns], FIRST_ROW, self.last_row)
+        return column_ref(prefix, [self.col(c) for c in step.columns], FIRST_ROW, self.last_row)
 
     def column_range(self, name: str, absolute=False) -> str:
         c = self.col(name)

@@ -1,0 +1,217 @@
+"""Grade a whole class: each submission in its own process (bounded time and memory), a gradebook CSV
+Canvas and Moodle import, a class summary, and feedback per student.
+
+    cls = grade_class("class/titanic-key.json", ["submissions/"], "class/gradebook.csv", feedback="class/feedback")
+    print("\\n".join(cls.summary()))
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+import multiprocessing as mp
+import os
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..atomic import atomic_path, check_writable
+from ..errors import SheetnetError
+from .grade import Grade, Key, RungResult, grade_file
+
+TIMEOUT = 60.0  # seconds a submission may take
+MEMORY = 2 << 30  # bytes a grading process may use
+GRADED = {".xlsx", ".xlsm", ".ods", ".xls"}
+
+
+@dataclass
+class ClassResult:
+    key: Key
+    grades: list = field(default_factory=list)
+    seconds: float = 0.0
+    gradebook: Path | None = None
+    feedback: list = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        n = len(self.grades)
+        lines = [f"{n} submissions graded in {self.seconds:.1f} s"]
+        if not n:
+            return lines
+        lines.append(f"  {'task':<24}{'got it':>8}   most common mistake")
+        for i, r in enumerate(self.key.rungs):
+            ok = sum(1 for g in self.grades if g.rungs[i].ok)
+            labels = collections.Counter(s.mistake.label for g in self.grades for s in g.rungs[i].steps
+                                         if not s.ok and s.mistake is not None)
+            common = f"{labels.most_common(1)[0][0]} ({labels.most_common(1)[0][1]})" if labels else ""
+            lines.append(f"  {r.name:<24}{ok:>4}/{n:<4}  {common}")
+        totals = sorted(g.total for g in self.grades)
+        lines.append(f"  total: median {totals[len(totals) // 2]:g} of {self.grades[0].possible:g}; "
+                     f"not graded: {sum(1 for g in self.grades if g.error)}; flagged: {sum(1 for g in self.grades if g.flags)}")
+        return lines
+
+
+def collect(sources) -> list[Path]:
+    """Every file of the folders (and the files) given, each once, in order."""
+    out, seen = [], set()
+    for src in sources:
+        p = Path(src)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$")))
+        elif p.exists():
+            files = [p]
+        else:
+            raise SheetnetError(f"{p}: no such file or folder")
+        for f in files:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                out.append(f)
+    return out
+
+
+def _child(path, key, hints, conn):
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    except (ValueError, OSError):
+        pass
+    os.environ["SHEETNET_NO_FORK"] = "1"  # one process a submission: no more
+    try:
+        g = grade_file(path, key, hints)
+    except MemoryError:
+        g = Grade(str(path), error=f"needs more than {MEMORY >> 30} GB of memory to grade; refused")
+    except Exception as e:  # a bug must not end the class's grading: the row says so
+        g = Grade(str(path), error=f"the grader failed on this file ({type(e).__name__}: {e})")
+    conn.send_bytes(pickle.dumps(g))
+    conn.close()
+
+
+def _run_pool(files, key, hints, workers, timeout, progress):
+    ctx = mp.get_context("fork")
+    results: dict = {}
+    pending = list(enumerate(files))
+    running: dict = {}  # index -> (process, connection, start)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(files), desc="grading", unit="file", leave=False)
+    while pending or running:
+        while pending and len(running) < workers:
+            i, f = pending.pop(0)
+            recv, send = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_child, args=(str(f), key, hints, send), daemon=True)
+            p.start()
+            send.close()
+            running[i] = (p, recv, time.perf_counter())
+        done = []
+        for i, (p, recv, t0) in running.items():
+            if recv.poll():
+                try:
+                    results[i] = pickle.loads(recv.recv_bytes())
+                except EOFError:
+                    results[i] = Grade(str(files[i]), error="the grading process ended without an answer")
+                p.join()
+                done.append(i)
+            elif not p.is_alive():
+                results[i] = Grade(str(files[i]), error=f"the grading process died (exit {p.exitcode}; out of memory?)")
+                done.append(i)
+            elif time.perf_counter() - t0 > timeout:
+                p.kill()
+                p.join()
+                results[i] = Grade(str(files[i]), error=f"took longer than {timeout:.0f} s to grade; refused")
+                done.append(i)
+        for i in done:
+            running.pop(i)[1].close()
+            if bar:
+                bar.update(1)
+        if not done:
+            time.sleep(0.005)
+    if bar:
+        bar.close()
+    out = [results[i] for i in range(len(files))]
+    for g in out:
+        if g.error and not g.rungs:
+            g.rungs = [RungResult(r.name, r.points, 0.0) for r in key.rungs]
+    return out
+
+
+def grade_class(key_path, sources, gradebook, feedback=None, hints: int = 1, workers: int | None = None,
+                timeout: float = TIMEOUT, progress: bool = False) -> ClassResult:
+    key = Key.load(key_path)
+    files = collect(sources)
+    check_writable(gradebook)
+    if feedback:
+        Path(feedback).mkdir(parents=True, exist_ok=True)
+    import torch  # noqa: F401  (imported once here, shared by every forked grader)
+
+    t0 = time.perf_counter()
+    workers = workers or max(1, min(os.cpu_count() or 1, len(files)))
+    grades = _run_pool(files, key, hints, workers, timeout, progress) if files else []
+    _flag_copies(grades, key)
+    res = ClassResult(key, grades, time.perf_counter() - t0)
+    res.gradebook = write_gradebook(gradebook, grades, key)
+    if feedback:
+        res.feedback = write_feedback(feedback, grades, key, hints)
+    return res
+
+
+def _flag_copies(grades, key: Key):
+    """Byte-identical files; the same formulas and values in the rungs' cells (not the plain solution's)."""
+    by_sha = collections.defaultdict(list)
+    by_formulas = collections.defaultdict(list)
+    for g in grades:
+        if g.sha:
+            by_sha[g.sha].append(g)
+        if g.formulas:
+            by_formulas[g.formulas].append(g)
+    for group in by_sha.values():
+        for g in group if len(group) > 1 else []:
+            g.flags.append("byte-identical to " + ", ".join(Path(o.file).name for o in group if o is not g))
+    for group in by_formulas.values():
+        if len(group) > 1 and len({x.sha for x in group}) > 1:
+            for g in group:
+                others = [Path(o.file).name for o in group if o is not g and o.sha != g.sha]
+                if others:
+                    g.flags.append("the same formulas and values as " + ", ".join(others))
+
+
+def write_gradebook(path, grades, key: Key) -> Path:
+    """One row per submission: Canvas's leading columns (Student, ID, SIS User ID, SIS Login ID, Section),
+    the total as the assignment, then the points per task, the file and the flags (Moodle maps ID)."""
+    title = f"{key.d.get('title', key.d['lesson'])} ({sum(r.points for r in key.rungs):g} pts)"
+    head = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]
+    head += [f"{r.name} ({r.points:g} pts)" for r in key.rungs] + ["File", "Flags"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(head)
+    for g in grades:
+        sid = g.student or Path(g.file).stem
+        w.writerow([g.name or sid, sid, sid, "", "", f"{g.total:g}", *[f"{r.earned:g}" for r in g.rungs],
+                    Path(g.file).name, "; ".join(([f"not graded: {g.error}"] if g.error else []) + g.flags)])
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+    return Path(path)
+
+
+def write_feedback(folder, grades, key: Key, hints: int) -> list[Path]:
+    from .feedback import mark_workbook, page
+
+    out = []
+    folder = Path(folder)
+    names = collections.Counter()
+    for g in grades:
+        stem = g.student or Path(g.file).stem
+        names[stem] += 1
+        if names[stem] > 1:
+            stem = f"{stem}-{names[stem]}"
+        p = folder / f"{stem}.html"
+        with atomic_path(p) as tmp:
+            tmp.write_text(page(g, key, hints), encoding="utf-8")
+        out.append(p)
+        if not g.error and Path(g.file).suffix.lower() in (".xlsx", ".xlsm"):
+            marked = mark_workbook(g.file, folder / f"{stem}.marked{Path(g.file).suffix.lower()}", g)
+            if marked:
+                out.append(marked)
+    return out

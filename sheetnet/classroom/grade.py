@@ -1,0 +1,466 @@
+"""Grade one submission against the teacher's key: recompute, never trust.
+
+For every step of every rung:
+  - carry-forward: the student's cells equal the step's op (sheetnet.model.ops) applied to the
+    student's own upstream cells and params, so an early slip is not punished again downstream;
+  - perturbation: the raw data are shuffled and the params changed (random and extreme), the
+    workbook recomputed, and the step checked again: pasted numbers and constants typed where a
+    reference belongs do not follow their inputs;
+  - structure: the formulas use what the rung asks for (MMULT) and read their inputs.
+Solver rungs are graded by optimality: the linear model within 1e-6 of least squares on the
+student's own features, a net by its loss bound and a small gradient (exact, by autograd through
+the student's own formulas).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..engine import Engine, ErrorCode
+from ..engine.values import BOOL, ERR, NUM, TEXT
+from ..engine.package import a1
+from ..errors import SheetnetError
+from ..model.graph import FEATURES, Model
+from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
+from ..model.ops import OPS
+from ..model.xlsx import formulas as sheet_formulas
+from .hints import Mistake, diagnose
+from .ladder import StepCells, from_json
+
+GRAD_TOL = 1e-3  # a Solver rung on a net: every partial derivative of the loss at most this
+
+
+@dataclass
+class StepResult:
+    id: str
+    ok: bool
+    reason: str = ""
+    cell: str = ""  # the first wrong cell
+    expected: object = None
+    got: object = None
+    mistake: Mistake | None = None
+    solution: str = ""  # the formula the first wrong cell should hold (the strong hint)
+
+
+@dataclass
+class RungResult:
+    name: str
+    points: float
+    earned: float
+    steps: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.earned == self.points
+
+
+@dataclass
+class Grade:
+    file: str
+    student: str | None = None
+    name: str | None = None
+    rungs: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    error: str | None = None  # why it could not be graded (then every rung is 0)
+    sha: str = ""  # of the file's bytes
+    formulas: str = ""  # of the formulas typed in the rungs' cells (the same work handed in twice)
+    wrong_cells: dict = field(default_factory=dict)  # sheet -> {(r, c): comment}
+
+    @property
+    def total(self) -> float:
+        return sum(r.earned for r in self.rungs)
+
+    @property
+    def possible(self) -> float:
+        return sum(r.points for r in self.rungs)
+
+
+class Key:
+    """The teacher's key (the JSON exercise writes), with the layouts rebuilt."""
+
+    def __init__(self, d: dict, path=""):
+        if d.get("format") != "sheetnet exercise key v1":
+            raise SheetnetError(f"{path}: not a sheetnet exercise key (made by sheetnet exercise)")
+        self.d, self.path = d, str(path)
+        self.rungs = from_json(d["ladder"])
+        self.models = {m["name"]: Model.from_json(__import__("json").dumps(m)) for m in d["models"]}
+        data = d["data"]
+        self.rows = int(data["rows"])
+        self.layouts = {n: ModelLayout(m, self.rows, tuple(data["features"]), int(data["target"]))
+                        for n, m in self.models.items()}
+        self.steps = {sid: StepCells(**{**v, "box": tuple(v["box"]), "aux": [tuple(x) for x in v["aux"]]})
+                      for sid, v in d["steps"].items()}
+        self.students = {s["id"]: s for s in d["students"] if s["id"]}
+        self.by_rows = {s["rows_sha"]: s for s in d["students"]}
+
+    @staticmethod
+    def load(path) -> Key:
+        import json
+
+        try:
+            return Key(json.loads(Path(path).read_text()), path)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise SheetnetError(f"{path}: not a readable exercise key ({type(e).__name__}: {e})") from None
+
+
+def grade_file(path, key: Key, hints: int = 1, perturbations: int | None = None) -> Grade:
+    path = Path(path)
+    g = Grade(str(path))
+    try:
+        raw = path.read_bytes()
+        g.sha = hashlib.sha256(raw).hexdigest()
+        _grade(path, key, g, hints, key.d.get("perturbations", 3) if perturbations is None else perturbations)
+    except SheetnetError as e:
+        g.error = str(e).replace(f"{path}: ", "")
+    except OSError as e:
+        g.error = f"cannot read the file ({e.strerror})"
+    if g.error:
+        g.rungs = [RungResult(r.name, r.points, 0.0) for r in key.rungs]
+    return g
+
+
+def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
+    if path.suffix.lower() == ".xls":
+        raise SheetnetError("an Excel 97-2003 .xls file: save it as .xlsx (File > Save As) and hand it in again")
+    inputs = [a for ml in key.layouts.values() for a in ml.params_areas()]
+    eng = Engine.load(path, inputs=inputs)
+    if eng.book.kind == "xlsx" and _has_macros(path):
+        g.flags.append("macros present (not run)")
+    _check_layout(eng, key)
+    _identify(eng, key, g, path)
+    pos = _Positions(eng, key)
+    base = {sid: _step_ok(eng, key, pos, sc) for sid, sc in key.steps.items()}
+    followed = {sid: True for sid in key.steps}
+    if k_perturb:
+        for k in range(k_perturb):
+            _perturb(eng, key, pos, k)
+            for sid, sc in key.steps.items():
+                if base[sid].ok and followed[sid] and not _step_ok(eng, key, pos, sc).ok:
+                    followed[sid] = False
+        _restore(eng, pos)
+    g.formulas = _formula_fingerprint(eng, key)
+    for r in key.rungs:
+        if r.solver:
+            res = _solver_step(eng, key, pos, r)
+            rr = RungResult(r.name, r.points, r.points if res.ok else 0.0, [res])
+        else:
+            steps = []
+            for sid in r.steps:
+                sc, res = key.steps[sid], base[sid]
+                if res.ok and not followed[sid]:
+                    res = StepResult(sid, False, "it matches only as the workbook stands: it does not follow its inputs "
+                                                 "when they change (numbers pasted, or a constant typed where a "
+                                                 "reference belongs?)", _first_cell(sc))
+                if res.ok and r.requires:
+                    res = _requires(eng, key, sc, r.requires) or res
+                if res.ok:
+                    res = _reads_inputs(eng, key, sc) or res
+                if not res.ok and res.mistake is None and res.cell:
+                    res.mistake = diagnose(eng, key, pos, sc, res)
+                if not res.ok and hints >= 2:
+                    res.solution = _solution_formula(key, sc, res.cell)
+                steps.append(res)
+            ok = all(s.ok for s in steps)
+            rr = RungResult(r.name, r.points, r.points if ok else 0.0, steps)
+        g.rungs.append(rr)
+        for s in rr.steps:
+            if not s.ok and s.cell:
+                sheet, _, ref = s.cell.partition("!")
+                g.wrong_cells.setdefault(sheet, {})[ref] = s
+
+
+def _has_macros(path) -> bool:
+    import zipfile
+
+    try:
+        return any(n.lower().endswith("vbaproject.bin") for n in zipfile.ZipFile(path).namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def _check_layout(eng: Engine, key: Key):
+    for name, ml in key.layouts.items():
+        if name not in eng.index:
+            raise SheetnetError(f"sheet {name} is missing (the exercise's sheets must keep their names)")
+        s = eng.index[name]
+        for c, want in enumerate(ml.columns):
+            got = eng.value_at(s, HEADER_ROW, c)
+            if got != want:
+                raise SheetnetError(f"sheet {name}: {a1(HEADER_ROW, c)} reads {got!r}, not {want!r}: columns were moved, "
+                                    f"so the cells cannot be found; hand in the exercise's layout")
+
+
+def _identify(eng, key: Key, g: Grade, path: Path):
+    from .feedback import student_property
+
+    sid = student_property(path)
+    data_s = eng.index["data"]
+    col = next((c["col"] for c in key.d["raw"] if c["name"] == key.d["fingerprint_column"]), None)
+    owner = None
+    if col is None:  # an info column: find it by its header
+        for c in range(0, 64):
+            if eng.value_at(data_s, HEADER_ROW, c) == key.d["fingerprint_column"]:
+                col = c
+                break
+    if col is not None:
+        vals = [eng.value_at(data_s, FIRST_ROW + i, col) for i in range(key.rows)]
+        text = "\n".join(_as_text(v) for v in vals)
+        owner = key.by_rows.get(hashlib.sha256(text.encode()).hexdigest())
+    stem = path.stem
+    g.student = sid or (owner["id"] if owner else None) or (stem if stem in key.students else None)
+    info = key.students.get(g.student)
+    g.name = info["name"] if info else None
+    if owner is not None and owner["id"] and g.student and owner["id"] != g.student:
+        g.flags.append(f"rows belong to {owner['id']}'s workbook")
+    if key.students and owner is None:
+        g.flags.append("rows match no student's workbook (re-sorted or edited?)")
+    if key.students and g.student and g.student not in key.students:
+        g.flags.append(f"{g.student} is not on the roster")
+    for name, ml in key.layouts.items():  # params still at another student's start
+        s = eng.index[name]
+        theta = np.array([eng.number(s, r, c) for r, c in ml.param_cells()])
+        for other in key.students.values():
+            if other["id"] != g.student and np.array_equal(theta, np.asarray(other["params"].get(name, []))):
+                g.flags.append(f"{name} params are {other['id']}'s")
+
+
+def _as_text(v) -> str:
+    if isinstance(v, float):
+        return repr(v)[:-2] if repr(v).endswith(".0") else repr(v)
+    return "" if v is None else str(v)
+
+
+class _Positions:
+    """What perturbations change (the data sheet's value columns and every param) and their values now."""
+
+    def __init__(self, eng: Engine, key: Key):
+        self.data = eng.index["data"]
+        self.raw = [(self.data, FIRST_ROW + i, c["col"]) for c in key.d["raw"] for i in range(key.rows)]
+        self.params = [(eng.index[n], r, c) for n, ml in key.layouts.items() for r, c in ml.param_cells()]
+        self.saved = [(s, r, c, eng.value_at(s, r, c)) for s, r, c in self.raw + self.params]
+
+
+def _perturb(eng: Engine, key: Key, pos: _Positions, k: int):
+    """Perturbation k (seeded): rows of each value column shuffled; params random (k=0), extreme (k=1), tiny (k=2)."""
+    rng = np.random.default_rng([20261124, k])
+    cells = []
+    for c in key.d["raw"]:
+        vals = [eng.value_at(pos.data, FIRST_ROW + i, c["col"]) for i in range(key.rows)]
+        perm = rng.permutation(key.rows)
+        for i in range(key.rows):
+            v = vals[perm[i]]
+            if k == 1 and isinstance(v, float) and not c["text"] and c["col"] != key.d["data"]["target"]:
+                v = v * 1.75 + 0.5  # extreme: a new maximum, every value moved
+            cells.append((pos.data, FIRST_ROW + i, c["col"], v))
+    scale = (1.0, 5.0, 0.01)[k % 3]
+    for s, r, c in pos.params:
+        cells.append((s, r, c, float(rng.normal(0, scale)) if k != 1 else float(rng.choice([-scale, scale]) * rng.uniform(0.5, 1))))
+    eng.put(cells)
+
+
+def _restore(eng: Engine, pos: _Positions):
+    eng.put(pos.saved)
+
+
+def _block(eng: Engine, sheet: int, box):
+    r0, c0, r1, c1 = box
+    num, typ, obj = eng.grids[sheet].block(r0, c0, r1, c1)
+    return np.array(num), np.array(typ), np.array(obj)
+
+
+def _values(eng: Engine, sheet: int, box):
+    """The box's values as Python objects (numbers, text, booleans, None, ErrorCode)."""
+    num, typ, obj = _block(eng, sheet, box)
+    out = np.empty(num.shape, object)
+    out[typ == NUM] = num[typ == NUM]
+    out[typ == TEXT] = obj[typ == TEXT]
+    out[typ == BOOL] = num[typ == BOOL] != 0
+    for idx in zip(*np.nonzero(typ == ERR)):
+        out[idx] = ErrorCode(obj[idx])
+    return out
+
+
+def _numbers(eng: Engine, sheet: int, box):
+    """The box's numbers, the first cell (i, j) that is not a number (or None), and the values there."""
+    num, typ, obj = _block(eng, sheet, box)
+    ok = typ == NUM
+    if ok.all():
+        return num, None, None
+    i, j = np.argwhere(~ok)[0]
+    return np.where(ok, num, np.nan), (i, j), _values(eng, sheet, box)
+
+
+def _inputs(eng: Engine, key: Key, sc: StepCells):
+    """The step's op inputs from the student's own cells, its params block, and its constant."""
+    if sc.kind == "feature":
+        f = key.d["features"][sc.step]
+        data = eng.index["data"]
+        if f["source"] is None:
+            return [np.zeros((key.rows, 1))], None, f["arg"]
+        col = _values(eng, data, (FIRST_ROW, f["source"], FIRST_ROW + key.rows - 1, f["source"]))
+        if f["op"] != "dummy" or not isinstance(f["arg"], str):
+            col = np.array([[v if isinstance(v, float) else (0.0 if v is None else np.nan)] for v in col[:, 0]])
+        return [col], None, f["arg"]
+    ml = key.layouts[sc.model]
+    m = ml.model
+    s = eng.index[sc.model]
+    step = m.step(sc.step)
+    xs = []
+    for name in step.inputs:
+        if name == FEATURES:
+            a, b = ml.data_features
+            xs.append(_numbers(eng, eng.index["data"], (FIRST_ROW, a, ml.last_row, b))[0])
+        elif name == m.target:
+            xs.append(_numbers(eng, s, (FIRST_ROW, 0, ml.last_row, 0))[0])
+        else:
+            cols = [ml.col(c) for c in m.step(name).columns]
+            xs.append(_numbers(eng, s, (FIRST_ROW, cols[0], ml.last_row, cols[-1]))[0])
+    W = None
+    if step.params:
+        theta = np.array([eng.number(s, r, c) for r, c in ml.param_cells()])
+        W = m.blocks(theta)[step.params]
+    return xs, W, step.arg
+
+
+def expected(eng, key, sc: StepCells):
+    """What the step's cells must hold, from the student's upstream cells (carry-forward)."""
+    xs, W, arg = _inputs(eng, key, sc)
+    with np.errstate(all="ignore"):
+        out = OPS[sc.op].forward(xs, W, arg)
+    return np.atleast_2d(np.asarray(out, float)) if np.ndim(out) else np.array([[float(out)]])
+
+
+def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:
+    sheet = eng.index[sc.sheet]
+    got, bad, vals = _numbers(eng, sheet, sc.box)
+    try:
+        want = expected(eng, key, sc)
+    except Exception as e:  # upstream cells that are not numbers: this step cannot be right
+        return StepResult(sc.id, False, f"its inputs are not numbers ({type(e).__name__})", _first_cell(sc))
+    tol = key.d.get("tolerance", 1e-9)
+    r0, c0 = sc.box[0], sc.box[1]
+    if bad is not None:
+        i, j = bad
+        v = vals[i, j]
+        what = "empty" if v is None else f"the error {v}" if isinstance(v, ErrorCode) else f"the text {v!r}"
+        w = want[i, j] if want.shape == got.shape else None
+        return StepResult(sc.id, False, f"{a1(r0 + i, c0 + j)} is {what}", f"{sc.sheet}!{a1(r0 + i, c0 + j)}", w, v)
+    if want.shape != got.shape:
+        want = np.broadcast_to(want, got.shape) if want.size == 1 else want
+    diff = np.abs(got - want) > tol * np.maximum(1.0, np.abs(want))
+    diff |= ~np.isfinite(want)
+    if diff.any():
+        i, j = np.argwhere(diff)[0]
+        return StepResult(sc.id, False, f"{diff.sum()} of {diff.size} cells differ from what the step computes",
+                          f"{sc.sheet}!{a1(r0 + i, c0 + j)}", float(want[i, j]), float(got[i, j]))
+    for r, c in sc.aux:  # div_max: the MAX cell
+        v = eng.value_at(sheet, r, c)
+        src = key.d["features"][sc.step]["source"]
+        col = _numbers(eng, sheet, (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
+        m = float(np.nanmax(col))
+        if not isinstance(v, float) or abs(v - m) > tol * max(1.0, abs(m)):
+            return StepResult(sc.id, False, f"{a1(r, c)} is not the MAX of its column", f"{sc.sheet}!{a1(r, c)}", m, v)
+    return StepResult(sc.id, True)
+
+
+def _first_cell(sc: StepCells) -> str:
+    return f"{sc.sheet}!{a1(sc.box[0], sc.box[1])}"
+
+
+def _requires(eng, key, sc: StepCells, fn: str):
+    text = eng.formula_text(eng.index[sc.sheet], sc.box[0], sc.box[1]) or ""
+    if fn.upper() + "(" not in text.upper():
+        return StepResult(sc.id, False, f"the task asks for {fn}; {a1(sc.box[0], sc.box[1])} is ={text}",
+                          _first_cell(sc), mistake=Mistake("no " + fn, f"This step must use {fn}.",
+                                                           f"Select the whole block and enter one {fn} array formula."))
+    return None
+
+
+def _reads_inputs(eng, key, sc: StepCells):
+    """A formula step must read its inputs' cells (a typed number where a reference belongs fails here)."""
+    s = eng.index[sc.sheet]
+    i = eng.group_at(s, sc.box[0], sc.box[1])
+    if i < 0:
+        if sc.op == "const" or sc.kind == "feature" and key.d["features"][sc.step]["op"] == "const":
+            return None
+        return StepResult(sc.id, False, f"{a1(sc.box[0], sc.box[1])} holds a number, not a formula", _first_cell(sc))
+    return None
+
+
+def _formula_fingerprint(eng, key) -> str:
+    h = hashlib.sha256()
+    for sid, sc in sorted(key.steps.items()):
+        s = eng.index[sc.sheet]
+        for r, c in sc.cells()[:3] + sc.cells()[-2:]:
+            h.update(f"{sid}|{eng.formula_text(s, r, c)}|{eng.value_at(s, r, c)!r}\n".encode())
+    return h.hexdigest()
+
+
+def _solver_step(eng, key, pos, r) -> StepResult:
+    name = r.solver
+    ml = key.layouts[name]
+    m = ml.model
+    s = eng.index[name]
+    theta = np.array([eng.number(s, rr, c) for rr, c in ml.param_cells()])
+    a, b = ml.data_features
+    X = _numbers(eng, eng.index["data"], (FIRST_ROW, a, ml.last_row, b))[0]
+    y = _numbers(eng, s, (FIRST_ROW, 0, ml.last_row, 0))[0][:, 0]
+    where = f"{name}!{a1(*ml.loss_cell)}"
+    if not (np.isfinite(X).all() and np.isfinite(y).all() and np.isfinite(theta).all()):
+        return StepResult(f"solve:{name}", False, "the features, target or params are not all numbers yet", where)
+    loss = m.loss(X, y, theta)
+    if r.bound is None:  # a linear model: least squares on the student's own features
+        w = np.linalg.lstsq(X, y, rcond=None)[0]
+        best = float(np.mean((X @ w - y) ** 2))
+        if loss - best > 1e-6:
+            return StepResult(f"solve:{name}", False, f"the loss {loss:.9f} is not the least-squares optimum "
+                                                      f"{best:.9f} of your features (Solver not run, or stopped early?)",
+                              where, best, loss, Mistake("Solver not run", "Run Solver on this sheet: minimise the "
+                                                         "loss by changing the Params.", "Data > Solver > Solve."))
+        return StepResult(f"solve:{name}", True)
+    if loss > r.bound:
+        return StepResult(f"solve:{name}", False, f"the loss {loss:.6f} is above the bound {r.bound:g}", where, r.bound,
+                          loss, Mistake("Solver not run", "Run Solver on this sheet until the loss is at most "
+                                        f"{r.bound:g}.", "Try Solver again from other starting Params (Multistart)."))
+    grad = _gradient(eng, ml, name)
+    if grad is not None and np.max(np.abs(grad)) > GRAD_TOL:
+        return StepResult(f"solve:{name}", False, f"the loss is not at a minimum: a partial derivative is "
+                                                  f"{np.max(np.abs(grad)):.2g} (Solver stopped early?)", where)
+    return StepResult(f"solve:{name}", True)
+
+
+def _gradient(eng, ml, name):
+    """d loss / d params through the student's own formulas (the engine's torch path)."""
+    from ..engine.grad import Differentiable
+
+    try:
+        f = Differentiable(eng, ml.params_areas(), [f"{name}!{a1(*ml.loss_cell)}"])
+        s = eng.index[name]
+        x = np.array([eng.number(s, r, c) for area in ml.params_areas() for (_, r, c) in eng._cells(area)])
+        return f.value_and_grad(x)[1]
+    except SheetnetError:
+        return None
+
+
+def _solution_formula(key: Key, sc: StepCells, where: str) -> str:
+    """The formula the first wrong cell should hold (the second, stronger hint)."""
+    if not where:
+        return ""
+    ref = where.split("!", 1)[1]
+    from ..engine.package import parse_cell
+
+    r, c = parse_cell(ref)
+    if sc.kind == "feature":
+        if (r, c) in sc.aux:
+            src = key.d["features"][sc.step]["source"]
+            return f"=MAX({a1(FIRST_ROW, src)}:{a1(FIRST_ROW + key.rows - 1, src)})"
+        return key.d["features"][sc.step]["formula"].replace("{r}", str(r + 1))
+    ml = key.layouts[sc.model]
+    for f in sheet_formulas(ml.model, ml):
+        if f.step == sc.step and (f.kind in ("total", "block") or f.col == c):
+            return f.text if f.kind != "column" else f.at(r + 1)
+    return ""

@@ -1,0 +1,120 @@
+"""Mistakes students make, each recognised by recomputing it: a hint matched to what the cells hold.
+
+For a step that is wrong, each candidate mistake of its op is computed from the student's own
+inputs; the one the student's cells equal is named.  The first hint says what to look at; the
+second (grade --hints 2) says how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Mistake:
+    label: str
+    hint: str
+    stronger: str = ""
+
+
+def _match(got, cand, tol=1e-9) -> bool:
+    cand = np.asarray(cand, float)
+    if cand.shape != got.shape:
+        if cand.size == 1:
+            cand = np.full(got.shape, float(cand.ravel()[0]))
+        else:
+            return False
+    ok = np.isfinite(got) & np.isfinite(cand)
+    return bool(ok.all() and (np.abs(got - cand) <= tol * np.maximum(1.0, np.abs(cand))).all())
+
+
+def _shifted(got, want) -> bool:
+    """The whole column one row off: row r computes row r+1's (or r-1's) value."""
+    if got.shape[0] < 3:
+        return False
+    return _match(got[1:], want[:-1]) or _match(got[:-1], want[1:])
+
+
+def candidates(op: str, xs, W, arg, got, key, sc):
+    """(Mistake, what the cells would hold) for op's known mistakes."""
+    x = xs[0] if xs else None
+    with np.errstate(all="ignore"):
+        if op == "log10p1":
+            v = np.asarray(x, float)
+            yield Mistake("LN for LOG10", "LN is the natural logarithm; the lesson takes LOG10 (base 10).",
+                          "Use =LOG10(Fare+1), not =LN(Fare+1)."), np.log(v + 1)
+            yield Mistake("forgot +1", "LOG10 of the fare itself fails where the fare is 0: add 1 first.",
+                          "Use =LOG10(Fare+1)."), np.log10(v)
+        elif op == "div_max":
+            v = np.asarray(x, float)
+            yield Mistake("SUM for MAX", "Divide by the largest value (MAX), not the total.",
+                          "Put =MAX(the column) in row 1 and divide by it."), v / np.nansum(v)
+            if _match(np.asarray(got[:1], float), v[:1] / np.nanmax(v)):
+                yield Mistake("sliding reference", "The MAX reference slides as the formula is filled down: pin it "
+                              "with $.", "Write the divisor as $E$1 (with dollars) so every row divides by the same "
+                              "cell."), None
+        elif op == "dummy":
+            col = xs[0][:, 0]
+            levels = sorted({v for v in col if v is not None and v == v and v != arg}, key=str)[:12]
+            from ..model.ops import OPS, level_text
+            for lv in levels:
+                yield Mistake(f"level {lv!r} for {arg!r}", f"This dummy is 1 for {level_text(arg)}, not "
+                              f"{level_text(lv)}.", f"Compare with {level_text(arg)}: =IF(cell={level_text(arg)},1,0)."), \
+                    OPS["dummy"].forward(xs, None, lv)
+        elif op == "const":
+            yield Mistake("Ones not 1", "Every row of this column is the constant 1 (it carries the Const param).",
+                          "Type 1 in every row of the column."), None
+        elif op == "linear" and W is not None:
+            X = np.asarray(x, float)
+            feats = key.d.get("features", {})
+            last_const = feats and list(feats.values())[-1]["op"] == "const"
+            if last_const and X.shape[1] == W.shape[1]:
+                yield Mistake("Ones forgotten", "The SUMPRODUCT leaves out the last column (Ones), so the Const "
+                              "param is never used.", "Take the whole row of features, through the Ones column, "
+                              "against the whole params row."), X[:, :-1] @ W[:, :X.shape[1] - 1].T
+        elif op == "relu":
+            v = np.asarray(x, float)
+            yield Mistake("IF turned round", "The IF is turned round: a ReLU keeps a positive value and puts 0 "
+                          "where it is negative.", "=IF(Lin<0,0,Lin)."), np.where(v < 0, v, 0.0)
+            yield Mistake("IF turned round", "The IF is turned round: a ReLU keeps a positive value and puts 0 "
+                          "where it is negative.", "=IF(Lin<0,0,Lin)."), np.where(v > 0, 0.0, v)
+        elif op == "sqerr":
+            p, y = (np.asarray(a, float) for a in xs)
+            yield Mistake("not squared", "Square the difference: (prediction - target)^2.", "=(Preds-Survived)^2."), p - y
+            yield Mistake("ABS for square", "The lesson's loss squares the difference; ABS is the absolute error.",
+                          "=(Preds-Survived)^2."), np.abs(p - y)
+        elif op == "mean":
+            v = np.asarray(x, float)
+            yield Mistake("SUM for AVERAGE", "The total loss is the mean of the Loss column: AVERAGE, not SUM.",
+                          "=AVERAGE(the Loss column)."), np.nansum(v)
+        elif op == "add":
+            cols = np.concatenate([np.asarray(a, float) for a in xs], axis=1)
+            if cols.shape[1] > 1:
+                yield Mistake("not every ReLU added", "Preds adds every ReLU column.", "=ReLU1+ReLU2."), cols[:, :1]
+
+
+def diagnose(eng, key, pos, sc, res) -> Mistake | None:
+    from .grade import _inputs, _numbers, expected
+
+    sheet = eng.index[sc.sheet]
+    got, bad, vals = _numbers(eng, sheet, sc.box)
+    if bad is not None:
+        if all(v is None for v in vals.ravel()):
+            return Mistake("empty", "These cells are still empty.", "Type the formula in the first cell, then fill it "
+                           "down (or enter one array formula over the block).")
+        return None
+    try:
+        xs, W, arg = _inputs(eng, key, sc)
+        want = expected(eng, key, sc)
+    except Exception:
+        return None
+    for mistake, cand in candidates(sc.op, xs, W, arg, got, key, sc):
+        if cand is None or _match(got, np.atleast_2d(np.asarray(cand, float)).reshape(got.shape)
+                                  if np.size(cand) == got.size else cand):
+            return mistake
+    if want.shape == got.shape and _shifted(got, want):
+        return Mistake("off by one row", "The formula reads the wrong row: row r must read row r of its inputs.",
+                       "Start the formula in the first data row, reading that same row, then fill down.")
+    return None

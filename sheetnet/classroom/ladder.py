@@ -1,0 +1,128 @@
+"""The exercise's ladder: rungs of steps from the lesson's description, and where each step's cells are.
+
+A step is "data.FEATURE" (a feature column of the data sheet, with the MAX cell a div_max feature
+divides by), "SHEET.STEP" (a model sheet's step: its columns, its MMULT block or its total cell) or
+"solve:SHEET" (Solver run on that sheet: graded by optimality).  The template may give the ladder
+([[exercise.ladder]]); without one, every step is a rung.  Nothing here is lesson-specific code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ..errors import SheetnetError
+from ..lessons.prepare import feature_op
+from ..model.layout import DATA_SHEET, FIRST_ROW, TOTAL_ROW, cell
+from ..model.ops import OPS
+
+
+@dataclass
+class Rung:
+    name: str
+    steps: list
+    points: float = 1.0
+    task: str = ""
+    requires: str = ""  # a function the rung's formulas must use (MMULT)
+    bound: float | None = None  # Solver on a net: the loss must be at most this
+
+    @property
+    def solver(self) -> str | None:
+        return self.steps[0][len("solve:"):] if self.steps and self.steps[0].startswith("solve:") else None
+
+
+@dataclass
+class StepCells:
+    """Where one step sits: its sheet, the box of its cells, and any helper cells blank with it."""
+
+    id: str
+    sheet: str
+    box: tuple  # (r0, c0, r1, c1), 0-based
+    aux: list = field(default_factory=list)  # [(r, c)] (div_max: the MAX in row 1)
+    kind: str = "column"  # "column" (one formula a row), "block" (one MMULT), "total", "feature"
+    op: str = ""
+    model: str | None = None  # the model sheet, for model steps
+    step: str = ""  # the step's (or feature's) name
+
+    def cells(self):
+        r0, c0, r1, c1 = self.box
+        return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)] + list(self.aux)
+
+    def a1(self) -> str:
+        r0, c0, r1, c1 = self.box
+        rng = cell(r0, c0) if (r0, c0) == (r1, c1) else f"{cell(r0, c0)}:{cell(r1, c1)}"
+        aux = "".join(f" and {cell(r, c)}" for r, c in self.aux)
+        return f"{self.sheet}!{rng}{aux}"
+
+
+def locate(step_id: str, result) -> StepCells:
+    """A step id's cells in the lesson workbook planned in `result` (sheetnet.lessons.workbook.plan)."""
+    where, _, name = step_id.partition(".")
+    dl = result.data_layout
+    if where == DATA_SHEET:
+        for i, col in enumerate(dl.columns):
+            if col.role == "feature" and col.name == name:
+                f = col.feature
+                aux = [(TOTAL_ROW, dl.source_col(f.column))] if f.transform == "div_max" else []
+                return StepCells(step_id, DATA_SHEET, (FIRST_ROW, i, dl.last_row, i), aux, "feature",
+                                 feature_op(f)[0], None, name)
+        raise SheetnetError(f"exercise: no feature {name!r} on the data sheet")
+    ml = result.layouts.get(where)
+    if ml is None:
+        raise SheetnetError(f"exercise: no sheet {where!r} (model sheets: {', '.join(result.layouts)})")
+    try:
+        s = ml.model.step(name)
+    except KeyError:
+        raise SheetnetError(f"exercise: sheet {where} has no step {name!r} (its steps: "
+                            f"{', '.join(x.name for x in ml.model.steps)})") from None
+    if s.is_total:
+        r, c = ml.total_cell(s.name)
+        return StepCells(step_id, where, (r, c, r, c), [], "total", s.op, where, name)
+    c0, c1 = ml.col(s.columns[0]), ml.col(s.columns[-1])
+    kind = "block" if (OPS[s.op].kind == "layer" and ml.model.mmult) else "column"
+    return StepCells(step_id, where, (FIRST_ROW, c0, ml.last_row, c1), [], kind, s.op, where, name)
+
+
+def ladder(template, result) -> list[Rung]:
+    """The template's ladder, or one rung per step (features, every model step, then Solver per sheet)."""
+    if template.exercise:
+        rungs = [Rung(name=str(r.get("name") or ", ".join(r["steps"])), steps=list(r["steps"]),
+                      points=float(r.get("points", 1)), task=str(r.get("task", "")), requires=str(r.get("requires", "")),
+                      bound=float(r["bound"]) if "bound" in r else None) for r in template.exercise]
+    else:
+        rungs = [Rung(f.name, [f"{DATA_SHEET}.{f.name}"]) for f in template.features if f.transform != "value"]
+        for m in result.models:
+            rungs += [Rung(f"{m.name}: {s.name}", [f"{m.name}.{s.name}"]) for s in m.steps]
+            rungs.append(Rung(f"Solver on {m.name}", [f"solve:{m.name}"], bound=None))
+    for r in rungs:
+        for sid in r.steps:
+            if not sid.startswith("solve:"):
+                locate(sid, result)  # refuses a step that is not in the workbook
+            elif sid[6:] not in result.layouts:
+                raise SheetnetError(f"exercise: rung {r.name!r}: no model sheet {sid[6:]!r}")
+        if not r.task:
+            r.task = task_words(r, result)
+    return rungs
+
+
+def task_words(r: Rung, result) -> str:
+    """The task in words, from the op table and the layout."""
+    if r.solver:
+        ml = result.layouts[r.solver]
+        goal = f"{r.solver}!{cell(*ml.loss_cell)}"
+        extra = f"; the loss must be at most {r.bound:g}" if r.bound is not None else ""
+        return (f"Run Solver on {r.solver}: minimise {goal} by changing the yellow Params "
+                f"({', '.join(a.split('!')[1] for a in ml.params_areas())}){extra}.")
+    parts = []
+    for sid in r.steps:
+        sc = locate(sid, result)
+        doc = OPS[sc.op].doc
+        parts.append(f"{sc.a1()}: {sc.step} = {doc}")
+    return "; ".join(parts) + (f" (use {r.requires})" if r.requires else "") + "."
+
+
+def to_json(rungs) -> list:
+    return [asdict(r) for r in rungs]
+
+
+def from_json(items) -> list[Rung]:
+    return [Rung(**r) for r in items]

@@ -1,0 +1,96 @@
+"""The Tasks sheet: each rung in words, its cells and points, and a live self-check ("done" / "not yet").
+
+The self-check recomputes each step another way, over whole columns, from the op table's array
+form (ops.Op.whole), and compares: nothing on the sheet shows an answer, and its formulas are hidden
+while the sheet is protected (in the spirit of nbgrader's hidden tests).  It needs no sheetnet:
+Excel, LibreOffice and Google Sheets compute it as the student types.
+"""
+
+from __future__ import annotations
+
+from ..lessons.prepare import feature_op
+from ..model.layout import DATA_SHEET, FIRST_ROW, cell, column_ref
+from ..model.ops import OPS
+from .ladder import locate
+
+TOL = "1E-9"
+
+
+def _box(sheet: str, box) -> str:
+    r0, c0, r1, c1 = box
+    return f"{sheet}!{cell(r0, c0, True)}:{cell(r1, c1, True)}"
+
+
+def step_check(sid: str, res) -> str:
+    """A boolean expression: the step's cells compute what its op computes from its inputs."""
+    sc = locate(sid, res)
+    r0, c0, r1, c1 = sc.box
+    n = (r1 - r0 + 1) * (c1 - c0 + 1)
+    cells = _box(sc.sheet, sc.box)
+    if sc.kind == "feature":
+        dl = res.data_layout
+        f = next(col.feature for col in dl.columns if col.name == sc.step)
+        op, arg = feature_op(f)
+        src = [column_ref(f"{DATA_SHEET}!", [dl.source_col(f.column)], FIRST_ROW, dl.last_row)] if f.column else []
+        expr = OPS[op].whole(src, None, arg)
+        checks = [_column_check(cells, expr, n)]
+        for r, c in sc.aux:  # the MAX a div_max feature divides by
+            checks.append(f"ABS({DATA_SHEET}!{cell(r, c, True)}-MAX({src[0].whole}))<={TOL}*(1+ABS(MAX({src[0].whole})))")
+        return ",".join(checks)
+    ml = res.layouts[sc.model]
+    m = ml.model
+    s = m.step(sc.step)
+    prefix = f"{sc.model}!"
+    ins = [ml.ref(i, prefix) for i in s.inputs]
+    p = ml.pref(m.param(s.params), prefix) if s.params else None
+    if sc.kind == "total":
+        expr = OPS[s.op].formula(ins, p, s.arg, 0)
+        return f"ABS({cells}-({expr}))<={TOL}*(1+ABS({expr}))"
+    return _column_check(cells, OPS[s.op].whole(ins, p, s.arg), n)
+
+
+def _column_check(cells: str, expr: str, n: int) -> str:
+    return f"COUNT({cells})={n},MAX(ABS({cells}-({expr})))<={TOL}*(1+MAX(ABS({expr})))"
+
+
+def rung_check(r, res, ds) -> str:
+    if r.solver:
+        ml = res.layouts[r.solver]
+        loss = f"{r.solver}!{cell(*ml.loss_cell, True)}"
+        if r.bound is not None:
+            return f"{loss}<={r.bound!r}"
+        return f"ABS({loss}-{res.best_linear_loss!r})<=1E-6"
+    return ",".join(step_check(sid, res) for sid in r.steps)
+
+
+def write_tasks(ws, wb, fm, rungs, res, ds, done: bool, student=None):
+    title = wb.add_format({"bold": True, "font_size": 16})
+    head = fm["header"]
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    hidden = wb.add_format({"hidden": True, "locked": True, "bold": True, "align": "center", "valign": "top"})
+    ws.write_string(0, 0, f"{ds.template.title}: your tasks", title)
+    who = f" Workbook of {student[1]} ({student[0]})." if student else ""
+    ws.write_string(1, 0, "Fill in the orange cells on the sheets named below, in order; run Solver where a task "
+                          f"says so. The last column says done once a task computes what it should.{who}")
+    for c, h in enumerate(["#", "Task", "What to compute", "Cells", "Points", "Self-check"]):
+        ws.write_string(3, c, h, head)
+    for i, r in enumerate(rungs):
+        row = 4 + i
+        ws.write_number(row, 0, i + 1)
+        ws.write_string(row, 1, r.name, wrap)
+        ws.write_string(row, 2, r.task, wrap)
+        where = ", ".join(locate(sid, res).a1() for sid in r.steps if not sid.startswith("solve:")) or \
+            ", ".join(a for a in res.layouts[r.solver].params_areas())
+        ws.write_string(row, 3, where, wrap)
+        ws.write_number(row, 4, r.points)
+        check = f'IFERROR(IF(AND({rung_check(r, res, ds)}),"done","not yet"),"not yet")'
+        ws.write_array_formula(row, 5, row, 5, "{=" + check + "}", hidden, "done" if done else "not yet")
+    total = 4 + len(rungs)
+    ws.write_string(total, 3, "Total", head)
+    ws.write_formula(total, 4, f"=SUM(E5:E{total})", head, sum(r.points for r in rungs))
+    ws.set_column(0, 0, 4)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 2, 70)
+    ws.set_column(3, 3, 34)
+    ws.set_column(5, 5, 12)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
