@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import io
 import json
 import multiprocessing as mp
 import re
@@ -22,7 +21,6 @@ import sys
 import tarfile
 import time
 import urllib.request
-import zipfile
 from pathlib import Path
 from urllib.parse import urljoin
 

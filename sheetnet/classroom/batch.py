@@ -162,7 +162,7 @@ def _flag_copies(grades, key: Key):
     by_sha = collections.defaultdict(list)
     by_formulas = collections.defaultdict(list)
     for g in grades:
-        if g.sha:
+        if g.sha and not g.error:  # copies of an unreadable file are noise, not a finding
             by_sha[g.sha].append(g)
         if g.formulas:
             by_formulas[g.formulas].append(g)

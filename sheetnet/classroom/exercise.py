@@ -9,7 +9,6 @@ Only the key knows the answers and every student's rows and params; it never goe
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from dataclasses import dataclass, field

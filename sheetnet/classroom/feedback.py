@@ -45,9 +45,11 @@ def page(grade, key, hints: int) -> str:
             if s.ok:
                 continue
             parts = [e(s.reason)]
-            if s.cell:
-                got = "" if s.got is None else s.got
-                parts.append(f"first wrong cell <b>{e(s.cell)}</b>: expected {e(_fmt(s.expected))}, got {e(_fmt(got))}")
+            if s.cell and (s.expected is not None or s.got is not None):
+                parts.append(f"first wrong cell <b>{e(s.cell)}</b>: expected {e(_fmt(s.expected))}, "
+                             f"got {e(_fmt(s.got))}")
+            elif s.cell:
+                parts.append(f"see <b>{e(s.cell)}</b>")
             if s.mistake is not None and hints >= 1:
                 parts.append(f"hint: {e(s.mistake.hint)}")
                 if hints >= 2 and s.mistake.stronger:

@@ -22,13 +22,13 @@ import numpy as np
 
 from ..engine import Engine, ErrorCode
 from ..engine.values import BOOL, ERR, NUM, TEXT
-from ..engine.package import a1
+from ..engine.package import a1, parse_cell
 from ..errors import SheetnetError
 from ..model.graph import FEATURES, Model
 from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
 from ..model.ops import OPS
 from ..model.xlsx import formulas as sheet_formulas
-from .hints import Mistake, diagnose
+from .hints import PASTED, TYPED, Mistake, diagnose
 from .ladder import StepCells, from_json
 
 GRAD_TOL = 1e-3  # a Solver rung on a net: every partial derivative of the loss at most this
@@ -133,35 +133,49 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
     _check_layout(eng, key)
     _identify(eng, key, g, path)
     pos = _Positions(eng, key)
-    base = {sid: _step_ok(eng, key, pos, sc) for sid, sc in key.steps.items()}
-    followed = {sid: True for sid in key.steps}
-    if k_perturb:
-        for k in range(k_perturb):
-            _perturb(eng, key, pos, k)
-            for sid, sc in key.steps.items():
-                if base[sid].ok and followed[sid] and not _step_ok(eng, key, pos, sc).ok:
-                    followed[sid] = False
-        _restore(eng, pos)
     g.formulas = _formula_fingerprint(eng, key)
+    solved = {r.name: _solver_step(eng, key, pos, r) for r in key.rungs if r.solver}  # on the student's own cells
+    base, own = {}, None
+    for sid, sc in key.steps.items():  # in the ladder's order: a wrong step is held at its right values, so the
+        res = _step_ok(eng, key, pos, sc)  # steps after it are judged on right inputs (carry-forward)
+        if not res.ok:
+            if res.mistake is None and res.cell:
+                res.mistake = diagnose(eng, key, pos, sc, res)
+            if hints >= 2:
+                res.solution = _solution_formula(key, sc, res.cell)
+            if eng.held and res.cell:  # say what the student's own workbook shows, not the held one
+                own = own or Engine.load(path, inputs=inputs)
+                mine = _step_ok(own, key, pos, sc)
+                if mine.cell == res.cell:
+                    res.expected, res.got = mine.expected, mine.got
+                else:
+                    res.expected = None
+                    res.got = own.value_at(own.index[sc.sheet], *parse_cell(res.cell.split("!")[1]))
+            _repair(eng, key, sc)
+        base[sid] = res
+    followed = {sid: True for sid in key.steps}
+    for k in range(k_perturb):
+        _perturb(eng, key, pos, k)
+        for sid, sc in key.steps.items():
+            if base[sid].ok and followed[sid] and not _step_ok(eng, key, pos, sc).ok:
+                followed[sid] = False
+    if k_perturb:
+        _restore(eng, pos)
     for r in key.rungs:
         if r.solver:
-            res = _solver_step(eng, key, pos, r)
+            res = solved[r.name]
             rr = RungResult(r.name, r.points, r.points if res.ok else 0.0, [res])
         else:
             steps = []
             for sid in r.steps:
                 sc, res = key.steps[sid], base[sid]
                 if res.ok and not followed[sid]:
-                    res = StepResult(sid, False, "it matches only as the workbook stands: it does not follow its inputs "
-                                                 "when they change (numbers pasted, or a constant typed where a "
-                                                 "reference belongs?)", _first_cell(sc))
+                    res = _not_followed(eng, sc)
                 if res.ok and r.requires:
                     res = _requires(eng, key, sc, r.requires) or res
                 if res.ok:
                     res = _reads_inputs(eng, key, sc) or res
-                if not res.ok and res.mistake is None and res.cell:
-                    res.mistake = diagnose(eng, key, pos, sc, res)
-                if not res.ok and hints >= 2:
+                if not res.ok and hints >= 2 and not res.solution:
                     res.solution = _solution_formula(key, sc, res.cell)
                 steps.append(res)
             ok = all(s.ok for s in steps)
@@ -216,6 +230,8 @@ def _identify(eng, key: Key, g: Grade, path: Path):
     g.name = info["name"] if info else None
     if owner is not None and owner["id"] and g.student and owner["id"] != g.student:
         g.flags.append(f"rows belong to {owner['id']}'s workbook")
+    if stem in key.students and g.student and stem != g.student:
+        g.flags.append(f"handed in as {stem} but it is {g.student}'s workbook")
     if key.students and owner is None:
         g.flags.append("rows match no student's workbook (re-sorted or edited?)")
     if key.students and g.student and g.student not in key.students:
@@ -367,6 +383,35 @@ def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:
     return StepResult(sc.id, True)
 
 
+def _repair(eng, key: Key, sc: StepCells):
+    """Hold a wrong step's cells at what they should hold (from its inputs as they stand)."""
+    try:
+        want = expected(eng, key, sc)
+    except Exception:
+        return
+    r0, c0, r1, c1 = sc.box
+    if want.size == 1:
+        want = np.full((r1 - r0 + 1, c1 - c0 + 1), float(want.ravel()[0]))
+    if want.shape != (r1 - r0 + 1, c1 - c0 + 1) or not np.isfinite(want).all():
+        return
+    s = eng.index[sc.sheet]
+    cells = [(s, r0 + i, c0 + j, float(want[i, j])) for i in range(want.shape[0]) for j in range(want.shape[1])]
+    for r, c in sc.aux:  # div_max: the MAX cell
+        src = key.d["features"][sc.step]["source"]
+        col = _numbers(eng, s, (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
+        cells.append((s, r, c, float(np.nanmax(col))))
+    eng.hold(cells)
+
+
+def _not_followed(eng, sc: StepCells) -> StepResult:
+    """Right as the workbook stands, wrong once its inputs change: values pasted, or a number typed in a formula."""
+    pasted = eng.group_at(eng.index[sc.sheet], sc.box[0], sc.box[1]) < 0
+    why = PASTED if pasted else TYPED
+    return StepResult(sc.id, False, "it matches only as the workbook stands: it does not follow its inputs when they "
+                      "change (" + ("numbers pasted, not formulas" if pasted else "a number typed where a reference "
+                                    "belongs") + ")", _first_cell(sc), mistake=why)
+
+
 def _first_cell(sc: StepCells) -> str:
     return f"{sc.sheet}!{a1(sc.box[0], sc.box[1])}"
 
@@ -387,7 +432,8 @@ def _reads_inputs(eng, key, sc: StepCells):
     if i < 0:
         if sc.op == "const" or sc.kind == "feature" and key.d["features"][sc.step]["op"] == "const":
             return None
-        return StepResult(sc.id, False, f"{a1(sc.box[0], sc.box[1])} holds a number, not a formula", _first_cell(sc))
+        return StepResult(sc.id, False, f"{a1(sc.box[0], sc.box[1])} holds a number, not a formula", _first_cell(sc),
+                          mistake=PASTED)
     return None
 
 
@@ -429,7 +475,10 @@ def _solver_step(eng, key, pos, r) -> StepResult:
     grad = _gradient(eng, ml, name)
     if grad is not None and np.max(np.abs(grad)) > GRAD_TOL:
         return StepResult(f"solve:{name}", False, f"the loss is not at a minimum: a partial derivative is "
-                                                  f"{np.max(np.abs(grad)):.2g} (Solver stopped early?)", where)
+                                                  f"{np.max(np.abs(grad)):.2g} (Solver stopped early?)", where,
+                          mistake=Mistake("Solver stopped early", "The loss can still go down from these Params: "
+                                          "run Solver again (after any formula you changed).",
+                                          "Data > Solver > Solve, from the Params Solver left."))
     return StepResult(f"solve:{name}", True)
 
 
@@ -451,7 +500,6 @@ def _solution_formula(key: Key, sc: StepCells, where: str) -> str:
     if not where:
         return ""
     ref = where.split("!", 1)[1]
-    from ..engine.package import parse_cell
 
     r, c = parse_cell(ref)
     if sc.kind == "feature":

@@ -19,6 +19,13 @@ class Mistake:
     stronger: str = ""
 
 
+PASTED = Mistake("values pasted", "These cells hold numbers, not formulas: they will not change when the data or "
+                 "the Params do.", "Type the formula in the first cell and fill it down (do not Paste Special > "
+                 "Values).")
+TYPED = Mistake("number typed in", "The formula has a number typed where a cell reference belongs: it is right for "
+                "today's data only.", "Refer to the cell that holds the number (e.g. $E$1) instead of typing it.")
+
+
 def _match(got, cand, tol=1e-9) -> bool:
     cand = np.asarray(cand, float)
     if cand.shape != got.shape:
@@ -51,14 +58,12 @@ def candidates(op: str, xs, W, arg, got, key, sc):
             v = np.asarray(x, float)
             yield Mistake("SUM for MAX", "Divide by the largest value (MAX), not the total.",
                           "Put =MAX(the column) in row 1 and divide by it."), v / np.nansum(v)
-            if _match(np.asarray(got[:1], float), v[:1] / np.nanmax(v)):
-                yield Mistake("sliding reference", "The MAX reference slides as the formula is filled down: pin it "
-                              "with $.", "Write the divisor as $E$1 (with dollars) so every row divides by the same "
-                              "cell."), None
         elif op == "dummy":
             col = xs[0][:, 0]
             levels = sorted({v for v in col if v is not None and v == v and v != arg}, key=str)[:12]
             from ..model.ops import OPS, level_text
+            yield Mistake("IF turned round", "The IF gives 0 where it should give 1: =IF(test,1,0), 1 when the "
+                          "test holds.", f"=IF(cell={level_text(arg)},1,0)."), 1.0 - OPS["dummy"].forward(xs, None, arg)
             for lv in levels:
                 yield Mistake(f"level {lv!r} for {arg!r}", f"This dummy is 1 for {level_text(arg)}, not "
                               f"{level_text(lv)}.", f"Compare with {level_text(arg)}: =IF(cell={level_text(arg)},1,0)."), \
@@ -101,6 +106,17 @@ def diagnose(eng, key, pos, sc, res) -> Mistake | None:
     sheet = eng.index[sc.sheet]
     got, bad, vals = _numbers(eng, sheet, sc.box)
     if bad is not None:
+        if sc.op == "div_max" and bad[0] > 0 and got.shape[0] > 1:  # right in the first row, errors below
+            try:
+                first = expected(eng, key, sc)[0]
+            except Exception:
+                first = None
+            if first is not None and _match(got[:1], first[None, :]):
+                from xlsxwriter.utility import xl_rowcol_to_cell
+                pin = xl_rowcol_to_cell(*sc.aux[0], row_abs=True, col_abs=True) if sc.aux else "the MAX cell"
+                return Mistake("sliding reference", "The MAX reference slides as the formula is filled down: pin it "
+                               "with $.", f"Write the divisor as {pin} (with dollars) so every row divides by the "
+                               "same cell.")
         if all(v is None for v in vals.ravel()):
             return Mistake("empty", "These cells are still empty.", "Type the formula in the first cell, then fill it "
                            "down (or enter one array formula over the block).")

@@ -65,6 +65,22 @@ class Worker:
                 c.setValue(value)
         return {}
 
+    def fill(self, sheet, ref, formulas):
+        """Formulas typed into a range, as a student fills one down: formulas[i][j] for each cell."""
+        sh = self.doc.Sheets.getByName(sheet)
+        sh.getCellRangeByName(ref).setFormulaArray(tuple(tuple(row) for row in formulas))
+        return {}
+
+    def array(self, sheet, ref, formula):
+        """One array formula over a range (Ctrl+Shift+Enter)."""
+        self.doc.Sheets.getByName(sheet).getCellRangeByName(ref).setArrayFormula(formula)
+        return {}
+
+    def numbers(self, sheet, ref, values):
+        """Values pasted over a range (numbers as numbers, text as text)."""
+        self.doc.Sheets.getByName(sheet).getCellRangeByName(ref).setDataArray(tuple(tuple(row) for row in values))
+        return {}
+
     def read(self, sheet=None, ref=None, formulas=False):
         names = [sheet] if sheet else list(self.doc.Sheets.ElementNames)
         out = {}

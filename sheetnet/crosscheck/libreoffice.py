@@ -96,6 +96,18 @@ class LibreOffice:
     def set(self, sheet: str, cells: dict):
         self._call("set", sheet=sheet, cells=cells)
 
+    def fill(self, sheet: str, ref: str, formulas):
+        """Type formulas into a range (one per cell, rows of columns), as a student fills them down."""
+        self._call("fill", sheet=sheet, ref=ref, formulas=[list(r) for r in formulas])
+
+    def array(self, sheet: str, ref: str, formula: str):
+        """Enter one array formula over a range."""
+        self._call("array", sheet=sheet, ref=ref, formula=formula)
+
+    def paste(self, sheet: str, ref: str, values):
+        """Paste values (rows of columns) over a range."""
+        self._call("numbers", sheet=sheet, ref=ref, values=[list(r) for r in values])
+
     def read(self, sheet=None, ref=None, formulas=False) -> dict:
         return self._call("read", sheet=sheet, ref=ref, formulas=formulas)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import ERR, NUM, TEXT, VALUE, V, ErrorCode, to_bool, to_number
+from ..values import ERR, NUM, TEXT, VALUE, V, to_bool, to_number
 from .lookup import _keys
 from .registry import fn
 

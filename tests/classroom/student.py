@@ -1,0 +1,71 @@
+"""A student at LibreOffice: opens the exercise, types the formulas (right, or with one of the usual
+mistakes), pastes Solver's answer into the Params and saves, all through LibreOffice Calc itself.
+
+Formulas are in LibreOffice's API notation (`;` between arguments, `$data.A4` for another sheet),
+written by hand here as a student would type them: none comes from sheetnet's own formula code.
+"""
+
+FIRST = 4  # the first data row, 1-based
+
+MISTAKES = {"LN", "sliding", "if_reversed", "sum", "no_ones", "dummy_level", "off_by_one", "relu_reversed",
+            "no_mmult", "paste_values", "typed_number"}
+
+
+def _cols(n, *fs):
+    return [[f(r) for f in fs] for r in range(FIRST, FIRST + n)]
+
+
+def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nnet"), fmt="xlsx"):
+    """Load src in LibreOffice, do every task (with `mistakes`), paste `params` {sheet: values} and save as dst."""
+    bad = set(mistakes) - MISTAKES
+    assert not bad, bad
+    m = set(mistakes)
+    last = FIRST + n - 1
+    lo.load(src)
+    # data: Age_N with MAX in E1, log_Fare, the dummies, Ones
+    lo.set("data", {"E1": f"=MAX(E{FIRST}:E{last})"})
+    age = (lambda r: f"=E{r}/E{r - 3}") if "sliding" in m else (lambda r: f"=E{r}/$E$1")
+    if "typed_number" in m:  # the maximum typed in, not referred to: right today, wrong when the data changes
+        age = lambda r: f"=E{r}/80"  # noqa: E731
+    log = (lambda r: f"=LN(F{r}+1)") if "LN" in m else (lambda r: f"=LOG10(F{r}+1)")
+    p1 = (lambda r: f"=IF(C{r}=1;0;1)") if "if_reversed" in m else (lambda r: f"=IF(C{r}=1;1;0)")
+    emb_s = (lambda r: f'=IF(B{r}="Q";1;0)') if "dummy_level" in m else (lambda r: f'=IF(B{r}="S";1;0)')
+    lo.fill("data", f"I{FIRST}:P{last}", _cols(
+        n, age, log, p1, lambda r: f"=IF(C{r}=2;1;0)", emb_s, lambda r: f'=IF(B{r}="C";1;0)',
+        lambda r: f'=IF(D{r}="male";1;0)', lambda r: "1"))
+    # linear: SUMPRODUCT of the features' row with the params row, the squared error, the mean
+    if "no_ones" in m:
+        lin = lambda r: f"=SUMPRODUCT($data.G{r}:O{r};$F$4:$N$4)"  # noqa: E731
+    elif "off_by_one" in m:
+        lin = lambda r: f"=SUMPRODUCT($data.G{r + 1}:P{r + 1};$F$4:$O$4)"  # noqa: E731
+    else:
+        lin = lambda r: f"=SUMPRODUCT($data.G{r}:P{r};$F$4:$O$4)"  # noqa: E731
+    lo.fill("linear", f"B{FIRST}:C{last}", _cols(n, lin, lambda r: f"=(B{r}-A{r})^2"))
+    lo.set("linear", {"B1": f"=SUM(C{FIRST}:C{last})" if "sum" in m else f"=AVERAGE(C{FIRST}:C{last})"})
+    # nnet: two SUMPRODUCTs, two ReLUs (MAX, as many students write it), their sum
+    relu = (lambda x: lambda r: f"=IF({x}{r}<0;{x}{r};0)") if "relu_reversed" in m else \
+        (lambda x: lambda r: f"=MAX(0;{x}{r})")
+    lo.fill("nnet", f"B{FIRST}:F{last}", _cols(
+        n, lambda r: f"=SUMPRODUCT($data.G{r}:P{r};$J$4:$S$4)", lambda r: f"=SUMPRODUCT($data.G{r}:P{r};$J$5:$S$5)",
+        relu("B"), relu("C"), lambda r: f"=D{r}+E{r}"))
+    # mmult: one array formula over the block (or SUMPRODUCTs, which the task forbids)
+    if "no_mmult" in m:
+        lo.fill("mmult", f"B{FIRST}:C{last}", _cols(
+            n, lambda r: f"=SUMPRODUCT($data.G{r}:P{r};TRANSPOSE($J$4:$J$13))",
+            lambda r: f"=SUMPRODUCT($data.G{r}:P{r};TRANSPOSE($K$4:$K$13))"))
+    else:
+        lo.array("mmult", f"B{FIRST}:C{last}", f"=MMULT($data.G{FIRST}:P{last};J4:K13)")
+    for sheet, theta in (params or {}).items():
+        if sheet in solve:
+            ref = "F4:O4" if sheet == "linear" else "J4:S5"
+            width = 10
+            rows = [list(theta[i:i + width]) for i in range(0, len(theta), width)]
+            lo.paste(sheet, ref, rows)
+    lo.calc()
+    if "paste_values" in m:  # every formula the student typed replaced by its value (Paste Special > Values)
+        for sheet, ref in (("data", f"I{FIRST}:P{last}"), ("linear", f"B{FIRST}:C{last}"),
+                           ("nnet", f"B{FIRST}:F{last}"), ("mmult", f"B{FIRST}:C{last}")):
+            vals = lo.values(sheet, ref)
+            lo.paste(sheet, ref, vals)
+    lo.save(dst, "Calc MS Excel 2007 XML" if fmt == "xlsx" else "calc8")
+    return dst

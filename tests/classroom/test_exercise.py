@@ -1,0 +1,88 @@
+"""`sheetnet exercise`: the workbooks handed out, as LibreOffice shows them, and the key."""
+
+import json
+import subprocess
+import sys
+
+import openpyxl
+
+from sheetnet.classroom.exercise import make_exercise
+
+TASK_CHECKS = "F5:F16"  # the Tasks sheet's self-check column, one row per rung
+
+
+def checks(lo, path):
+    lo.load(path)
+    return [row[0] for row in lo.values("Tasks", TASK_CHECKS)]
+
+
+def test_self_checks_follow_the_students_work(lo, plain, work):
+    assert checks(lo, plain.student) == ["not yet"] * 12
+    assert checks(lo, work()) == ["done"] * 12
+    assert checks(lo, plain.solution) == ["done"] * 12
+    got = checks(lo, work(["LN", "no_mmult"]))
+    # log_Fare, and Solver on linear (its Params are not the optimum of these features); the self-checks see values
+    # only, so MMULT done with SUMPRODUCTs reads "done" here: the grader is the one that asks for MMULT
+    assert [i + 1 for i, v in enumerate(got) if v != "done"] == [2, 7]
+
+
+def test_student_workbook_locks_all_but_the_tasks(plain):
+    wb = openpyxl.load_workbook(plain.student)
+    assert wb.sheetnames[:3] == ["Tasks", "About", "data"]
+    data, linear = wb["data"], wb["linear"]
+    assert data.protection.sheet and linear.protection.sheet
+    assert data["A4"].protection.locked and data["E4"].protection.locked  # the CSV's values
+    assert not data["I4"].protection.locked and not data["P715"].protection.locked  # Age_N .. Ones: the student's
+    assert not linear["B4"].protection.locked and not linear["F4"].protection.locked  # Linear, and a Param
+    assert linear["A4"].protection.locked  # the target column reads the data sheet
+    assert data["I4"].value is None and linear["B1"].value is None
+
+
+def test_same_seed_same_bytes(tmp_path, roster_class):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\na1,Ada Lovelace\nb2,Bob Byte\nc3,Cy Cell\n")
+    again = make_exercise("titanic", tmp_path / "again", roster=roster, seed=0)
+    for name in ("a1.xlsx", "b2.xlsx", "c3.xlsx", "titanic-solution.xlsx", "titanic-key.json"):
+        assert (again.folder / name).read_bytes() == (roster_class.folder / name).read_bytes(), name
+    other = make_exercise("titanic", tmp_path / "other", roster=roster, seed=1)
+    k0 = json.loads(roster_class.key.read_text())
+    k1 = json.loads(other.key.read_text())
+    assert k0["students"][0]["order"] != k1["students"][0]["order"]
+
+
+def test_key_knows_each_students_rows_and_start(roster_key):
+    ids = [s["id"] for s in roster_key.d["students"]]
+    assert ids == ["a1", "b2", "c3"]
+    assert [s["name"] for s in roster_key.d["students"]] == ["Ada Lovelace", "Bob Byte", "Cy Cell"]
+    starts = {tuple(s["params"]["linear"]) for s in roster_key.d["students"]}
+    assert len(starts) == 3  # own starting params each
+
+
+def test_exercise_cli(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "titanic", "-o", str(tmp_path / "c"),
+                          "--steps", "Age_N,log_Fare"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "2 rungs, 2 points: Age_N (1); log_Fare (1)" in out.stdout
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["titanic-key.json", "titanic-solution.xlsx",
+                                                                 "titanic-student.xlsx"]
+
+
+def test_bad_roster_is_one_line_and_writes_nothing(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\na1,Ada\na1,Again\n")
+    out = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "titanic", "-o", str(tmp_path / "c"),
+                          "--roster", str(roster)], capture_output=True, text=True)
+    assert out.returncode != 0 and out.stderr.count("\n") == 1
+    assert "roster.csv: line 3: id 'a1' appears twice" in out.stderr
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
+    roster.write_text("id,name\n../evil,Eve\n")
+    out = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "titanic", "-o", str(tmp_path / "c"),
+                          "--roster", str(roster)], capture_output=True, text=True)
+    assert out.returncode != 0 and "must be letters, digits" in out.stderr
+
+
+def test_unknown_steps_is_one_line(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "titanic", "-o", str(tmp_path / "c"),
+                          "--steps", "Nope"], capture_output=True, text=True)
+    want = "sheetnet: error: --steps Nope: no rung of the ladder has these names or steps"
+    assert out.returncode != 0 and out.stderr.strip() == want
