@@ -11,6 +11,7 @@ import collections
 import csv
 import io
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import pickle
 import time
@@ -70,7 +71,8 @@ def collect(sources) -> list[Path]:
     return out
 
 
-def _child(path, key, hints, conn):
+def _worker(key, hints, conn):
+    """A grading process: submissions in, grades out, one at a time, within MEMORY."""
     import resource
 
     try:
@@ -78,58 +80,106 @@ def _child(path, key, hints, conn):
     except (ValueError, OSError):
         pass
     os.environ["SHEETNET_NO_FORK"] = "1"  # one process a submission: no more
-    try:
-        g = grade_file(path, key, hints)
-    except MemoryError:
-        g = Grade(str(path), error=f"needs more than {MEMORY >> 30} GB of memory to grade; refused")
-    except Exception as e:  # a bug must not end the class's grading: the row says so
-        g = Grade(str(path), error=f"the grader failed on this file ({type(e).__name__}: {e})")
-    conn.send_bytes(pickle.dumps(g))
-    conn.close()
+    while True:
+        try:
+            path = conn.recv()
+        except EOFError:
+            return
+        if path is None:
+            return
+        try:
+            g = grade_file(path, key, hints)
+        except MemoryError:
+            g = Grade(str(path), error=f"needs more than {MEMORY >> 30} GB of memory to grade; refused")
+        except Exception as e:  # a bug must not end the class's grading: the row says so
+            g = Grade(str(path), error=f"the grader failed on this file ({type(e).__name__}: {e})")
+        conn.send_bytes(pickle.dumps(g))
+        if g.error and "memory" in g.error:
+            return  # start afresh after running out of memory
+
+
+class _Slot:
+    """One worker process and the submission it is on."""
+
+    def __init__(self, ctx, key, hints):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(key, hints, child), daemon=True)
+        self.proc.start()
+        child.close()
+        self.job, self.t0 = None, 0.0
+
+    def give(self, i, path):
+        self.job, self.t0 = i, time.perf_counter()
+        self.conn.send(str(path))
+
+    def stop(self, kill=False):
+        if kill:
+            self.proc.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
 
 
 def _run_pool(files, key, hints, workers, timeout, progress):
-    ctx = mp.get_context("fork")
+    # forkserver: the graders fork from a clean server that has imported sheetnet and torch once, never from
+    # this process (whose torch thread pools, once used, would deadlock a fork); each grades many submissions
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["sheetnet.classroom.grade", "sheetnet.engine.grad", "torch"])
     results: dict = {}
     pending = list(enumerate(files))
-    running: dict = {}  # index -> (process, connection, start)
+    slots = [_Slot(ctx, key, hints) for _ in range(min(workers, len(files)))]
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(files), desc="grading", unit="file", leave=False)
-    while pending or running:
-        while pending and len(running) < workers:
-            i, f = pending.pop(0)
-            recv, send = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_child, args=(str(f), key, hints, send), daemon=True)
-            p.start()
-            send.close()
-            running[i] = (p, recv, time.perf_counter())
-        done = []
-        for i, (p, recv, t0) in running.items():
-            if recv.poll():
-                try:
-                    results[i] = pickle.loads(recv.recv_bytes())
-                except EOFError:
-                    results[i] = Grade(str(files[i]), error="the grading process ended without an answer")
-                p.join()
-                done.append(i)
-            elif not p.is_alive():
-                results[i] = Grade(str(files[i]), error=f"the grading process died (exit {p.exitcode}; out of memory?)")
-                done.append(i)
-            elif time.perf_counter() - t0 > timeout:
-                p.kill()
-                p.join()
-                results[i] = Grade(str(files[i]), error=f"took longer than {timeout:.0f} s to grade; refused")
-                done.append(i)
-        for i in done:
-            running.pop(i)[1].close()
-            if bar:
-                bar.update(1)
-        if not done:
-            time.sleep(0.005)
-    if bar:
-        bar.close()
+    try:
+        while pending or any(s.job is not None for s in slots):
+            for k, sl in enumerate(slots):
+                if sl.job is None and pending:
+                    if not sl.proc.is_alive():
+                        sl.stop(kill=True)
+                        slots[k] = sl = _Slot(ctx, key, hints)
+                    sl.give(*pending.pop(0))
+            busy = [s for s in slots if s.job is not None]
+            mp.connection.wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=0.05)
+            for k, sl in enumerate(slots):
+                if sl.job is None:
+                    continue
+                i, fresh = sl.job, False
+                if sl.conn.poll():
+                    try:
+                        results[i] = pickle.loads(sl.conn.recv_bytes())
+                    except EOFError:
+                        results[i] = Grade(str(files[i]), error="the grading process ended without an answer")
+                        fresh = True
+                elif not sl.proc.is_alive():
+                    results[i] = Grade(str(files[i]), error=f"the grading process died (exit {sl.proc.exitcode}; "
+                                                            "out of memory?)")
+                    fresh = True
+                elif time.perf_counter() - sl.t0 > timeout:
+                    results[i] = Grade(str(files[i]), error=f"took longer than {timeout:g} s to grade; refused")
+                    fresh = True
+                else:
+                    continue
+                if fresh:
+                    sl.stop(kill=True)
+                    slots[k] = _Slot(ctx, key, hints)
+                else:
+                    sl.job = None
+                if bar:
+                    bar.update(1)
+    finally:
+        for sl in slots:
+            sl.stop()
+        if bar:
+            bar.close()
     out = [results[i] for i in range(len(files))]
     for g in out:
         if g.error and not g.rungs:
@@ -144,8 +194,6 @@ def grade_class(key_path, sources, gradebook, feedback=None, hints: int = 1, wor
     check_writable(gradebook)
     if feedback:
         Path(feedback).mkdir(parents=True, exist_ok=True)
-    import torch  # noqa: F401  (imported once here, shared by every forked grader)
-
     t0 = time.perf_counter()
     workers = workers or max(1, min(os.cpu_count() or 1, len(files)))
     grades = _run_pool(files, key, hints, workers, timeout, progress) if files else []

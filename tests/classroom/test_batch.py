@@ -90,3 +90,14 @@ def test_not_a_key_is_one_line(handed_in, tmp_path):
     out = subprocess.run([sys.executable, "-m", "sheetnet", "grade", str(bad), str(handed_in), "-o",
                           str(tmp_path / "gb.csv")], capture_output=True, text=True)
     assert out.returncode != 0 and out.stderr.count("\n") == 1 and "not a sheetnet exercise key" in out.stderr
+
+
+def test_a_submission_over_time_is_refused_and_the_rest_graded(plain, plain_key, work, tmp_path):
+    from sheetnet.classroom.grade import grade_file
+
+    grade_file(work(), plain_key)  # torch used in this process first: the graders must not inherit its threads
+    res = grade_class(plain.key, [work(), work(["LN"])], tmp_path / "gb.csv", workers=2, timeout=0.01)
+    assert [g.error for g in res.grades] == ["took longer than 0.01 s to grade; refused"] * 2
+    assert [g.total for g in res.grades] == [0, 0]
+    res = grade_class(plain.key, [work(), work(["LN"])], tmp_path / "gb.csv", workers=2)
+    assert [g.total for g in res.grades] == [18, 12]
