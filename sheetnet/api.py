@@ -18,35 +18,30 @@ from pathlib import Path
 from .errors import SheetnetError
 
 
-def load_data(template="titanic", data=None, blanks=None):
+def load_data(template="titanic", data=None, blanks=None, variant=None):
     """A template (bundled name or .toml path) and its data, prepared: (Template, Dataset)."""
     from .lessons.prepare import prepare
     from .lessons.template import load_template
 
-    t = load_template(template).with_blanks(blanks)
+    t = load_template(template, variant).with_blanks(blanks)
     return t, prepare(t, data)
 
 
-def build(template="titanic", output=None, *, data=None, seed: int = 0, hidden: int = 2, layers=None,
-          output_activation: str = "linear", loss: str = "mse", blanks=None, live_rand=False, progress=None, **kw):
+def build(template="titanic", output=None, *, data=None, seed: int = 0, hidden: int | None = None, layers=None,
+          output_activation: str | None = None, loss: str | None = None, blanks=None, live_rand=False,
+          progress=None, variant: str | None = None, optimizer=None, steps: int | None = None,
+          lr: float | None = None):
     """Build a lesson workbook; returns the BuildResult (its models, params, values, notes).
 
-    Tabular templates (titanic, or a .toml of your own) take the model options; the other lessons
-    (see `lessons()`) take their own keyword arguments."""
-    from .lessons import registry
-
-    lesson = registry.get(str(template))
-    if lesson is not None:
-        out = Path(output or f"{lesson.name}.xlsx")
-        return lesson.build(out, seed=seed, progress=progress, **kw)
-    if kw:
-        raise SheetnetError(f"unknown option(s) for a tabular lesson: {', '.join(kw)}")
+    template: a bundled lesson (titanic, gd, relu, digits: see `lessons()`) or a .toml of your own.
+    hidden, output_activation, loss: the model sheets (None: the template's choice).
+    variant: one of the template's [variants] (gd's "line"); optimizer, steps, lr: its training sheets."""
     from .lessons.workbook import build_workbook
 
-    t, ds = load_data(template, data, blanks)
-    out = Path(output or f"{t.name}.xlsx")
+    t, ds = load_data(template, data, blanks, variant)
+    out = Path(output or f"{t.name}{'-' + t.variant if t.variant else ''}.xlsx")
     return build_workbook(out, ds, seed=seed, hidden=hidden, layers=layers, output=output_activation, loss=loss,
-                          live_rand=live_rand, progress=progress)
+                          live_rand=live_rand, progress=progress, optimizer=optimizer, steps=steps, lr=lr)
 
 
 def lessons() -> list:
@@ -71,10 +66,13 @@ def solve(path, **kw):
 
 
 def check(path, device=None, use_libreoffice=None):
-    """Workbook (engine, LibreOffice) vs numpy vs torch, every model sheet; a list of SheetCheck."""
+    """Workbook (engine, LibreOffice) vs numpy vs torch: every model sheet (SheetCheck), then every unrolled
+    training sheet against torch.optim, row for row (TrainingCheck)."""
     from .crosscheck.check import check_workbook
+    from .crosscheck.check_training import check_training
 
-    return check_workbook(path, device=device, use_libreoffice=use_libreoffice)
+    return (check_workbook(path, device=device, use_libreoffice=use_libreoffice)
+            + check_training(path, device=device, use_libreoffice=use_libreoffice))
 
 
 def train(path, model: str = "nnet", **kw):

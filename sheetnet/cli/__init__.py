@@ -15,14 +15,16 @@ def _build_parser(sub):
     b.add_argument("template", help="a lesson (sheetnet lessons lists them) or a template .toml path")
     b.add_argument("-o", dest="output", metavar="FILE", help="the .xlsx to write (default: LESSON.xlsx); replaced "
                                                             "atomically")
-    b.add_argument("--output", dest="output_activation", default="linear", metavar="{linear,sigmoid}",
-                   help="the output: linear (the lesson) or sigmoid (Preds = 1/(1+EXP(-x)))")
-    b.add_argument("--loss", default="mse", choices=("mse", "mae", "logloss"),
-                   help="each row's loss: mse (the lesson), mae (ABS), logloss (binary cross-entropy)")
+    b.add_argument("--output", dest="output_activation", metavar="{linear,sigmoid}",
+                   help="the output: linear (titanic) or sigmoid (Preds = 1/(1+EXP(-x))); default: the lesson's")
+    b.add_argument("--loss", choices=("mse", "mae", "logloss", "mnist"),
+                   help="each row's loss: mse (titanic), mae (ABS), logloss (binary cross-entropy), mnist "
+                        "(IF(target=1,1-pred,pred)); default: the lesson's")
     b.add_argument("--layers", help="hidden ReLU layers then a linear output, e.g. 5,3 (default: the lesson's net)")
     b.add_argument("--data", help="a CSV of the template's layout (default: the bundled data)")
     b.add_argument("--seed", type=int, default=0, help="seed of the initial params (default 0)")
-    b.add_argument("--hidden", type=int, default=2, help="ReLUs summed in the lesson's nnet and mmult (default 2)")
+    b.add_argument("--hidden", type=int, help="ReLUs summed in the lesson's nnet and mmult (default: the lesson's, "
+                                              "2 for titanic)")
     b.add_argument("--blanks", choices=("drop", "mode"), help="drop rows with blanks (the lesson) or fill with the mode")
     b.add_argument("--live-rand", action="store_true", help="write =RAND()-0.5 in the param cells")
     for flag, kw in C.LESSON_FLAGS:

@@ -29,33 +29,20 @@ def _progress(label: str, total_hint: int):
 
 
 def cmd_build(args) -> int:
-    from ..lessons import registry
-
-    lesson = registry.get(args.template)
-    if lesson is not None:
-        opts = {k: v for k, v in vars(args).items() if k in lesson_options(args.template) and v is not None}
-        res = api.build(args.template, args.output, seed=args.seed, progress=_progress("building", 0), **opts)
-    else:
-        layers = _layers(args.layers)
-        res = api.build(args.template, args.output, data=args.data, seed=args.seed, hidden=args.hidden, layers=layers,
-                        output_activation=args.output_activation, loss=args.loss, blanks=args.blanks,
-                        live_rand=args.live_rand, progress=_progress("building", 60_000))
+    layers = _layers(args.layers)
+    hidden = args.relus if args.relus is not None else args.hidden
+    res = api.build(args.template, args.output, data=args.data, seed=args.seed, hidden=hidden, layers=layers,
+                    output_activation=args.output_activation, loss=args.loss, blanks=args.blanks,
+                    live_rand=args.live_rand, progress=_progress("building", 60_000), variant=args.model,
+                    optimizer=args.optimizer, steps=args.steps, lr=args.lr)
     for note in getattr(res, "notes", []):
         print(note, file=sys.stderr)
     if not args.quiet:
-        print(res.headline() if hasattr(res, "headline") else
-              f"wrote {res.path}: sheets About, data, {', '.join(m.name for m in res.models)}; "
-              f"{res.rows} rows (of {res.rows_read} read)")
+        sheets = [m.name for m in res.models] + ([sp.name for sp in res.training.sheets] if res.training else [])
+        print(f"wrote {res.path}: sheets About, data, {', '.join(sheets)}; {res.rows} rows (of {res.rows_read} read)")
         for line in res.summary():
             print("  " + line)
     return 0
-
-
-def lesson_options(name: str) -> set:
-    from ..lessons import registry
-
-    lesson = registry.get(name)
-    return set(getattr(lesson, "options", ())) if lesson else set()
 
 
 def _layers(text):
@@ -201,7 +188,10 @@ def cmd_check(args) -> int:
     if bad:
         print(f"DIFFERENT beyond tolerance: {', '.join(bad)}")
         return 1
-    print(f"all {len(results)} models agree (values within 1e-9, gradients within 1e-6 relative)")
+    n_train = sum(1 for r in results if hasattr(r, "optimizer"))
+    print(f"all {len(results) - n_train} models agree (values within 1e-9, gradients within 1e-6 relative)"
+          + (f"; all {n_train} training sheets follow torch.optim (params within 1e-12 relative, every row)"
+             if n_train else ""))
     return 0
 
 
@@ -310,7 +300,14 @@ def cmd_lessons(args) -> int:
     return 0
 
 
-# Options of the other lessons (gd, relu, digits): added to `sheetnet build` by the lesson modules.
-LESSON_FLAGS: list = []
+# The lessons' own options on `sheetnet build`
+LESSON_FLAGS: list = [
+    ("--model", dict(metavar="VARIANT", help="a variant of the lesson (gd: line, the 2018 lesson's line)")),
+    ("--optimizer", dict(help="gd: only these optimizer sheets (comma-separated: notebook, gd, sgd, momentum, "
+                              "rmsprop, adam; default all)")),
+    ("--steps", dict(type=int, help="gd: training steps, one row each (default: the lesson's)")),
+    ("--lr", dict(type=float, help="gd: the learning rate of every optimizer sheet (default: the lesson's)")),
+    ("--relus", dict(type=int, help="relu: ReLUs summed (the same as --hidden)")),
+]
 # Further subcommands (the classroom's exercise and grade): functions add(subparsers).
 MORE_COMMANDS: list = []

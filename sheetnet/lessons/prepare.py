@@ -142,6 +142,7 @@ def _level_notes(template: Template, frame, path) -> list[str]:
 def feature_op(f) -> tuple[str, object]:
     """The op (and its constant) that makes feature f from its column."""
     return {"value": ("value", None), "div_max": ("div_max", None), "log10p1": ("log10p1", None),
+            "square": ("square", None), "scale": ("scale", f.value),
             "dummy": ("dummy", f.level), "const": ("const", f.value)}[f.transform]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -13,7 +13,7 @@ except ModuleNotFoundError:  # Python 3.10
 from ..errors import SheetnetError
 from .resources import TEMPLATES, bundled
 
-TRANSFORMS = ("value", "div_max", "log10p1", "dummy", "const")
+TRANSFORMS = ("value", "div_max", "log10p1", "square", "scale", "dummy", "const")
 BLANK_POLICIES = ("drop", "mode")
 TASKS = ("binary", "number")
 
@@ -36,7 +36,7 @@ class Feature:
     @property
     def numeric_source(self) -> bool:
         """Does this feature need its source column to be numbers?"""
-        if self.transform in ("value", "div_max", "log10p1"):
+        if self.transform in ("value", "div_max", "log10p1", "square", "scale"):
             return True
         return self.transform == "dummy" and not isinstance(self.level, str)
 
@@ -56,6 +56,14 @@ class Template:
     task: str | None = None  # "binary" (0/1 target: accuracy, log loss) or "number"; None: from the data
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
+    models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
+    hidden: int = 2  # the nets' ReLUs
+    output: str = "linear"  # or "sigmoid"
+    loss: str = "mse"  # mse, mae, logloss, mnist
+    chart: str = ""  # "fit": a chart of the target and the models' predictions against the first input
+    training: dict = field(default_factory=dict)  # [training]: unrolled optimizer sheets (see templates/gd.toml)
+    variant: str = ""  # the [variants.NAME] table applied, if any
+    variants: tuple = ()  # the names of its variants
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -103,7 +111,9 @@ def _feature(d: dict, where: str) -> Feature:
         level = _need(d, "level", where, (int, float, str))
         if isinstance(level, bool):
             raise SheetnetError(f"{where}: 'level' must be a number or a text")
-    value = float(d.get("value", 1.0)) if transform == "const" else 1.0
+    value = float(d.get("value", 1.0)) if transform in ("const", "scale") else 1.0
+    if transform == "scale" and value == 0:
+        raise SheetnetError(f"{where}: 'value' (the divisor) must not be 0")
     return Feature(name=name, transform=transform, column=column, level=level, value=value,
                    label=d.get("label"))
 
@@ -118,11 +128,28 @@ def _data_path(data: str, folder: Path | None) -> Path:
     return (folder or Path.cwd()) / p
 
 
-def parse_template(text: str, source: str = "<template>", folder: Path | None = None) -> Template:
+MODEL_SHEETS = ("linear", "nnet", "mmult")
+
+
+def parse_template(text: str, source: str = "<template>", folder: Path | None = None, variant: str | None = None
+                   ) -> Template:
     try:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SheetnetError(f"{source}: not a valid template: {e}") from None
+    variants = d.get("variants", {})
+    if not isinstance(variants, dict):
+        raise SheetnetError(f"{source}: [variants.NAME] tables expected")
+    if variant:
+        if variant not in variants:
+            raise SheetnetError(f"{source}: no variant {variant!r} (variants: {', '.join(variants) or 'none'})")
+        d = {**d, **variants[variant]}
+    models = tuple(d.get("models", MODEL_SHEETS))
+    if not models or any(m not in MODEL_SHEETS for m in models):
+        raise SheetnetError(f"{source}: 'models' takes some of {', '.join(MODEL_SHEETS)}")
+    training = d.get("training", {})
+    if not isinstance(training, dict):
+        raise SheetnetError(f"{source}: [training] must be a table")
     feats = d.get("features")
     if not isinstance(feats, list) or not feats:
         raise SheetnetError(f"{source}: needs at least one [[features]] entry")
@@ -155,11 +182,19 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         task=task,
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
+        models=models,
+        hidden=int(d.get("hidden", 2)),
+        output=str(d.get("output", "linear")),
+        loss=str(d.get("loss", "mse")),
+        chart=str(d.get("chart", "")),
+        training=dict(training),
+        variant=variant or "",
+        variants=tuple(variants),
     )
 
 
-def load_template(name_or_path: str | Path) -> Template:
-    """A bundled template by name ("titanic") or a .toml file by path."""
+def load_template(name_or_path: str | Path, variant: str | None = None) -> Template:
+    """A bundled template by name ("titanic") or a .toml file by path (and one of its [variants])."""
     p = Path(name_or_path)
     if p.suffix != ".toml":
         p = TEMPLATES / f"{name_or_path}.toml"
@@ -170,4 +205,4 @@ def load_template(name_or_path: str | Path) -> Template:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise SheetnetError(f"{p}: cannot read template ({e.strerror})") from None
-    return parse_template(text, str(p), p.parent)
+    return parse_template(text, str(p), p.parent, variant)

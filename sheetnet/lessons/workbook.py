@@ -55,9 +55,15 @@ class BuildResult:
     layouts: dict = field(default_factory=dict)  # model name -> ModelLayout
     data_layout: DataLayout | None = None
     notes: list = field(default_factory=list)
+    training: object = None  # the unrolled optimizer sheets' plan (lessons with [training])
 
     def summary(self) -> list[str]:
         lines = []
+        if self.training is not None:
+            for sp in self.training.sheets:
+                v = self.training.values[sp.name]["losses"]
+                lines.append(f"{sp.name:<9} Loss {v[0]:.6f} -> {v[-1]:.6f} after {sp.steps} steps "
+                             f"(lr {sp.hyper['lr']:g})")
         for m in self.models:
             v = self.values[m.name]
             acc = f"  Accuracy {v['accuracy']:.4f}" if "accuracy" in v else ""
@@ -65,14 +71,17 @@ class BuildResult:
         return lines
 
 
-def lesson_descriptions(data: Dataset, hidden=2, layers=None, output="linear", loss="mse"):
+def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, loss=None):
+    """The template's model sheets (linear, nnet, mmult or some of them); None takes the template's choice."""
     t = data.template
     labels = [f.param_label for f in t.features]
-    return lesson_models(t.feature_names, t.target, labels, hidden=hidden, layers=layers, output=output, loss=loss,
-                         binary=data.binary)
+    models = lesson_models(t.feature_names, t.target, labels, hidden=hidden or t.hidden, layers=layers,
+                           output=output or t.output, loss=loss or t.loss, binary=data.binary)
+    return [m for m in models if m.name in t.models]
 
 
-def plan(data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: str = "linear", loss: str = "mse",
+def plan(data: Dataset, *, seed: int = 0, hidden: int | None = None, layers=None, output: str | None = None,
+         loss: str | None = None,
          params: dict | None = None, models=None, path=None) -> BuildResult:
     """What a lesson workbook will hold: its models, their seeded params, every value numpy computes."""
     template = data.template
@@ -95,13 +104,28 @@ def plan(data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: 
                        list(data.notes))
 
 
-def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layers=None, output: str = "linear",
-                   loss: str = "mse", params: dict | None = None, live_rand: bool = False, progress=None,
-                   models=None) -> BuildResult:
-    """Write the lesson workbook for `data` to `path` (atomically) and say what it holds."""
+def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = None, layers=None,
+                   output: str | None = None, loss: str | None = None, params: dict | None = None,
+                   live_rand: bool = False, progress=None, models=None, optimizer=None, steps=None,
+                   lr=None) -> BuildResult:
+    """Write the lesson workbook for `data` to `path` (atomically) and say what it holds.
+
+    A template with a [training] section also gets its unrolled optimizer sheets (optimizer, steps
+    and lr override the template's); one with chart = "fit" a chart of the target and the fits."""
+    from .training_book import plan_training, write_training
+
+    template = data.template
+    if template.training and params is None and "start" in template.training:  # the model sheet starts there too
+        start = template.training["start"]
+        params = {template.training.get("model", "linear"): [start] * len(template.features) if
+                  isinstance(start, (int, float)) else start}
     result = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, params=params,
                   models=models, path=path)
-    template = data.template
+    if template.training or optimizer or steps or lr:
+        if not template.training:
+            raise SheetnetError(f"--optimizer, --steps and --lr apply to lessons with training sheets (gd), not "
+                                f"{template.name}")
+        result.training = plan_training(template, data, result.models, seed, optimizer, steps, lr)
     models, start, values, layouts, dl = result.models, result.params, result.values, result.layouts, result.data_layout
     total_rows = data.n * (1 + len(models))
     done = [0]
@@ -117,14 +141,19 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int = 2, layer
         about = wb.add_worksheet(ABOUT_SHEET)
         ws_data = wb.add_worksheet(DATA_SHEET)
         sheets = [(m, wb.add_worksheet(m.name)) for m in models]
-        desc = wb.add_worksheet(DESCRIPTION_SHEET)
         write_about(about, fm, data, dl, result, seed, live_rand)
         write_data_sheet(ws_data, fm, data, dl, tick)
         for m, ws in sheets:
             ml = layouts[m.name]
             write_model_sheet(ws, fm, m, ml, start[m.name], values[m.name], live_rand, tick)
             store_solver_model(wb, m.name, ml)
-        write_description(desc, data_description(dl, template), models)
+            if template.chart == "fit":
+                from .charts import fit_chart
+                fit_chart(wb, ws, m, ml, data, dl)
+        if result.training:
+            write_training(wb, fm, result.training, data, dl)
+        desc = wb.add_worksheet(DESCRIPTION_SHEET)
+        write_description(desc, data_description(dl, template), models, result.training)
         about.activate()
         close(wb, path)
     return result
@@ -157,8 +186,12 @@ def data_description(dl: DataLayout, template) -> dict:
             "target_name": template.target, "template": template.name}
 
 
-def write_description(ws, data: dict, models):
-    for r, row in enumerate(description_rows(data, models)):
+def write_description(ws, data: dict, models, training=None):
+    rows = description_rows(data, models)
+    if training is not None:
+        from ..model.unrolled import to_json
+        rows.append(["training", to_json(training.sheets)])
+    for r, row in enumerate(rows):
         for c, text in enumerate(row):
             ws.write_string(r, c, text)
     ws.hide()
@@ -237,7 +270,7 @@ def write_data_sheet(ws, fm, data: Dataset, dl: DataLayout, tick=None, blanks=fr
         else:
             ws.write_formula(TOTAL_ROW, c, f"=MAX({dl.column_range(c, False)})", fm["total"], m)
     ws.write_string(NOTE_ROW, 0, "Blue: the CSV's values. Green: the features, formulas the models read. "
-                                 "Row r is the same passenger on every sheet.", fm["note"])
+                                 "Row r is the same example on every sheet.", fm["note"])
     for c, col in enumerate(dl.columns):
         ws.write_string(HEADER_ROW, c, col.name, fm["header"])
     ws.freeze_panes(FIRST_ROW, 0)

@@ -37,6 +37,7 @@ class Op:
     units: Callable | None = None  # output columns from the inputs' units (default: the first input's)
     needs_target: bool = False  # the last input is the target column (no gradient flows into it)
     binary: bool = False  # needs 0/1 targets
+    dformula: Callable | None = None  # a loss: its derivative in the prediction, dformula(pred, target) (text)
 
 
 def _t():
@@ -246,9 +247,9 @@ _register(
        lambda xs, W, a: xs[0].sum(dim=-1, keepdim=True), whole=lambda ins, p, a: f"MMULT({ins[0].whole},"
        f"TRANSPOSE(COLUMN({ins[0].first_row})^0))", units=lambda us: 1),
     _loss("sqerr", "(pred-target)^2", lambda p, y: f"({p}-{y})^2", lambda p, y: (p - y) ** 2,
-          lambda g, p, y: g * 2.0 * (p - y), lambda p, y: (p - y) ** 2),
+          lambda g, p, y: g * 2.0 * (p - y), lambda p, y: (p - y) ** 2, dformula=lambda p, y: f"2*({p}-{y})"),
     _loss("abserr", "ABS(pred-target)", lambda p, y: f"ABS({p}-{y})", lambda p, y: np.abs(p - y),
-          lambda g, p, y: g * np.sign(p - y), lambda p, y: (p - y).abs()),
+          lambda g, p, y: g * np.sign(p - y), lambda p, y: (p - y).abs(), dformula=lambda p, y: f"SIGN({p}-{y})"),
     Op("logloss", "map", f"-IF(target=1,LN(MAX(pred,{EPS_TEXT})),LN(MAX(1-pred,{EPS_TEXT})))",
        lambda ins, p, a, u: _logloss_f(ins[0].cols[u], ins[1].cols[0]), _logloss_forward, _logloss_backward,
        _logloss_t, whole=lambda ins, p, a: _logloss_f(ins[0].whole, ins[1].whole), needs_target=True, binary=True),
@@ -269,6 +270,10 @@ _register(
        whole=lambda ins, p, a: f"{ins[0].whole}/MAX({ins[0].whole})"),
     Op("log10p1", "feature", "LOG10(x+1)", lambda ins, p, a, u: f"LOG10({ins[0].cols[0]}+1)",
        lambda xs, W, a: np.log10(xs[0].astype(float) + 1), whole=lambda ins, p, a: f"LOG10({ins[0].whole}+1)"),
+    Op("square", "feature", "x^2", lambda ins, p, a, u: f"{ins[0].cols[0]}^2",
+       lambda xs, W, a: xs[0].astype(float) ** 2, whole=lambda ins, p, a: f"{ins[0].whole}^2"),
+    Op("scale", "feature", "x / a constant", lambda ins, p, a, u: f"{ins[0].cols[0]}/{level_text(a)}",
+       lambda xs, W, a: xs[0].astype(float) / float(a), whole=lambda ins, p, a: f"{ins[0].whole}/{level_text(a)}"),
     Op("dummy", "feature", "1 where x is the level, else 0",
        lambda ins, p, a, u: f"IF({ins[0].cols[0]}={level_text(a)},1,0)", _dummy_forward,
        whole=lambda ins, p, a: f"IF({ins[0].whole}={level_text(a)},1,0)"),

@@ -45,6 +45,8 @@ def read_descriptions(eng: Engine) -> tuple[dict, dict]:
         name, text = eng.get(f"A{r + 1}", sheet=DESCRIPTION_SHEET), eng.get(f"B{r + 1}", sheet=DESCRIPTION_SHEET)
         if not isinstance(name, str) or not isinstance(text, str):
             break
+        if name == "training":  # the unrolled optimizer sheets (read by training_sheets)
+            continue
         if name == "data":
             try:
                 data = json.loads(text)

@@ -1,0 +1,100 @@
+"""Make the bundled lesson datasets (gd/, relu/, digits/) byte for byte; tests/lessons/test_datasets.py
+checks the files equal what this writes.
+
+    python datasets/make_datasets.py            # rewrite them all (digits needs scikit-learn installed)
+
+gd/quadratic.csv  the lesson 3 notebook's 20 points: np.random.seed(42), x = torch.linspace(-2, 2, 20),
+                  y = f(x) * (1 + normal(scale=0.15)) + normal(scale=1.5) with f(x) = 3x^2 + 2x + 1
+gd/line.csv       the 2018 lesson 2 line: 100 points, x uniform(-1, 1), y = 3x + 2 + uniform(0, 1)
+relu/wiggly.csv   50 points of sin(2x) + x/2 on [-3, 3] plus a little noise (seeded)
+digits/digits37.csv  the 3s and 7s of scikit-learn's 8x8 digits, pixels 0..16, split 80/20 (seeded)
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _num(v: float) -> str:
+    """The shortest text that reads back as the same double."""
+    return repr(float(v))
+
+
+def _write(rows, header) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def quadratic() -> bytes:
+    import torch
+
+    np.random.seed(42)  # the notebook's own draws, in its order (numpy's legacy global generator)
+    x = torch.linspace(-2, 2, steps=20)[:, None]  # float32, as the notebook makes it
+    fx = 3 * x ** 2 + 2 * x + 1
+    mult = np.random.normal(scale=0.15, size=tuple(x.shape))
+    add = np.random.normal(scale=1.5, size=tuple(x.shape))
+    y = fx.double().numpy() * (1 + mult) + add
+    xs = x.double().numpy()[:, 0]
+    return _write([[_num(a), _num(b)] for a, b in zip(xs, y[:, 0])], ["x", "y"])
+
+
+def line() -> bytes:
+    rng = np.random.default_rng(2018)
+    x = rng.uniform(-1, 1, 100)
+    y = 3 * x + 2 + rng.uniform(0, 1, 100)
+    return _write([[_num(a), _num(b)] for a, b in zip(x, y)], ["x", "y"])
+
+
+def wiggly() -> bytes:
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(-3, 3, 50))
+    y = np.sin(2 * x) + x / 2 + rng.normal(0, 0.05, 50)
+    return _write([[_num(a), _num(b)] for a, b in zip(x, y)], ["x", "y"])
+
+
+def digits() -> bytes:
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None:
+        raise SystemExit("digits: scikit-learn is not installed (pip install scikit-learn)")
+    src = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    data = np.loadtxt(gzip.open(src), delimiter=",")
+    keep = data[(data[:, -1] == 3) | (data[:, -1] == 7)]
+    rng = np.random.default_rng(7)
+    valid = np.zeros(len(keep), bool)
+    valid[rng.permutation(len(keep))[: round(0.2 * len(keep))]] = True
+    rows = []
+    for i, r in enumerate(keep):
+        label = int(r[-1])
+        rows.append([label, int(label == 3), "valid" if valid[i] else "train"] + [int(v) for v in r[:-1]])
+    return _write(rows, ["digit", "is3", "split"] + [f"p{k}" for k in range(64)])
+
+
+MAKERS = {"gd/quadratic.csv": quadratic, "gd/line.csv": line, "relu/wiggly.csv": wiggly,
+          "digits/digits37.csv": digits}
+
+
+def main(argv):
+    for name, make in MAKERS.items():
+        if argv and not any(a in name for a in argv):
+            continue
+        out = HERE / name
+        out.parent.mkdir(exist_ok=True)
+        out.write_bytes(make())
+        print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
