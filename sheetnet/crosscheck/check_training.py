@@ -42,7 +42,7 @@ class TrainingCheck:
 
     def table(self) -> list[str]:
         pairs = list(self.rows[0][1]) if self.rows else []
-        lines = [f"{self.sheet} ({self.optimizer}, {self.steps} steps): max |difference|, every row "
+        lines = [f"{self.sheet} ({self.optimizer}, {self.steps} steps): max |a-b|/max(1,|b|), every row "
                  f"(torch.optim on {self.device}, float64)", f"  {'':<9}" + "".join(f"{p:>22}" for p in pairs)]
         for what, diffs in self.rows:
             lines.append(f"  {what:<9}" + "".join(f"{diffs[p]:>22.2e}" for p in pairs))
@@ -115,19 +115,18 @@ def check_training(path, device=None, use_libreoffice=None, eng: Engine | None =
         if lo is not None:
             pairs["LibreOffice-workbook"] = rel(lo[:, cols["params"]:cols["params"] + P], wb_th)
         res.rows.append(("params", pairs))
-        pairs = {"workbook-torch": float(np.max(np.abs(wb_loss - _torch_losses(loss_op, X, y, t_th, dev)))),
-                 "workbook-numpy": float(np.max(np.abs(wb_loss - np_loss))),
-                 "numpy-torch": float(np.max(np.abs(np_loss - _torch_losses(loss_op, X, y, t_th, dev))))}
+        t_loss = _torch_losses(loss_op, X, y, t_th, dev)
+        pairs = {"workbook-torch": rel(wb_loss, t_loss), "workbook-numpy": rel(wb_loss, np_loss),
+                 "numpy-torch": rel(np_loss, t_loss)}
         if lo is not None:
-            pairs["LibreOffice-workbook"] = float(np.max(np.abs(lo[:, cols["loss"]] - wb_loss)))
+            pairs["LibreOffice-workbook"] = rel(lo[:, cols["loss"]], wb_loss)
         res.rows.append(("Loss", pairs))
         tg = _torch_grads(loss_op, X, y, np_th[:-1], batches if opt.minibatch else None, dev)
-        pairs = {"workbook-torch": float(np.max(np.abs(wb_g - tg))), "workbook-numpy": float(np.max(np.abs(wb_g - np_g))),
-                 "numpy-torch": float(np.max(np.abs(np_g - tg)))}
+        pairs = {"workbook-torch": rel(wb_g, tg), "workbook-numpy": rel(wb_g, np_g), "numpy-torch": rel(np_g, tg)}
         if lo is not None:
-            pairs["LibreOffice-workbook"] = float(np.max(np.abs(lo[:T, cols["grad"]:cols["grad"] + P] - wb_g)))
+            pairs["LibreOffice-workbook"] = rel(lo[:T, cols["grad"]:cols["grad"] + P], wb_g)
         res.rows.append(("dLoss", pairs))
-        res.fd_gap = float(np.max(np.abs(wb_g - wb_fd)))
+        res.fd_gap = rel(wb_fd, wb_g)
         out.append(res)
     return out
 

@@ -58,6 +58,7 @@ class Template:
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
     hidden: int = 2  # the nets' ReLUs
+    layers: tuple = ()  # hidden ReLU layers then a linear output (weights and a bias) instead of the plain sum
     output: str = "linear"  # or "sigmoid"
     loss: str = "mse"  # mse, mae, logloss, mnist
     chart: str = ""  # "fit": a chart of the target and the models' predictions against the first input
@@ -184,6 +185,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         exercise=tuple(dict(r) for r in exercise),
         models=models,
         hidden=int(d.get("hidden", 2)),
+        layers=tuple(int(v) for v in d.get("layers", ())),
         output=str(d.get("output", "linear")),
         loss=str(d.get("loss", "mse")),
         chart=str(d.get("chart", "")),

@@ -75,6 +75,8 @@ def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, lo
     """The template's model sheets (linear, nnet, mmult or some of them); None takes the template's choice."""
     t = data.template
     labels = [f.param_label for f in t.features]
+    if layers is None and t.layers:  # the template's layers, their width set by hidden (relu's --relus)
+        layers = (hidden,) * len(t.layers) if hidden else t.layers
     models = lesson_models(t.feature_names, t.target, labels, hidden=hidden or t.hidden, layers=layers,
                            output=output or t.output, loss=loss or t.loss, binary=data.binary)
     return [m for m in models if m.name in t.models]
