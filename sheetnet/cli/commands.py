@@ -38,7 +38,8 @@ def cmd_build(args) -> int:
     for note in getattr(res, "notes", []):
         print(note, file=sys.stderr)
     if not args.quiet:
-        sheets = [m.name for m in res.models] + ([sp.name for sp in res.training.sheets] if res.training else [])
+        sheets = [m.name for m in res.models] + ([sp.name for sp in res.training.sheets] if res.training else []) \
+            + (["pixels"] if res.baseline is not None else [])
         print(f"wrote {res.path}: sheets About, data, {', '.join(sheets)}; {res.rows} rows (of {res.rows_read} read)")
         for line in res.summary():
             print("  " + line)

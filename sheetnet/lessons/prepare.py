@@ -81,6 +81,12 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
     numeric = set(template.numeric_columns)
     for col in dict.fromkeys([template.target, *template.inputs, *template.required_columns]):
         frame[col] = _numbers(raw, col, path, table.decimal_comma) if col in numeric else raw[col].str.strip()
+    sources = {f.column for f in template.features if f.column}
+    for col in template.inputs:  # an input only shown (no feature reads it) that is all numbers: numbers
+        if col not in numeric and col not in sources and col != template.target and len(frame):
+            parsed = pd.to_numeric(to_number_text(frame[col], table.decimal_comma), errors="coerce")
+            if parsed.notna().all():
+                frame[col] = parsed.astype(float)
     for col in template.info:
         frame[col] = raw[col] if col in raw.columns else ""
     lines = raw["_line"]

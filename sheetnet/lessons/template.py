@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,10 @@ class Template:
     loss: str = "mse"  # mse, mae, logloss, mnist
     chart: str = ""  # "fit": a chart of the target and the models' predictions against the first input
     training: dict = field(default_factory=dict)  # [training]: unrolled optimizer sheets (see templates/gd.toml)
+    split: str = ""  # a column of "train"/"valid": fit and baseline use the train rows, report the valid ones
+    fit: dict = field(default_factory=dict)  # [fit]: params trained by torch at build time (see digits.toml)
+    baseline: str = ""  # "pixels": the pixel-similarity baseline sheet (mean images, L1/L2 distances)
+    image: tuple = ()  # (rows, cols) of the pixel features, for the baseline's image grids
     variant: str = ""  # the [variants.NAME] table applied, if any
     variants: tuple = ()  # the names of its variants
 
@@ -119,6 +124,34 @@ def _feature(d: dict, where: str) -> Feature:
                    label=d.get("label"))
 
 
+def _expand_names(spec: str, source: str) -> list[str]:
+    """"p0..p63" -> p0, p1, ..., p63; any other name as it is."""
+    m = re.fullmatch(r"([A-Za-z_]\w*?)(\d+)\.\.\1(\d+)", spec)
+    if not m:
+        return [spec]
+    a, b = int(m.group(2)), int(m.group(3))
+    if a > b or b - a > 10_000:
+        raise SheetnetError(f"{source}: {spec!r}: write a range of numbered columns, e.g. \"p0..p63\"")
+    return [f"{m.group(1)}{k}" for k in range(a, b + 1)]
+
+
+def _expand(feats: list, source: str) -> list:
+    """[[features]] with columns = "p0..p63": one feature per column, each named as its column."""
+    out = []
+    for f in feats:
+        spec = f.get("columns") if isinstance(f, dict) else None
+        if spec is None:
+            out.append(f)
+            continue
+        names = _expand_names(str(spec), source)
+        if len(names) == 1 and names[0] == str(spec):
+            raise SheetnetError(f"{source}: columns = {spec!r}: write a range of numbered columns, e.g. \"p0..p63\"")
+        rest = {k: v for k, v in f.items() if k != "columns"}
+        out += [{**rest, "name": f"{name}_s" if rest.get("transform") != "value" else name, "column": name}
+                for name in names]
+    return out
+
+
 def _data_path(data: str, folder: Path | None) -> Path:
     """A template's data file: bundled ("datasets/..."), else relative to the template's folder."""
     p = Path(data)
@@ -154,7 +187,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
     feats = d.get("features")
     if not isinstance(feats, list) or not feats:
         raise SheetnetError(f"{source}: needs at least one [[features]] entry")
-    features = tuple(_feature(f, f"{source}: feature {i + 1}") for i, f in enumerate(feats))
+    features = tuple(_feature(f, f"{source}: feature {i + 1}") for i, f in enumerate(_expand(feats, source)))
     names = [f.name for f in features]
     if len(set(names)) != len(names):
         raise SheetnetError(f"{source}: feature names must be unique")
@@ -169,12 +202,16 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
     if not isinstance(exercise, list) or not all(isinstance(r, dict) and isinstance(r.get("steps"), list)
                                                  for r in exercise):
         raise SheetnetError(f"{source}: [[exercise.ladder]] entries need a 'steps' list")
+    inputs = [c for spec in d.get("inputs", ()) for c in _expand_names(str(spec), source)]
+    for f in features:  # a transformed feature's source column is copied onto the data sheet too
+        if f.column and f.transform != "value" and f.column not in inputs and f.column != d.get("target"):
+            inputs.append(f.column)
     return Template(
         name=_need(d, "name", source),
         title=d.get("title", d["name"]),
         data=_data_path(data, folder) if data else None,
         target=_need(d, "target", source),
-        inputs=tuple(d.get("inputs", ())),
+        inputs=tuple(inputs),
         info=tuple(d.get("info", ())),
         blanks=blanks,
         blank_columns=tuple(d.get("blank_columns", ())),
@@ -190,6 +227,10 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         loss=str(d.get("loss", "mse")),
         chart=str(d.get("chart", "")),
         training=dict(training),
+        split=str(d.get("split", "")),
+        fit=dict(d.get("fit", {})),
+        baseline=str(d.get("baseline", "")),
+        image=tuple(int(v) for v in d.get("image", ())),
         variant=variant or "",
         variants=tuple(variants),
     )

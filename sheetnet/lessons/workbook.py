@@ -56,9 +56,16 @@ class BuildResult:
     data_layout: DataLayout | None = None
     notes: list = field(default_factory=list)
     training: object = None  # the unrolled optimizer sheets' plan (lessons with [training])
+    baseline: object = None  # the pixel-similarity baseline's numbers (lessons with baseline = "pixels")
 
     def summary(self) -> list[str]:
         lines = []
+        if self.baseline is not None:
+            b = self.baseline
+            acc = [(tag, p) for tag, p in (("L1", b.pred_l1), ("L2", b.pred_l2), ("linear", b.pred_linear))
+                   if p is not None]
+            lines.append(f"pixels  accuracy on {len(b.va)} valid / {len(b.tr)} train images: " + ", ".join(
+                f"{tag} {b.accuracy(p):.4f} / {b.accuracy(p, split='train'):.4f}" for tag, p in acc))
         if self.training is not None:
             for sp in self.training.sheets:
                 v = self.training.values[sp.name]["losses"]
@@ -121,6 +128,10 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
         start = template.training["start"]
         params = {template.training.get("model", "linear"): [start] * len(template.features) if
                   isinstance(start, (int, float)) else start}
+    if template.fit and params is None:  # params trained by torch before anything is written
+        from .pixels import fit_params
+        first = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, models=models)
+        params = fit_params(data, first.models, seed, first.params)
     result = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, params=params,
                   models=models, path=path)
     if template.training or optimizer or steps or lr:
@@ -154,6 +165,9 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
                 fit_chart(wb, ws, m, ml, data, dl)
         if result.training:
             write_training(wb, fm, result.training, data, dl)
+        if template.baseline == "pixels":
+            from .pixels import write_pixels
+            result.baseline = write_pixels(wb, fm, data, dl, result, seed)
         desc = wb.add_worksheet(DESCRIPTION_SHEET)
         write_description(desc, data_description(dl, template), models, result.training)
         about.activate()
