@@ -84,8 +84,12 @@ def test_non_numeric_age_names_column_and_line(tmp_path, template):
 
 
 def test_template_errors_are_clear():
-    with pytest.raises(SheetnetError, match="unknown transform 'square'"):
-        parse_template('name="x"\ntarget="y"\n[[features]]\nname="a"\ncolumn="a"\ntransform="square"\n', "x.toml")
+    with pytest.raises(SheetnetError, match="unknown transform 'cube'"):
+        parse_template('name="x"\ntarget="y"\n[[features]]\nname="a"\ncolumn="a"\ntransform="cube"\n', "x.toml")
+    with pytest.raises(SheetnetError, match="columns = 'p0..q3': write a range of numbered columns"):
+        parse_template('name="x"\ntarget="y"\n[[features]]\ncolumns="p0..q3"\ntransform="value"\n', "x.toml")
+    with pytest.raises(SheetnetError, match="no variant 'big'"):
+        load_template("gd", "big")
     with pytest.raises(SheetnetError, match="unknown template 'nope'"):
         load_template("nope")
 
