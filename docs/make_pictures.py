@@ -1,5 +1,6 @@
-"""Draw docs/workbook.png (the top-left of a generated nnet sheet, as a spreadsheet shows it) and
-docs/compare.png (what sheetnet compare plots).
+"""Draw docs/workbook.png (the top-left of a generated nnet sheet, as a spreadsheet shows it),
+docs/compare.png (what sheetnet compare plots) and docs/gd.png (the gd lesson's two charts, drawn
+from the numbers its workbook holds).
 
     python docs/make_pictures.py
 
@@ -84,6 +85,7 @@ def main():
     fig.savefig(HERE / "workbook.png", bbox_inches="tight")
     print("wrote", HERE / "workbook.png")
     compare_picture()
+    gd_picture()
 
 
 def compare_picture():
@@ -95,6 +97,37 @@ def compare_picture():
         build_workbook(p, prepare(load_template("titanic")), seed=0)
         plot(compare(p, sheet="nnet", epochs=200, device="cpu"), HERE / "compare.png")
     print("wrote", HERE / "compare.png")
+
+
+
+def gd_picture():
+    """docs/gd.png: the gd workbook's Charts sheet: loss by step per optimizer, and the notebook's fit."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as d:
+        data = prepare(load_template("gd"))
+        res = build_workbook(Path(d) / "gd.xlsx", data)
+    tp = res.training
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
+    for sp in tp.sheets:
+        a.plot(tp.values[sp.name]["losses"], label=f"{sp.name} (lr {sp.hyper['lr']:g})")
+    a.set_yscale("log")
+    a.set_xlabel("step")
+    a.set_ylabel("loss (MAE, log scale)")
+    a.set_title("Loss by step: one sheet per optimizer")
+    a.legend(fontsize=8)
+    x = data.X[:, 1]
+    th = tp.values["notebook"]["thetas"]
+    b.scatter(x, data.y, s=14, color="black", label="data")
+    for t, style in ((0, "--"), (len(th) - 1, "-")):
+        b.plot(x, data.X @ th[t], style, label=f"notebook, step {t}")
+    xs = np.linspace(-2, 2, 100)
+    b.plot(xs, 3 * xs ** 2 + 2 * xs + 1, ":", color="grey", label="3x^2+2x+1")
+    b.set_title("The notebook's quadratic, first and last step")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(HERE / "gd.png")
+    print("wrote", HERE / "gd.png")
 
 
 if __name__ == "__main__":

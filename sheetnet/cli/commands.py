@@ -95,6 +95,28 @@ def cmd_demo(args) -> int:
         print(f"             {r.label:<26} train {r.train_loss:.6f}  valid {r.valid_loss:.6f}  "
               f"accuracy {r.valid_accuracy:.3f}  {r.seconds:.2f} s")
     print(f"           wrote {book.name} (Compare sheet with a chart), {md.name}, {page.name}, {png.name}")
+    print("\n5. lessons the other lessons, each a live workbook beside it:")
+    gd = api.build("gd", out.with_name("gd.xlsx"), seed=args.seed)
+    nb = gd.training.values["notebook"]["losses"][:10]
+    print(f"           gd.xlsx      {len(gd.training.sheets)} optimizer sheets, one row a step; the notebook's "
+          f"ten losses: {' '.join(f'{v:.6f}' for v in nb[:3])} ... {nb[-1]:.6f}")
+    relu_path = out.with_name("relu.xlsx")
+    relu = api.build("relu", relu_path, seed=args.seed)
+    done, _ = api.solve(relu_path, multistart=20, seed=0, in_place=True)
+    print(f"           relu.xlsx    {relu.models[0].params[0].units} ReLUs weighted and summed; Solver (20 starts): "
+          f"Loss {done[0].result.before:.6f} -> {done[0].result.fun:.6f}")
+    dg = api.build("digits", out.with_name("digits.xlsx"), seed=args.seed)
+    b = dg.baseline
+    print(f"           digits.xlsx  3 or 7, accuracy on {len(b.va)} valid / {len(b.tr)} train images: L1 "
+          f"{b.accuracy(b.pred_l1):.4f} / {b.accuracy(b.pred_l1, split='train'):.4f}, linear (torch SGD) "
+          f"{b.accuracy(b.pred_linear):.4f} / {b.accuracy(b.pred_linear, split='train'):.4f}")
+    folder = out.with_name("class")
+    ex = api.exercise("titanic", folder, seed=args.seed)
+    cls = api.grade(ex.key, [ex.solution, ex.student], folder / "gradebook.csv")
+    print(f"\n6. class   wrote {folder.name}/: {ex.student.name} ({len(ex.rungs)} tasks, "
+          f"{sum(r.points for r in ex.rungs):g} points), {ex.solution.name}, {ex.key.name}")
+    print(f"           graded the solution {cls.grades[0].total:g}/{cls.grades[0].possible:g} and the untouched "
+          f"students' workbook {cls.grades[1].total:g}/{cls.grades[1].possible:g}: {folder.name}/gradebook.csv")
     print(f"\nDone in {time.perf_counter() - t0:.0f} s. Open {out} in Excel, LibreOffice or Google Sheets: every cell "
           f"is a live formula.\nChange a yellow Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve.")
     return 0
