@@ -86,3 +86,15 @@ def test_unknown_steps_is_one_line(tmp_path):
                           "--steps", "Nope"], capture_output=True, text=True)
     want = "sheetnet: error: --steps Nope: no rung of the ladder has these names or steps"
     assert out.returncode != 0 and out.stderr.strip() == want
+
+
+def test_every_lesson_makes_an_exercise_the_grader_reads(tmp_path):
+    """No lesson-specific code: gd and relu get ladders from their descriptions, digits from its template."""
+    from sheetnet.classroom.grade import Key, grade_file
+
+    for lesson, points in (("gd", 6), ("relu", 7), ("digits", 10)):
+        ex = make_exercise(lesson, tmp_path / lesson)
+        key = Key.load(ex.key)
+        assert sum(r.points for r in key.rungs) == points
+        assert grade_file(ex.solution, key).total == points
+        assert grade_file(ex.student, key).total == 0
