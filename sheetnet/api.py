@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import SheetnetError
 
 
 def load_data(template="titanic", data=None, blanks=None, variant=None):

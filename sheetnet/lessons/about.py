@@ -20,13 +20,25 @@ def sheet_lines(data, dl, models, result) -> list[tuple[str, str]]:
     t = data.template
     last = FIRST_ROW + data.n
     fa, fb = dl.feature_cols
-    kept = (f"rows with a blank {' or '.join(t.blank_columns)} dropped" if t.blanks == "drop"
+    kept = ("every row kept" if not t.blank_columns else
+            f"rows with a blank {' or '.join(t.blank_columns)} dropped" if t.blanks == "drop"
             else f"blanks in {', '.join(t.blank_columns)} filled with the column's mode")
     lines = [("text", f"data     the {data.n} rows kept (of {data.n_read}: {kept}), rows 4 to {last}. "
                       f"Columns {col_name(fa)}:{col_name(fb)} are the model's inputs (features).")]
     for m in models:
         total = result.layouts[m.name].loss_cell
         lines.append(("text", f"{m.name:<8} {m.about}; {_loss_words(m)}; {col_name(total[1])}1 = AVERAGE(Loss)."))
+    if result.training is not None:
+        from ..training.optimizers import OPTIMIZERS
+        for sp in result.training.sheets:
+            lines.append(("text", f"{sp.name:<8} {OPTIMIZERS[sp.optimizer].title}: one row a step ({sp.steps} steps), "
+                                  f"params, Loss, each dLoss/dparam as a formula, FD beside it, the state."))
+        if any(sp.minibatch for sp in result.training.sheets):
+            lines.append(("text", "Batches  the rows of each SGD step's minibatch (a seeded shuffle each epoch)."))
+        lines.append(("text", "Charts   the loss of every optimizer by step (log scale), and the data with the fit."))
+    if t.baseline == "pixels":
+        lines.append(("text", "pixels   the mean image of each class, every image's L1 and L2 distance to them, the "
+                              "accuracy; the linear weights as an image."))
     deep = [m for m in models if any(p.bias for p in m.params)]
     if deep:
         lines.append(("text", "         Deeper nets: Lin2_3 is unit 3 of hidden layer 2, ReLU2_3 its ReLU; each layer's "
@@ -44,26 +56,31 @@ def write_about(ws, fm, data, dl, result, seed, live_rand):
     lines = [
         ("title", f"{t.title}: a neural net in a spreadsheet"),
         ("text", f"{t.subject or 'A lesson'}, built by sheetnet. Every number is a live formula."),
+        *[("text", line) for line in t.teaches.strip().splitlines() if line.strip()],
         ("", ""),
         ("h2", "The sheets"),
         *sheet_lines(data, dl, models, result),
         ("", ""),
         ("h2", "What to try"),
-        ("text", f"1. On {models[0].name}, type a new value into a yellow Params cell: every column and the total "
-                 f"Loss (B1) change."),
-        ("text", "2. Excel: Data > Solver > Solve. The Solver model is already filled in: minimise B1 by changing "
-                 "the Params."),
-        ("text", "   LibreOffice 24.2+ reads it too (Tools > Solver). Google Sheets has no Solver: run  sheetnet solve  "
-                 "instead."),
     ]
+    tries = [(f"On {models[0].name}, type a new value into a yellow Params cell: every column and the total Loss "
+              f"(B1) change.", ""),
+             ("Excel: Data > Solver > Solve. The Solver model is already filled in: minimise B1 by changing the "
+              "Params.", "LibreOffice 24.2+ reads it too (Tools > Solver). Google Sheets has no Solver: run  "
+                         "sheetnet solve  instead.")]
     if mse:
-        lines.append(("text", f"3. The best a linear model can do on these rows is a Loss of "
-                              f"{result.best_linear_loss:.6f} (least squares)."))
+        tries.append((f"The best a linear model can do on these rows is a Loss of {result.best_linear_loss:.6f} "
+                      f"(least squares).", ""))
     if len(models) >= 3:
-        lines.append(("text", f"4. Compare {models[1].name} and {models[2].name}: two ways to write the same net. "
-                              "Which one would you rather extend to 10 hidden units?"))
+        tries.append((f"Compare {models[1].name} and {models[2].name}: two ways to write the same net. Which one would "
+                      "you rather extend to 10 hidden units?", ""))
     if acc:
-        lines.append(("text", "5. Accuracy (D1) counts a row as predicted to be 1 when the prediction is above 0.5."))
+        tries.append(("Accuracy (D1) counts a row as predicted to be 1 when the prediction is above 0.5.", ""))
+    tries += [(line, "") for line in t.try_this]
+    for k, (line, more) in enumerate(tries, start=1):
+        lines.append(("text", f"{k}. {line}"))
+        if more:
+            lines.append(("text", f"   {more}"))
     lines += [("", ""), ("h2", "Colours")]
     r = 0
     for style, text in lines:
@@ -78,6 +95,11 @@ def write_about(ws, fm, data, dl, result, seed, live_rand):
     ws.write_string(r, 0, "Starting point", fm["h2"])
     r += 1
     init = "=RAND()-0.5 (live: press F9 for new ones)" if live_rand else f"seeded: seed {seed}, uniform in [-0.5, 0.5)"
+    if t.training and "start" in t.training:
+        init = f"the lesson's start, {t.training['start']}"
+    elif t.fit:
+        init = (f"trained by torch {t.fit.get('optimizer', 'sgd')} on the train rows (lr {t.fit.get('lr', 1.0)}, batch "
+                f"{t.fit.get('batch_size', 256)}, {t.fit.get('epochs', 20)} epochs) from a seeded start (seed {seed})")
     ws.write_string(r, 0, f"Initial params: {init}.")
     r += 1
     for line in result.summary():

@@ -68,6 +68,8 @@ class Template:
     fit: dict = field(default_factory=dict)  # [fit]: params trained by torch at build time (see digits.toml)
     baseline: str = ""  # "pixels": the pixel-similarity baseline sheet (mean images, L1/L2 distances)
     image: tuple = ()  # (rows, cols) of the pixel features, for the baseline's image grids
+    teaches: str = ""  # the About sheet: what the lesson teaches (a sentence or two)
+    try_this: tuple = ()  # the About sheet: what to try, one line each
     variant: str = ""  # the [variants.NAME] table applied, if any
     variants: tuple = ()  # the names of its variants
 
@@ -231,6 +233,8 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         fit=dict(d.get("fit", {})),
         baseline=str(d.get("baseline", "")),
         image=tuple(int(v) for v in d.get("image", ())),
+        teaches=str(d.get("teaches", "")),
+        try_this=tuple(str(v) for v in d.get("try", ())),
         variant=variant or "",
         variants=tuple(variants),
     )
