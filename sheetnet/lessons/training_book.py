@@ -119,26 +119,6 @@ def _pred(X, theta):
     return out
 
 
-def torch_params(tp: TrainingPlan, data, sp, X=None, y=None, hyper=None, theta0=None, device="cpu"):
-    """torch.optim on the same data, batches and hyperparameters: every row's params."""
-    import torch
-
-    X = data.X if X is None else X
-    y = data.y if y is None else y
-    Xt = torch.tensor(X, dtype=torch.float64, device=device)
-    yt = torch.tensor(y, dtype=torch.float64, device=device)
-    lossf = OPS[tp.loss_op].torch
-
-    def loss_fn(p, rows):
-        Xr, yr = (Xt, yt) if rows is None else (Xt[torch.as_tensor(rows, device=device)],
-                                                 yt[torch.as_tensor(rows, device=device)])
-        pred = Xr @ p
-        return lossf([pred, yr], None, None).mean()
-
-    return O.run_torch(O.get(sp.optimizer), loss_fn, tp.theta0 if theta0 is None else theta0,
-                       hyper or sp.hyper, sp.steps, sp.batches, device)
-
-
 def write_training(wb, fm, tp: TrainingPlan, data, dl, progress=None):
     """Batches (when SGD is shown), one sheet per optimizer, and the Charts sheet."""
     n = data.n
@@ -183,7 +163,6 @@ def _write_batches(ws, fm, sp, data, dl, feats, target):
             r += 1
         blk = [f"{BATCHES_SHEET}!{cell(r0, 2 + k, True)}:{cell(r - 1, 2 + k, True)}" for k in range(len(cols))]
         refs.append((blk[:-1], blk[-1], len(rows)))
-        sp.batch_rows.append((r0, r - 1))
     return refs
 
 

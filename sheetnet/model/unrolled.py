@@ -55,7 +55,6 @@ class SheetPlan:
     states: tuple
     minibatch: bool
     batches: list = field(default_factory=list)  # per step: data row indices (0-based)
-    batch_rows: list = field(default_factory=list)  # per step: (first, last) row on the Batches sheet
 
     @property
     def col_step(self):
