@@ -201,7 +201,7 @@ def grade_class(key_path, sources, gradebook, feedback=None, hints: int = 1, wor
     res = ClassResult(key, grades, time.perf_counter() - t0)
     res.gradebook = write_gradebook(gradebook, grades, key)
     if feedback:
-        res.feedback = write_feedback(feedback, grades, key, hints)
+        res.feedback = write_feedback(feedback, grades, key, hints, workers)
     return res
 
 
@@ -243,10 +243,11 @@ def write_gradebook(path, grades, key: Key) -> Path:
     return Path(path)
 
 
-def write_feedback(folder, grades, key: Key, hints: int) -> list[Path]:
-    from .feedback import mark_workbook, page
+def write_feedback(folder, grades, key: Key, hints: int, workers: int = 1) -> list[Path]:
+    """A page per submission, and a marked copy of each gradable .xlsx (marked by `workers` processes)."""
+    from .feedback import page
 
-    out = []
+    out, marks = [], []
     folder = Path(folder)
     names = collections.Counter()
     for g in grades:
@@ -259,7 +260,22 @@ def write_feedback(folder, grades, key: Key, hints: int) -> list[Path]:
             tmp.write_text(page(g, key, hints), encoding="utf-8")
         out.append(p)
         if not g.error and Path(g.file).suffix.lower() in (".xlsx", ".xlsm"):
-            marked = mark_workbook(g.file, folder / f"{stem}.marked{Path(g.file).suffix.lower()}", g)
-            if marked:
-                out.append(marked)
+            marks.append((len(out), g.file, folder / f"{stem}.marked{Path(g.file).suffix.lower()}", g))
+    if workers > 1 and len(marks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, len(marks)), mp_context=mp.get_context("forkserver")) as ex:
+            done = list(ex.map(_mark, [m[1:] for m in marks]))
+    else:
+        done = [_mark(m[1:]) for m in marks]
+    for (at, *_), marked in sorted(zip(marks, done), key=lambda x: -x[0][0]):
+        if marked:
+            out.insert(at, marked)
     return out
+
+
+def _mark(job):
+    from .feedback import mark_workbook
+
+    src, dst, g = job
+    return mark_workbook(src, dst, g)
