@@ -375,9 +375,7 @@ def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:
                           f"{sc.sheet}!{a1(r0 + i, c0 + j)}", float(want[i, j]), float(got[i, j]))
     for r, c in sc.aux:  # div_max: the MAX cell
         v = eng.value_at(sheet, r, c)
-        src = key.d["features"][sc.step]["source"]
-        col = _numbers(eng, sheet, (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
-        m = float(np.nanmax(col))
+        m = _source_max(eng, key, sc)
         if not isinstance(v, float) or abs(v - m) > tol * max(1.0, abs(m)):
             return StepResult(sc.id, False, f"{a1(r, c)} is not the MAX of its column", f"{sc.sheet}!{a1(r, c)}", m, v)
     return StepResult(sc.id, True)
@@ -396,11 +394,15 @@ def _repair(eng, key: Key, sc: StepCells):
         return
     s = eng.index[sc.sheet]
     cells = [(s, r0 + i, c0 + j, float(want[i, j])) for i in range(want.shape[0]) for j in range(want.shape[1])]
-    for r, c in sc.aux:  # div_max: the MAX cell
-        src = key.d["features"][sc.step]["source"]
-        col = _numbers(eng, s, (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
-        cells.append((s, r, c, float(np.nanmax(col))))
+    cells += [(s, r, c, _source_max(eng, key, sc)) for r, c in sc.aux]  # div_max: the MAX cell
     eng.hold(cells)
+
+
+def _source_max(eng, key: Key, sc: StepCells) -> float:
+    """The MAX of a div_max feature's source column, as the data sheet holds it."""
+    src = key.d["features"][sc.step]["source"]
+    col = _numbers(eng, eng.index[sc.sheet], (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
+    return float(np.nanmax(col))
 
 
 def _not_followed(eng, sc: StepCells) -> StepResult:

@@ -130,8 +130,8 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
                   isinstance(start, (int, float)) else start}
     if template.fit and params is None:  # params trained by torch before anything is written
         from .pixels import fit_params
-        first = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, models=models)
-        params = fit_params(data, first.models, seed, first.params)
+        fit_models = models or lesson_descriptions(data, hidden, layers, output, loss)
+        params = fit_params(data, fit_models, seed, initial_params(fit_models, seed))
     result = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, params=params,
                   models=models, path=path)
     if template.training or optimizer or steps or lr:

@@ -134,9 +134,12 @@ class Formulas:
             return self.batch_refs[t]
         return self.feats, self.target, self.n
 
+    def _loss_sum(self, pred: str, y: str) -> str:
+        """The loss summed over rows: SUMPRODUCT of the loss op's whole-column formula."""
+        return f"SUMPRODUCT({self.op.whole([SimpleNamespace(whole=pred), SimpleNamespace(whole=y)], None, None)})"
+
     def loss(self, R: int) -> str:
-        pred = self._pred(R, self.feats)
-        return f"=SUMPRODUCT({self.op.whole([SimpleNamespace(whole=pred), SimpleNamespace(whole=self.target)], None, None)})/{self.n}"
+        return f"={self._loss_sum(self._pred(R, self.feats), self.target)}/{self.n}"
 
     def grad(self, R: int, t: int, j: int) -> str:
         feats, y, n = self._rows(t)
@@ -146,10 +149,8 @@ class Formulas:
     def fd(self, R: int, t: int, j: int) -> str:
         feats, y, n = self._rows(t)
 
-        def total(sign):
-            pred = self._pred(R, feats, (j, sign))
-            return f"SUMPRODUCT({self.op.whole([SimpleNamespace(whole=pred), SimpleNamespace(whole=y)], None, None)})"
-        return f"=({total('+')}-{total('-')})/(2*{self._h()}*{n})"
+        up, down = (self._loss_sum(self._pred(R, feats, (j, sign)), y) for sign in "+-")
+        return f"=({up}-{down})/(2*{self._h()}*{n})"
 
     def _fill(self, tpl: str, R: int, j: int) -> str:
         sp = self.sp
