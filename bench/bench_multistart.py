@@ -26,7 +26,9 @@ from sheetnet.training.train import multistart  # noqa: E402
 
 
 def main():
-    import torch
+    from sheetnet import torchenv
+
+    torch = torchenv.get_torch()
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--starts", type=int, default=1000)
@@ -53,6 +55,18 @@ def main():
         scaled = "" if nloop == a.starts else f" (timed on {nloop}, scaled)"
         print(f"{dev:<8} {'python loop':<14} {1:>4} {tl:>9.2f} {a.starts / tl:>9.0f} {1:>7.1f}x  "
               f"same losses as batched: {same}{scaled}", flush=True)
+        if dev == "cpu" and torch.get_num_threads() > 1:  # what sheetnet's thread choice is worth
+            small, torchenv.SMALL_WORK = torchenv.SMALL_WORK, 0  # torch's default: one thread a core
+            try:
+                runs_t = [multistart(m, data.X, data.y, starts=a.starts, epochs=a.epochs, device=dev)
+                          for _ in range(3)]
+            finally:
+                torchenv.SMALL_WORK = small
+            tt = statistics.median(r.seconds for r in runs_t)
+            print(f"{dev:<8} {'batched, ' + str(min(4, torch.get_num_threads())) + ' thr':<14} {3:>4} {tt:>9.2f} "
+                  f"{a.starts / tt:>9.0f} {tl / tt:>7.1f}x  torch's threads vs sheetnet's pick "
+                  f"({1 if data.n * m.n_params * a.starts < small else min(4, torch.get_num_threads())}): "
+                  f"{tt / tb:.2f}x the time", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ The `sheetnet` command is a thin layer over these.
 from __future__ import annotations
 
 from pathlib import Path
+from .atomic import check_output
 
 
 
@@ -39,6 +40,7 @@ def build(template="titanic", output=None, *, data=None, seed: int = 0, hidden: 
 
     t, ds = load_data(template, data, blanks, variant)
     out = Path(output or f"{t.name}{'-' + t.variant if t.variant else ''}.xlsx")
+    check_output(out, inputs=[data])
     return build_workbook(out, ds, seed=seed, hidden=hidden, layers=layers, output=output_activation, loss=loss,
                           live_rand=live_rand, progress=progress, optimizer=optimizer, steps=steps, lr=lr)
 

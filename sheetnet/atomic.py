@@ -58,3 +58,24 @@ def check_writable(target: str | Path):
             pass
     except OSError as e:
         raise SheetnetError(f"{target}: cannot write in folder {folder} ({e.strerror})") from None
+
+
+def check_output(target: str | Path, inputs=(), suffixes=(".xlsx",), flag: str = "-o", in_place: bool = True) -> Path:
+    """Refuse, in one line, an output that would replace one of `inputs` (say --in-place for that, where
+    a command has it), whose extension is not one sheetnet writes there, or that cannot be written."""
+    target = Path(target)
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise SheetnetError(f"{target}: {flag} writes {' or '.join(suffixes)} files; name it with "
+                            f"{suffixes[0]} (sheetnet does not write {target.suffix or 'files without an extension'})")
+    for i in inputs:
+        if i is None:
+            continue
+        try:
+            same = target.exists() and Path(i).exists() and os.path.samefile(target, i)
+        except OSError:
+            same = False
+        if same or Path(os.path.abspath(target)) == Path(os.path.abspath(i)):
+            raise SheetnetError(f"{target}: {flag} names an input of this command; it would be replaced "
+                                f"(write elsewhere{', or use --in-place' if in_place else ''})")
+    check_writable(target)
+    return target

@@ -31,7 +31,7 @@ def add(sub):
     e.add_argument("--roster", help="a CSV of id,name: one personal workbook per student (own rows and params)")
     e.add_argument("--steps", help="only these rungs (names or step ids, comma-separated; default: the ladder)")
     e.add_argument("--data", help="a CSV of the template's layout (default: the bundled data)")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=int, default=0, help="seed of the personal rows and starting params (default 0)")
     e.set_defaults(func=cmd_exercise)
     g = sub.add_parser("grade", help="grade handed-in workbooks (files and folders) against the key")
     g.add_argument("key", help="the key exercise wrote (DIR/LESSON-key.json)")

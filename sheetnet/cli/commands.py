@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import api
-from ..atomic import check_writable
+from ..atomic import check_output, check_writable
 from ..errors import SheetnetError
 
 
@@ -30,6 +30,13 @@ def _progress(label: str, total_hint: int):
 
 def cmd_build(args) -> int:
     layers = _layers(args.layers)
+    for flag, v in (("--relus", args.relus), ("--hidden", args.hidden), ("--steps", args.steps)):
+        if v is not None and v < 1:
+            raise SheetnetError(f"{flag} must be at least 1, not {v}")
+    if args.lr is not None and not args.lr > 0:
+        raise SheetnetError(f"--lr must be a positive number, not {args.lr}")
+    if args.output:
+        check_output(args.output, inputs=[args.data], in_place=False)
     hidden = args.relus if args.relus is not None else args.hidden
     res = api.build(args.template, args.output, data=args.data, seed=args.seed, hidden=hidden, layers=layers,
                     output_activation=args.output_activation, loss=args.loss, blanks=args.blanks,
@@ -38,9 +45,7 @@ def cmd_build(args) -> int:
     for note in getattr(res, "notes", []):
         print(note, file=sys.stderr)
     if not args.quiet:
-        sheets = [m.name for m in res.models] + ([sp.name for sp in res.training.sheets] if res.training else []) \
-            + (["pixels"] if res.baseline is not None else [])
-        print(f"wrote {res.path}: sheets About, data, {', '.join(sheets)}; {res.rows} rows (of {res.rows_read} read)")
+        print(f"wrote {res.path}: sheets {', '.join(res.sheets)}; {res.rows} rows (of {res.rows_read} read)")
         for line in res.summary():
             print("  " + line)
     return 0
@@ -65,7 +70,13 @@ def cmd_demo(args) -> int:
 
     t0 = time.perf_counter()
     template, data = api.load_data("titanic")
-    out = Path(args.output)
+    where = Path(args.output)
+    if where.suffix.lower() == ".xlsx":  # the old -o titanic.xlsx: everything beside it
+        out = where
+    else:
+        where.mkdir(parents=True, exist_ok=True)
+        out = where / "titanic.xlsx"
+    check_writable(out)
     res = build_workbook(out, data, seed=args.seed)
     print(f"sheetnet demo: the fast.ai lesson 3 Titanic workbook, built from {Path(data.source).name}\n")
     print(f"1. build   wrote {out}")
@@ -174,6 +185,7 @@ def cmd_calc(args) -> int:
     if args.output:
         from ..solver.writeback import write_values
 
+        check_output(args.output, inputs=[args.workbook], in_place=False)
         if eng.book.kind != "xlsx":
             raise SheetnetError(f"{args.workbook}: -o writes .xlsx workbooks only (this one is .{eng.book.kind})")
         updates: dict = {}
@@ -193,7 +205,7 @@ def cmd_solve(args) -> int:
             raise SheetnetError(f"--bounds takes LO,HI (two numbers), not {args.bounds!r}") from None
         bounds = (lo, hi)
     if args.output:
-        check_writable(args.output)
+        check_output(args.output, inputs=[args.workbook])
     done, out = api.solve(args.workbook, sheets=[args.sheet] if args.sheet else None, method=args.method,
                                multistart=args.multistart, seed=args.seed, max_iter=args.max_iter,
                                max_time=args.max_time, bounds=bounds, output=args.output, in_place=args.in_place)
@@ -258,9 +270,10 @@ def cmd_train(args) -> int:
     from ..model import stored
     from ..training.train import multistart, train
 
-    for p in (args.output, args.params_out):
-        if p:
-            check_writable(p)
+    if args.output:
+        check_output(args.output, inputs=[args.workbook])
+    if args.params_out:
+        check_output(args.params_out, inputs=[args.workbook], suffixes=(".json", ".csv"), flag="--params-out")
     eng = Engine.load(args.workbook)
     if args.model not in eng.index:
         raise SheetnetError(f"{args.workbook}: no sheet named {args.model!r}")
@@ -304,7 +317,10 @@ def cmd_compare(args) -> int:
 
     src = Path(args.workbook)
     out = Path(args.output) if args.output else (src if args.in_place else src.with_name(f"{src.stem}.compare.xlsx"))
-    check_writable(out)
+    if args.output:
+        check_output(out, inputs=[src])
+    else:
+        check_writable(out)
     cmp = compare(src, sheet=args.model, epochs=args.epochs, valid=args.valid, seed=args.seed, device=args.device,
                   progress=sys.stderr.isatty())
     out, md, page, png = write_outputs(cmp, src, out)

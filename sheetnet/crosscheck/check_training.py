@@ -132,13 +132,15 @@ def check_training(path, device=None, use_libreoffice=None, eng: Engine | None =
 
 
 def _tensors(X, y, dev):
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
     return torch.tensor(X, dtype=torch.float64, device=dev), torch.tensor(y, dtype=torch.float64, device=dev)
 
 
 def _torch_run(opt, loss_op, X, y, theta0, hyper, T, batches, dev):
     from ..model.ops import OPS
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
 
     Xt, yt = _tensors(X, y, dev)
     f = OPS[loss_op].torch
@@ -153,7 +155,8 @@ def _torch_run(opt, loss_op, X, y, theta0, hyper, T, batches, dev):
 
 def _torch_losses(loss_op, X, y, thetas, dev):
     from ..model.ops import OPS
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
 
     Xt, yt = _tensors(X, y, dev)
     th = torch.tensor(thetas, dtype=torch.float64, device=dev)
@@ -162,7 +165,8 @@ def _torch_losses(loss_op, X, y, thetas, dev):
 
 def _torch_grads(loss_op, X, y, thetas, batches, dev):
     from ..model.ops import OPS
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
 
     Xt, yt = _tensors(X, y, dev)
     out = []

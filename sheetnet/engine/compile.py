@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numerics import exp, ln, log10, tanh, weighted_sum
 from .values import APPROX
 
 
@@ -93,7 +94,7 @@ def _gives_boolean(node) -> bool:
 
 
 CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
-UNARY = {"ABS": np.abs, "EXP": np.exp, "TANH": np.tanh, "SQRT": np.sqrt, "LN": np.log, "LOG10": np.log10,
+UNARY = {"ABS": np.abs, "EXP": exp, "TANH": tanh, "SQRT": np.sqrt, "LN": ln, "LOG10": log10,
          "SIN": None, "INT": np.floor}
 
 
@@ -214,7 +215,7 @@ def _sumproduct(eng, g, args, checks):
                 P = grid2.tiles[0].num
                 checks.append((grid1, (a0, a0 + k, b0, b1 + 1)))
                 checks.append((grid2, (p0, p0 + 1, q0, q1 + 1)))
-                return lambda: X[a0:a0 + k, b0:b1 + 1][:, None, :].reshape(k, -1) @ P[p0:p0 + 1, q0:q1 + 1].reshape(-1)
+                return lambda: weighted_sum(X[a0:a0 + k, b0:b1 + 1], P[p0, q0:q1 + 1])
         raise _No
     parts = [_compile(eng, g, a, checks, False) for a in args]
     if g.k != 1:

@@ -27,7 +27,8 @@ DIFF_FUNCS = {"SUM", "SUMPRODUCT", "MMULT", "AVERAGE", "MAX", "MIN", "SUMSQ", "C
 
 class Differentiable:
     def __init__(self, eng: Engine, inputs, outputs, device="cpu", dtype=None):
-        import torch
+        from sheetnet.torchenv import get_torch
+        torch = get_torch()
 
         self.torch, self.eng = torch, eng
         self.dtype = dtype or torch.float64

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
+from .tokenizer import Token, Tokenizer, TokenizerError
 from .package import MAX_COLS, MAX_ROWS, a1, col_index
 from .values import ERRORS, REF, EngineError, V
 

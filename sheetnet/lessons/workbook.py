@@ -57,6 +57,7 @@ class BuildResult:
     notes: list = field(default_factory=list)
     training: object = None  # the unrolled optimizer sheets' plan (lessons with [training])
     baseline: object = None  # the pixel-similarity baseline's numbers (lessons with baseline = "pixels")
+    sheets: list = field(default_factory=list)  # the visible sheets written, in order
 
     def summary(self) -> list[str]:
         lines = []
@@ -168,6 +169,7 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
         if template.baseline == "pixels":
             from .pixels import write_pixels
             result.baseline = write_pixels(wb, fm, data, dl, result, seed)
+        result.sheets = [ws.get_name() for ws in wb.worksheets()]
         desc = wb.add_worksheet(DESCRIPTION_SHEET)
         write_description(desc, data_description(dl, template), models, result.training)
         about.activate()

@@ -20,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..numerics import exp, ln, log10, tanh, weighted_sum
+
 EPS = 1e-15  # log loss clips predictions to [EPS, 1-EPS], identically in formulas, numpy and torch
 EPS_TEXT = "1E-15"
 
@@ -41,7 +43,8 @@ class Op:
 
 
 def _t():
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
     return torch
 
 
@@ -69,7 +72,7 @@ def _relu_t(xs, W, arg):
 
 def _sigmoid(x):
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        return 1.0 / (1.0 + exp(-x))
 
 
 def _tanh_t(xs, W, arg):
@@ -107,7 +110,7 @@ def _add_whole(ins, p, arg):
 
 def _logloss_forward(xs, W, arg):
     p, y = xs
-    return -np.where(y == 1, np.log(np.maximum(p, EPS)), np.log(np.maximum(1 - p, EPS)))
+    return -np.where(y == 1, ln(np.maximum(p, EPS)), ln(np.maximum(1 - p, EPS)))
 
 
 def _logloss_backward(g, xs, W, out, arg):
@@ -137,17 +140,17 @@ def _linear_forward(xs, W, arg):
     """Each unit's column as a matrix-vector product (the order a row's SUMPRODUCT adds in, unit by unit)."""
     X = xs[0]
     k = X.shape[-1]
-    out = np.stack([X @ W[u, :k] for u in range(W.shape[0])], axis=1)
+    out = np.stack([weighted_sum(X, W[u, :k]) for u in range(W.shape[0])], axis=1)
     return out + W[:, k] if W.shape[1] > k else out
 
 
 def _linear_backward(g, xs, W, out, arg):
     X = xs[0]
     k = X.shape[-1]
-    gW = np.stack([g[:, u] @ X for u in range(W.shape[0])])
+    gW = np.stack([np.add.reduce(g[:, u:u + 1] * X, axis=0) for u in range(W.shape[0])])
     if W.shape[1] > k:
         gW = np.concatenate([gW, g.sum(axis=0)[:, None]], axis=1)
-    return [g @ W[:, :k]], gW
+    return [weighted_sum(g, W[:, :k])], gW
 
 
 def _linear_t(xs, W, arg):
@@ -237,7 +240,7 @@ _register(
     _map("sigmoid", "1/(1+EXP(-x))", lambda x: f"1/(1+EXP(-{x}))", lambda xs, W, a: _sigmoid(xs[0]),
          lambda g, xs, W, out, a: ([g * out * (1 - out)], None),
          lambda xs, W, a: 1.0 / (1.0 + _t().exp(-xs[0]))),
-    _map("tanh", "TANH(x)", lambda x: f"TANH({x})", lambda xs, W, a: np.tanh(xs[0]),
+    _map("tanh", "TANH(x)", lambda x: f"TANH({x})", lambda xs, W, a: tanh(xs[0]),
          lambda g, xs, W, out, a: ([g * (1 - out ** 2)], None), _tanh_t),
     Op("add", "map", "x1+x2+...", _add_formula, _add_forward, _add_backward,
        lambda xs, W, a: _add_forward(xs, W, a), whole=_add_whole, units=lambda us: 1),
@@ -269,7 +272,7 @@ _register(
        lambda xs, W, a: xs[0].astype(float) / np.max(xs[0].astype(float)),
        whole=lambda ins, p, a: f"{ins[0].whole}/MAX({ins[0].whole})"),
     Op("log10p1", "feature", "LOG10(x+1)", lambda ins, p, a, u: f"LOG10({ins[0].cols[0]}+1)",
-       lambda xs, W, a: np.log10(xs[0].astype(float) + 1), whole=lambda ins, p, a: f"LOG10({ins[0].whole}+1)"),
+       lambda xs, W, a: log10(xs[0].astype(float) + 1), whole=lambda ins, p, a: f"LOG10({ins[0].whole}+1)"),
     Op("square", "feature", "x^2", lambda ins, p, a, u: f"{ins[0].cols[0]}^2",
        lambda xs, W, a: xs[0].astype(float) ** 2, whole=lambda ins, p, a: f"{ins[0].whole}^2"),
     Op("scale", "feature", "x / a constant", lambda ins, p, a, u: f"{ins[0].cols[0]}/{level_text(a)}",

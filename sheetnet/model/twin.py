@@ -18,7 +18,8 @@ from .ops import OPS
 
 def pick_device(name: str | None = None):
     """CUDA when available, else Apple's MPS, else the CPU; `name` overrides ("cpu", "cuda:1", ...)."""
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
 
     if name:
         return torch.device(name)
@@ -34,7 +35,8 @@ class Twin:
     """A torch rendering of a Model: theta as a leaf tensor, forward by the model's steps."""
 
     def __init__(self, model: Model, theta, device=None, dtype=None):
-        import torch
+        from sheetnet.torchenv import get_torch
+        torch = get_torch()
 
         self.model = model
         self.device = pick_device(device) if not hasattr(device, "type") else device
@@ -45,7 +47,8 @@ class Twin:
         self.W.requires_grad_(True)
 
     def tensors(self, X, y):
-        import torch
+        from sheetnet.torchenv import get_torch
+        torch = get_torch()
 
         return (torch.tensor(np.asarray(X, float), dtype=self.dtype, device=self.device),
                 torch.tensor(np.asarray(y, float), dtype=self.dtype, device=self.device))
@@ -65,7 +68,8 @@ class Twin:
 
     def loss_and_grad(self, X, y):
         """(loss, dloss/dtheta) as numpy, by autograd."""
-        import torch
+        from sheetnet.torchenv import get_torch
+        torch = get_torch()
 
         Xt, yt = self.tensors(X, y)
         loss = self(Xt, yt)["loss"]

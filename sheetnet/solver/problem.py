@@ -160,7 +160,8 @@ def _constraints(prob: Problem):
             return out
 
         def values(x):
-            import torch
+            from sheetnet.torchenv import get_torch
+            torch = get_torch()
             with torch.no_grad():
                 return diff(torch.tensor(np.asarray(x, float), dtype=torch.float64)).numpy()
 

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import SheetnetError
 from ..model.graph import Model
 from ..model.twin import Twin, pick_device
+from ..torchenv import threads
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 
@@ -54,28 +55,33 @@ def split(n: int, valid: float | None, seed: int = 42):
 
 
 def _optimizer(name, params, lr, momentum=0.9):
-    import torch
+    """torch.optim's arithmetic (training/steps.py), without torch.optim's seconds of start-up."""
+    from .steps import Steps
 
-    if name in ("gd", "sgd"):
-        return torch.optim.SGD(params, lr=lr)
-    if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    raise SheetnetError(f"unknown optimizer {name!r} (one of {', '.join(OPTIMIZERS)})")
+    if name not in OPTIMIZERS:
+        raise SheetnetError(f"unknown optimizer {name!r} (one of {', '.join(OPTIMIZERS)})")
+    (p,) = params
+    return Steps(name, p, lr, momentum=momentum)
 
 
 def train(model: Model, X, y, W0, optimizer: str = "sgd", lr: float = 0.1, epochs: int = 200,
           batch_size: int | None = None, valid: float | None = None, split_seed: int = 42, seed: int = 0,
           device=None, dtype=None, progress: bool = False, callback=None, target: float | None = None) -> TrainResult:
     """Train from W0 on X, y; `target`: stop once the training loss is at most this."""
-    import torch
-
     if optimizer not in OPTIMIZERS:
         raise SheetnetError(f"unknown optimizer {optimizer!r} (one of {', '.join(OPTIMIZERS)})")
     if lr <= 0 or epochs < 1:
         raise SheetnetError("--lr must be positive and --epochs at least 1")
     dev = pick_device(device)
+    with threads(len(y) * model.n_params, dev):
+        return _train(model, X, y, W0, optimizer, lr, epochs, batch_size, valid, split_seed, seed, dev, dtype,
+                      progress, callback, target)
+
+
+def _train(model, X, y, W0, optimizer, lr, epochs, batch_size, valid, split_seed, seed, dev, dtype, progress,
+           callback, target) -> TrainResult:
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
     tr, va = split(len(y), valid, split_seed)
     twin = Twin(model, W0, device=dev, dtype=dtype)
     Xt, yt = twin.tensors(X, y)
@@ -122,7 +128,8 @@ def train(model: Model, X, y, W0, optimizer: str = "sgd", lr: float = 0.1, epoch
 
 
 def _record(twin, epoch, seconds, grad_evals, Xtr, ytr, Xva, yva) -> dict:
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
 
     with torch.no_grad():
         a = twin(Xtr, ytr)
@@ -165,19 +172,21 @@ def multistart(model: Model, X, y, starts: int = 1000, seed: int = 0, optimizer:
                epochs: int = 300, device=None, dtype=None, batched: bool = True) -> MultistartResult:
     """Full-batch training of many random starts; batched=True runs them as one tensor program,
     batched=False runs the same starts one at a time in a Python loop (for comparison)."""
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
 
     W0 = random_starts(model, starts, seed)
     dev = pick_device(device)
     t0 = time.perf_counter()
-    if batched:
-        W, losses = _run(model, X, y, W0, optimizer, lr, epochs, dev, dtype)
-    else:
-        outs = [_run(model, X, y, W0[i:i + 1], optimizer, lr, epochs, dev, dtype) for i in range(starts)]
-        W = np.concatenate([o[0] for o in outs])
-        losses = np.concatenate([o[1] for o in outs])
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
+    with threads(len(y) * model.n_params * (starts if batched else 1), dev):
+        if batched:
+            W, losses = _run(model, X, y, W0, optimizer, lr, epochs, dev, dtype)
+        else:
+            outs = [_run(model, X, y, W0[i:i + 1], optimizer, lr, epochs, dev, dtype) for i in range(starts)]
+            W = np.concatenate([o[0] for o in outs])
+            losses = np.concatenate([o[1] for o in outs])
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
     losses = np.where(np.isfinite(losses), losses, np.inf)
     return MultistartResult(losses=losses, W=W, best=int(np.argmin(losses)), seconds=time.perf_counter() - t0,
                             device=str(dev))
@@ -191,7 +200,8 @@ def _run(model, X, y, W0, optimizer, lr, epochs, dev, dtype):
         opt.zero_grad(set_to_none=True)
         twin(Xt, yt)["loss"].sum().backward()  # each start's loss depends on its own params only
         opt.step()
-    import torch
+    from sheetnet.torchenv import get_torch
+    torch = get_torch()
     with torch.no_grad():
         losses = twin(Xt, yt)["loss"].cpu().numpy()
     return twin.W.detach().cpu().numpy(), losses

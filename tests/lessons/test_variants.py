@@ -149,6 +149,29 @@ def test_cli_builds_the_variants(tmp_path):
                         "sigmoid", "--loss", "logloss", "-o", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "nnet    Loss" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "sheetnet.cli", "build", "titanic", "--output", "softmax"],
+    assert "--output is now --activation" in r.stderr  # the old spelling works, with a note
+    r = subprocess.run([sys.executable, "-m", "sheetnet.cli", "build", "titanic", "--activation", "softmax"],
                        capture_output=True, text=True)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--output takes linear or sigmoid" in r.stderr
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--activation takes linear or sigmoid" in r.stderr
+
+
+def test_cli_refuses_what_it_cannot_build_in_one_line(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "sheetnet", *args], capture_output=True, text=True, cwd=tmp_path)
+
+    for args, words in [(("build", "relu", "--relus", "0"), "--relus must be at least 1, not 0"),
+                        (("build", "relu", "--relus", "-1"), "--relus must be at least 1, not -1"),
+                        (("build", "titanic", "--hidden", "0"), "--hidden must be at least 1, not 0"),
+                        (("build", "relu", "-o", "z.ods"), "z.ods: -o writes .xlsx files"),
+                        (("build", "relu", "-o", "out.csv"), "out.csv: -o writes .xlsx files")]:
+        r = run(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr, (args, r.stderr)
+        assert "--layers" not in r.stderr
+    assert not any(tmp_path.iterdir())  # nothing written
+    assert run("build", "relu", "-o", "r.xlsx").returncode == 0
+    before = (tmp_path / "r.xlsx").read_bytes()
+    for args in (("calc", "r.xlsx", "-o", "r.xlsx"), ("solve", "r.xlsx", "-o", "r.xlsx"),
+                 ("train", "r.xlsx", "-o", "./r.xlsx")):
+        r = run(*args)
+        assert r.returncode == 2 and "names an input of this command" in r.stderr, (args, r.stderr)
+    assert (tmp_path / "r.xlsx").read_bytes() == before

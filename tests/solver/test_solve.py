@@ -57,7 +57,9 @@ def test_multistart_reports_the_best(tmp_path, titanic):
     r = done[0].result
     assert len(r.starts) == 51 and r.fun == min(r.starts)
     assert r.fun < 0.13883  # scipy BFGS from one start: about 0.13883 (the measurement)
-    assert r.fun == pytest.approx(0.12993821723452717, rel=1e-6)
+    # the same bits on every machine (sheetnet.numerics, solver/bfgs.py); test_demo runs another machine
+    assert r.fun == pytest.approx(0.129983083473295, rel=1e-13)
+    assert r.nit == 139
 
 
 def test_engine_route_and_lesson_route_agree(tmp_path, titanic, monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...numerics import weighted_sum
 from ..values import (BLANK, BOOL, ERR, NUM, NUMERR, TEXT, VALUE, DIV0, V, finish, first_error, to_bool, to_number,
                       with_errors)
 from .registry import fn
@@ -282,7 +283,7 @@ def f_sumproduct(args):
     if len(args) == 2 and args[0].typ is None and args[1].typ is None and 1 in (args[0].shape[0], args[1].shape[0]):
         # each cell's row of numbers against one shared block (features . Params): a matrix-vector product
         a, b = (args[0], args[1]) if args[1].shape[0] == 1 else (args[1], args[0])
-        return cell_result(a.num.reshape(a.shape[0], -1) @ b.num.reshape(-1))
+        return cell_result(weighted_sum(a.num.reshape(a.shape[0], -1), b.num.reshape(-1)))
     prod, errs = None, []
     for v in args:
         if v.typ is None:

@@ -6,10 +6,35 @@ import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 import numpy as np
-from scipy import special, stats
 
+from ...numerics import exp, ln, log10, matmul, tanh
 from ..values import DIV0, NUMERR, VALUE, EngineError, V, finish, first_error, to_number, with_errors
 from .registry import fn
+
+
+class _Special:
+    """scipy.special, imported on first use (it takes a noticeable part of a second)."""
+
+    def __getattr__(self, name):
+        from scipy import special as sp
+        return getattr(sp, name)
+
+
+special = _Special()
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def norm_cdf(x, m=0.0, s=1.0):
+    return special.ndtr((x - m) / s)
+
+
+def norm_pdf(x, m=0.0, s=1.0):
+    z = (x - m) / s
+    return np.exp(-z ** 2 / 2.0) / _SQRT_2PI / s
+
+
+def norm_ppf(p, m=0.0, s=1.0):
+    return special.ndtri(p) * s + m
 
 
 def _num(v, default=None):
@@ -50,10 +75,10 @@ def power(a, b):
 
 unary("ABS", np.abs)
 unary("SQRT", np.sqrt, lambda x: x >= 0)
-unary("EXP", np.exp)
-unary("LN", np.log, lambda x: x > 0)
-unary("LOG10", np.log10, lambda x: x > 0)
-unary("TANH", np.tanh)
+unary("EXP", exp)
+unary("LN", ln, lambda x: x > 0)
+unary("LOG10", log10, lambda x: x > 0)
+unary("TANH", tanh)
 unary("SINH", np.sinh)
 unary("COSH", np.cosh)
 unary("INT", np.floor)
@@ -66,13 +91,13 @@ unary("ASIN", np.arcsin, lambda x: np.abs(x) <= 1)
 unary("ACOS", np.arccos, lambda x: np.abs(x) <= 1)
 unary("DEGREES", np.degrees)
 unary("RADIANS", np.radians)
-unary("ERF", special.erf, aliases=("ERF.PRECISE",))
-unary("ERFC", special.erfc, aliases=("ERFC.PRECISE",))
-unary("GAMMALN", special.gammaln, lambda x: x > 0, aliases=("GAMMALN.PRECISE",))
+unary("ERF", lambda x: special.erf(x), aliases=("ERF.PRECISE",))
+unary("ERFC", lambda x: special.erfc(x), aliases=("ERFC.PRECISE",))
+unary("GAMMALN", lambda x: special.gammaln(x), lambda x: x > 0, aliases=("GAMMALN.PRECISE",))
 unary("FACT", lambda x: special.factorial(np.floor(x), exact=False), lambda x: (x >= 0) & (x < 171))
 unary("EVEN", lambda x: np.sign(x) * np.ceil(np.abs(x) / 2) * 2)
 unary("ODD", lambda x: np.where(x == 0, 1.0, np.sign(x) * (np.ceil((np.abs(x) + 1) / 2) * 2 - 1)))
-unary("NORM.S.DIST.PDF", stats.norm.pdf)
+unary("NORM.S.DIST.PDF", norm_pdf)
 binary("POWER", power, div0=lambda a, b: (a == 0) & (b < 0))
 binary("MOD", lambda a, b: a - b * np.floor(a / b), div0=lambda a, b: b == 0)
 binary("ATAN2", lambda x, y: np.where((x == 0) & (y == 0), np.nan, np.arctan2(y, x)),
@@ -156,7 +181,7 @@ def f_mmult(args):
     for v in (a, b):
         if v.typ is not None:
             bad.append((v.typ != 1).reshape(v.shape[0], -1).any(axis=1))
-    out = np.matmul(a.num, b.num)
+    out = matmul(a.num, b.num)
     if bad:
         anybad = np.broadcast_to(sum(np.broadcast_to(x, (out.shape[0],)).astype(int) for x in bad) > 0,
                                  (out.shape[0],))
@@ -200,7 +225,7 @@ def f_normdist(args):
     (x, ex), (m, em), (s, es) = (to_number(a) for a in args[:3])
     cum = _bool_arg(args[3])
     with np.errstate(all="ignore"):
-        out = np.where(cum, stats.norm.cdf(x, m, s), stats.norm.pdf(x, m, s))
+        out = np.where(cum, norm_cdf(x, m, s), norm_pdf(x, m, s))
     return finish(np.where(s > 0, out, np.nan), first_error(ex, em, es))
 
 
@@ -208,13 +233,13 @@ def f_normdist(args):
 def f_normsdist(args):
     x, ex = to_number(args[0])
     cum = _bool_arg(args[1] if len(args) > 1 else None, True)
-    return finish(np.where(cum, stats.norm.cdf(x), stats.norm.pdf(x)), ex)
+    return finish(np.where(cum, norm_cdf(x), norm_pdf(x)), ex)
 
 
 @fn("NORMSDIST", 1, 1)
 def f_normsdist_old(args):
     x, ex = to_number(args[0])
-    return finish(stats.norm.cdf(x), ex)
+    return finish(norm_cdf(x), ex)
 
 
 @fn("NORM.INV", 3, 3, aliases=("NORMINV",))
@@ -222,14 +247,14 @@ def f_norminv(args):
     (p, ep), (m, em), (s, es) = (to_number(a) for a in args)
     ok = (p > 0) & (p < 1) & (s > 0)
     with np.errstate(all="ignore"):
-        return finish(np.where(ok, stats.norm.ppf(p, m, s), np.nan), first_error(ep, em, es))
+        return finish(np.where(ok, norm_ppf(p, m, s), np.nan), first_error(ep, em, es))
 
 
 @fn("NORM.S.INV", 1, 1, aliases=("NORMSINV",))
 def f_normsinv(args):
     p, ep = to_number(args[0])
     with np.errstate(all="ignore"):
-        return finish(np.where((p > 0) & (p < 1), stats.norm.ppf(p), np.nan), ep)
+        return finish(np.where((p > 0) & (p < 1), norm_ppf(p), np.nan), ep)
 
 
 @fn("EXPON.DIST", 3, 3, aliases=("EXPONDIST",))

@@ -1,0 +1,89 @@
+"""torch, imported on first use and set up to give the same numbers on every machine.
+
+    from sheetnet.torchenv import get_torch, threads
+    torch = get_torch()
+    with threads(rows * params * starts):
+        ...
+
+torch is big (most of a second to import), so no sheetnet module imports it at import time.  Before
+the first import this module asks for the same arithmetic on every x86-64 processor:
+    ATEN_CPU_CAPABILITY=avx2   torch's vectorised kernels (sums, exp) use AVX2 code, not AVX-512
+                               on machines that have it: the lanes, hence the order of additions,
+                               are the same everywhere
+    MKL_CBWR=AVX2              Intel MKL (torch's BLAS) in its conditional-reproducibility mode
+Both only where the processor has AVX2 and FMA, and only if not already set (set them yourself to
+choose otherwise; SHEETNET_NATIVE_CPU=1 leaves both alone).  They have no effect when torch was
+imported before sheetnet: then sums may differ in the last bits from the README's.
+
+`threads(work)` runs a block on one thread when the work is small (torch's default of one thread a
+core is slower for these tiny models, and a sum split across threads depends on their count), on
+up to four above that, and restores the setting afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+
+SMALL_WORK = 1 << 24  # rows x params x starts below which one thread is fastest (bench_multistart)
+
+
+def _has_avx2_fma() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return {"avx2", "fma"} <= flags
+    except OSError:
+        pass
+    return False
+
+
+def _prepare():
+    if "torch" in sys.modules or os.environ.get("SHEETNET_NATIVE_CPU"):
+        return
+    if _has_avx2_fma():
+        os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+        os.environ.setdefault("MKL_CBWR", "AVX2")
+
+
+def _no_dynamo_in_optimizers(torch):
+    """torch.optim's constructors import torch._dynamo (seconds) to mark a method as not-to-compile;
+    sheetnet never compiles, so mark it as already done (only while torch._dynamo is not loaded)."""
+    if "torch._dynamo" in sys.modules:
+        return
+    from torch.optim.optimizer import Optimizer
+    for name in ("add_param_group", "zero_grad", "state_dict", "load_state_dict"):
+        fn = getattr(getattr(Optimizer, name, None), "__wrapped__", None)
+        if fn is not None and getattr(fn, "__dynamo_disable", None) is None:
+            try:
+                fn.__dynamo_disable = fn
+            except (AttributeError, TypeError):
+                pass
+
+
+def get_torch():
+    """The torch module (imported now if it was not)."""
+    first = "torch" not in sys.modules
+    _prepare()
+    import torch
+    if first:
+        _no_dynamo_in_optimizers(torch)
+    return torch
+
+
+@contextmanager
+def threads(work: float, device=None):
+    """One torch thread for small work (or any non-CPU device), up to four for large; restored after."""
+    torch = get_torch()
+    before = torch.get_num_threads()
+    want = 1 if (work < SMALL_WORK or (device is not None and str(device) != "cpu")) else min(4, before)
+    if want != before:
+        torch.set_num_threads(want)
+    try:
+        yield want
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
