@@ -85,7 +85,7 @@ def cmd_demo(args) -> int:
     for line in res.summary():
         print("             " + line)
     done, solved = solve_workbook(out)
-    print(f"\n2. solve   wrote {solved} (Excel's Solver model, run by scipy with exact gradients)")
+    print(f"\n2. solve   wrote {solved} (Excel's Solver model: BFGS with exact gradients)")
     for d in done:
         r = d.result
         print(f"             {d.sheet:<7} Loss {r.before:.6f} -> {r.fun:.6f} in {r.seconds * 1e3:.0f} ms ({r.nit} iterations)")

@@ -35,8 +35,11 @@ def compile_group(eng, g):
         for grid, box in checks:
             if not grid.all_numbers(*box):
                 return None
-        with np.errstate(all="ignore"):
-            out = f()
+        try:
+            with np.errstate(all="ignore"):
+                out = f()
+        except (ArithmeticError, ValueError):  # the general path gives the spreadsheet's error value
+            return None
         out = np.asarray(out, dtype=float)
         if out.ndim == 0:
             out = np.full(k, float(out))
@@ -102,7 +105,7 @@ def _compile(eng, g, node, checks, scalar: bool):
     """A function of no arguments giving the node's value: a scalar, (k,) per cell, or a 2-D block."""
     kind = node[0]
     if kind == "num":
-        x = float(node[1])
+        x = np.float64(node[1])  # numpy's IEEE arithmetic: 1/0 is inf (then the general path's #DIV/0!)
         return lambda: x
     if kind == "ref":
         return _ref(eng, g, node, checks, scalar)

@@ -194,3 +194,31 @@ def test_gradient_through_tables_and_sheets_matches_finite_differences(lesson, t
         down = eng.get("loss!B2")
         eng.set({cell: x[j]})
         assert grad[j] == pytest.approx((up - down) / (2 * h), rel=1e-6, abs=1e-9)
+
+
+CONSTANT_ERRORS = ["=1/0", "=LN(0)", "=SQRT(-1)", "=LOG10(0)", "=1/0+1", "=IFERROR(1/0,7)", "=ISERROR(1/0)",
+                   "=-1/0", "=EXP(1000)*0", "=10/(5-5)", "=ASIN(2)", "=SUM(1,1/0)", "=IF(TRUE,1,1/0)",
+                   "=ISERR(LN(0))", "=2*LN(0)"]
+
+
+def test_a_constant_error_is_the_error_value_in_its_cell(lo, tmp_path):
+    """A stray =1/0 is #DIV/0! in its cell (as LibreOffice and Excel give), not a refused workbook."""
+    path = tmp_path / "constant.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("f")
+    for i, text in enumerate(CONSTANT_ERRORS):
+        ws.write_formula(i, 0, text, None, 0)
+        ws.write_formula(i, 1, f"=A{i + 1}", None, 0)  # and a cell that reads it
+    ws.write_number(0, 2, 3.0)
+    ws.write_formula(1, 2, "=C1*2", None, 0)  # an unrelated cell still computes
+    wb.close()
+    eng = Engine.load(path)
+    lo.load(path)
+    n = len(CONSTANT_ERRORS)
+    vals, errs = lo.values("f", f"A1:B{n}"), lo.errors("f", f"A1:B{n}")
+    for i, text in enumerate(CONSTANT_ERRORS):
+        for j, col in enumerate("AB"):
+            mine = eng.get(f"f!{col}{i + 1}")
+            assert same(mine, vals[i][j], errs.get((i, j))), f"{text}: engine {mine!r} LibreOffice {vals[i][j]!r} " \
+                                                           f"{errs.get((i, j))}"
+    assert eng.get("f!C2") == 6.0
