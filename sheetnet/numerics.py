@@ -4,7 +4,8 @@ BLAS kernels (OpenBLAS picks Haswell, SkylakeX or Zen code by processor) and num
 transcendental functions (AVX-512 code on some processors, the C library's on others) differ in
 the last bit from one machine to another.  A cached value, a Solver step or a multistart's best
 would then differ too.  What the lessons compute goes through these instead: element-wise products
-added in a fixed order, and the C library's exp, log and log10 (one implementation on every x86-64 processor with FMA).
+added in a fixed order, and the C library's exp, log, log10 and tanh (one implementation on every
+x86-64 processor with FMA).
 """
 
 from __future__ import annotations
@@ -56,52 +57,6 @@ def log10(x):
     """LOG10 by the C library's log10, value by value; 0 gives -inf, below 0 NaN."""
     with np.errstate(all="ignore"):
         return _libm(math.log10, x, lambda v: v > 0, lambda v: np.where(v == 0, -np.inf, np.nan))
-
-
-def weighted_sum(X, w):
-    """X @ w as SUMPRODUCT adds it: column by column, left to right.
-
-    Not BLAS: its kernels differ by processor, and so would the last bits of every cached value and
-    every Solver step.  w may be a vector (one column out) or a matrix (X @ w, column by column)."""
-    out = X[..., 0:1] * w[0:1] if w.ndim == 1 else X[..., 0:1] * w[0:1, :]
-    for i in range(1, X.shape[-1]):
-        out = out + (X[..., i:i + 1] * w[i:i + 1] if w.ndim == 1 else X[..., i:i + 1] * w[i:i + 1, :])
-    return out[..., 0] if w.ndim == 1 else out
-
-
-def _libm(f, x, ok, outside):
-    """f (a math function) value by value where ok, `outside(x)` elsewhere (no exceptions)."""
-    x = np.asarray(x, float)
-    flat = x.ravel()
-    good = ok(flat)
-    vals = np.where(good, flat, 1.0).tolist()
-    out = np.fromiter(map(f, vals), float, count=len(vals)) if vals else np.empty(0)
-    return np.where(good, out, outside(flat)).reshape(x.shape)
-
-
-def exp(x):
-    """EXP by the C library's exp, value by value (numpy's differs by processor in the last bit)."""
-    with np.errstate(all="ignore"):
-        return _libm(math.exp, x, lambda v: v <= 709.782712893384, lambda v: np.where(np.isnan(v), np.nan, np.inf))
-
-
-def ln(x):
-    """LN by the C library's log, value by value; 0 gives -inf, below 0 NaN."""
-    with np.errstate(all="ignore"):
-        return _libm(math.log, x, lambda v: v > 0, lambda v: np.where(v == 0, -np.inf, np.nan))
-
-
-def tanh(x):
-    """TANH by the C library's tanh, value by value."""
-    return _libm(math.tanh, x, lambda v: ~np.isnan(v), lambda v: v)
-
-
-def log10(x):
-    """LOG10 by the C library's log10, value by value: numpy's own is vectorised differently on
-    different processors (AVX-512 or not), which would change the last bit of a cached value."""
-    x = np.asarray(x, float)
-    return np.array([math.log10(v) if v > 0 else (-math.inf if v == 0 else math.nan) for v in x.ravel()],
-                    float).reshape(x.shape)
 
 
 def matmul(A, B):
