@@ -16,14 +16,14 @@ import numpy as np
 
 
 def weighted_sum(X, w):
-    """X @ w as SUMPRODUCT adds it: column by column, left to right.
+    """X @ w for a vector w, as SUMPRODUCT adds it: column by column, left to right.
 
     Not BLAS: its kernels differ by processor, and so would the last bits of every cached value and
-    every Solver step.  w may be a vector (one column out) or a matrix (X @ w, column by column)."""
-    out = X[..., 0:1] * w[0:1] if w.ndim == 1 else X[..., 0:1] * w[0:1, :]
+    every Solver step (a matrix w: `matmul`)."""
+    out = X[..., 0] * w[0]
     for i in range(1, X.shape[-1]):
-        out = out + (X[..., i:i + 1] * w[i:i + 1] if w.ndim == 1 else X[..., i:i + 1] * w[i:i + 1, :])
-    return out[..., 0] if w.ndim == 1 else out
+        out = out + X[..., i] * w[i]
+    return out
 
 
 def _libm(f, x, ok, outside):

@@ -50,28 +50,10 @@ def _prepare():
         os.environ.setdefault("MKL_CBWR", "AVX2")
 
 
-def _no_dynamo_in_optimizers(torch):
-    """torch.optim's constructors import torch._dynamo (seconds) to mark a method as not-to-compile;
-    sheetnet never compiles, so mark it as already done (only while torch._dynamo is not loaded)."""
-    if "torch._dynamo" in sys.modules:
-        return
-    from torch.optim.optimizer import Optimizer
-    for name in ("add_param_group", "zero_grad", "state_dict", "load_state_dict"):
-        fn = getattr(getattr(Optimizer, name, None), "__wrapped__", None)
-        if fn is not None and getattr(fn, "__dynamo_disable", None) is None:
-            try:
-                fn.__dynamo_disable = fn
-            except (AttributeError, TypeError):
-                pass
-
-
 def get_torch():
     """The torch module (imported now if it was not)."""
-    first = "torch" not in sys.modules
     _prepare()
     import torch
-    if first:
-        _no_dynamo_in_optimizers(torch)
     return torch
 
 

@@ -85,7 +85,6 @@ def test_numerics_match_numpy_and_libm():
     rng = np.random.default_rng(0)
     X, W, w = rng.standard_normal((30, 7)), rng.standard_normal((7, 3)), rng.standard_normal(7)
     np.testing.assert_allclose(numerics.weighted_sum(X, w), X @ w, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(numerics.weighted_sum(X, W), X @ W, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(numerics.matmul(X, W), X @ W, rtol=1e-13, atol=1e-14)
     # SUMPRODUCT's order: left to right
     assert numerics.weighted_sum(X[:1], w)[0] == sum((X[0, i] * w[i] for i in range(1, 7)), X[0, 0] * w[0])

@@ -17,6 +17,7 @@ import numpy as np
 from ..engine import Engine
 from ..errors import SheetnetError
 from ..model.layout import DESCRIPTION_SHEET, FIRST_ROW
+from ..torchenv import get_torch
 from ..training import optimizers as O
 
 PARAM_TOL = 1e-12  # relative, params: torch.optim vs the workbook
@@ -132,14 +133,12 @@ def check_training(path, device=None, use_libreoffice=None, eng: Engine | None =
 
 
 def _tensors(X, y, dev):
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     return torch.tensor(X, dtype=torch.float64, device=dev), torch.tensor(y, dtype=torch.float64, device=dev)
 
 
 def _torch_run(opt, loss_op, X, y, theta0, hyper, T, batches, dev):
     from ..model.ops import OPS
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     Xt, yt = _tensors(X, y, dev)
@@ -155,7 +154,6 @@ def _torch_run(opt, loss_op, X, y, theta0, hyper, T, batches, dev):
 
 def _torch_losses(loss_op, X, y, thetas, dev):
     from ..model.ops import OPS
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     Xt, yt = _tensors(X, y, dev)
@@ -165,7 +163,6 @@ def _torch_losses(loss_op, X, y, thetas, dev):
 
 def _torch_grads(loss_op, X, y, thetas, batches, dev):
     from ..model.ops import OPS
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     Xt, yt = _tensors(X, y, dev)

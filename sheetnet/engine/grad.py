@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SheetnetError
+from ..torchenv import get_torch
 from .evaluate import Engine
 from .graph import walk as _walk
 from .package import a1
@@ -27,7 +28,6 @@ DIFF_FUNCS = {"SUM", "SUMPRODUCT", "MMULT", "AVERAGE", "MAX", "MIN", "SUMSQ", "C
 
 class Differentiable:
     def __init__(self, eng: Engine, inputs, outputs, device="cpu", dtype=None):
-        from sheetnet.torchenv import get_torch
         torch = get_torch()
 
         self.torch, self.eng = torch, eng

@@ -20,7 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..numerics import exp, ln, log10, tanh, weighted_sum
+from ..numerics import exp, ln, log10, matmul, tanh, weighted_sum
+from ..torchenv import get_torch
 
 EPS = 1e-15  # log loss clips predictions to [EPS, 1-EPS], identically in formulas, numpy and torch
 EPS_TEXT = "1E-15"
@@ -43,7 +44,6 @@ class Op:
 
 
 def _t():
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     return torch
 
@@ -150,7 +150,7 @@ def _linear_backward(g, xs, W, out, arg):
     gW = np.stack([np.add.reduce(g[:, u:u + 1] * X, axis=0) for u in range(W.shape[0])])
     if W.shape[1] > k:
         gW = np.concatenate([gW, g.sum(axis=0)[:, None]], axis=1)
-    return [weighted_sum(g, W[:, :k])], gW
+    return [matmul(g, W[:, :k])], gW
 
 
 def _linear_t(xs, W, arg):

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..torchenv import get_torch
 from .graph import FEATURES, Model
 from .ops import OPS
 
 
 def pick_device(name: str | None = None):
     """CUDA when available, else Apple's MPS, else the CPU; `name` overrides ("cpu", "cuda:1", ...)."""
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     if name:
@@ -35,7 +35,6 @@ class Twin:
     """A torch rendering of a Model: theta as a leaf tensor, forward by the model's steps."""
 
     def __init__(self, model: Model, theta, device=None, dtype=None):
-        from sheetnet.torchenv import get_torch
         torch = get_torch()
 
         self.model = model
@@ -47,7 +46,6 @@ class Twin:
         self.W.requires_grad_(True)
 
     def tensors(self, X, y):
-        from sheetnet.torchenv import get_torch
         torch = get_torch()
 
         return (torch.tensor(np.asarray(X, float), dtype=self.dtype, device=self.device),
@@ -68,7 +66,6 @@ class Twin:
 
     def loss_and_grad(self, X, y):
         """(loss, dloss/dtheta) as numpy, by autograd."""
-        from sheetnet.torchenv import get_torch
         torch = get_torch()
 
         Xt, yt = self.tensors(X, y)

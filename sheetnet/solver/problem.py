@@ -17,6 +17,7 @@ from ..engine.evaluate import a1
 from ..engine.grad import Differentiable
 from ..errors import SheetnetError
 from ..model import stored
+from ..torchenv import get_torch
 from .names import SolverModel
 
 
@@ -160,7 +161,6 @@ def _constraints(prob: Problem):
             return out
 
         def values(x):
-            from sheetnet.torchenv import get_torch
             torch = get_torch()
             with torch.no_grad():
                 return diff(torch.tensor(np.asarray(x, float), dtype=torch.float64)).numpy()

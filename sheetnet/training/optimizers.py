@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import SheetnetError
+from ..torchenv import get_torch
 
 
 @dataclass(frozen=True)
@@ -41,25 +42,21 @@ class Optimizer:
 
 
 def _sgd_t(params, h):
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     return torch.optim.SGD(params, lr=h["lr"])
 
 
 def _momentum_t(params, h):
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     return torch.optim.SGD(params, lr=h["lr"], momentum=h["momentum"])
 
 
 def _rmsprop_t(params, h):
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     return torch.optim.RMSprop(params, lr=h["lr"], alpha=h["alpha"], eps=h["eps"])
 
 
 def _adam_t(params, h):
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     return torch.optim.Adam(params, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"])
 
@@ -150,7 +147,6 @@ def run(opt: Optimizer, loss, grad, theta0, hyper: dict, steps: int, batch_list=
 
 def run_torch(opt: Optimizer, loss_fn, theta0, hyper: dict, steps: int, batch_list=None, device="cpu"):
     """torch.optim on the same loss: the params of every row (steps+1, P), float64."""
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     p = torch.tensor(np.asarray(theta0, float), dtype=torch.float64, device=device, requires_grad=True)

@@ -4,6 +4,8 @@ not-to-compile.  The train loop uses these; tests check them bit for bit against
 
 from __future__ import annotations
 
+from ..torchenv import get_torch
+
 
 class Steps:
     """step() updates the tensor `p` from p.grad in place, as torch.optim.<name>(...).step() would."""
@@ -17,7 +19,6 @@ class Steps:
         self.p.grad = None
 
     def step(self):
-        from sheetnet.torchenv import get_torch
         torch = get_torch()
         p, g = self.p, self.p.grad
         if g is None:

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import SheetnetError
 from ..model.graph import Model
 from ..model.twin import Twin, pick_device
-from ..torchenv import threads
+from ..torchenv import get_torch, threads
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 
@@ -80,7 +80,6 @@ def train(model: Model, X, y, W0, optimizer: str = "sgd", lr: float = 0.1, epoch
 
 def _train(model, X, y, W0, optimizer, lr, epochs, batch_size, valid, split_seed, seed, dev, dtype, progress,
            callback, target) -> TrainResult:
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     tr, va = split(len(y), valid, split_seed)
     twin = Twin(model, W0, device=dev, dtype=dtype)
@@ -128,7 +127,6 @@ def _train(model, X, y, W0, optimizer, lr, epochs, batch_size, valid, split_seed
 
 
 def _record(twin, epoch, seconds, grad_evals, Xtr, ytr, Xva, yva) -> dict:
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     with torch.no_grad():
@@ -172,7 +170,6 @@ def multistart(model: Model, X, y, starts: int = 1000, seed: int = 0, optimizer:
                epochs: int = 300, device=None, dtype=None, batched: bool = True) -> MultistartResult:
     """Full-batch training of many random starts; batched=True runs them as one tensor program,
     batched=False runs the same starts one at a time in a Python loop (for comparison)."""
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
 
     W0 = random_starts(model, starts, seed)
@@ -200,7 +197,6 @@ def _run(model, X, y, W0, optimizer, lr, epochs, dev, dtype):
         opt.zero_grad(set_to_none=True)
         twin(Xt, yt)["loss"].sum().backward()  # each start's loss depends on its own params only
         opt.step()
-    from sheetnet.torchenv import get_torch
     torch = get_torch()
     with torch.no_grad():
         losses = twin(Xt, yt)["loss"].cpu().numpy()
