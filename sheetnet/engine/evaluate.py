@@ -23,7 +23,7 @@ from .graph import Group, Order, circular, reads_of, shift, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, parse
-from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, V
+from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, Ragged, V
 
 
 class Engine(Evaluator):
@@ -210,14 +210,39 @@ class Engine(Evaluator):
 
     def _ensure(self, s, r0, c0, r1, c1):
         """Before a reference made at run time is read: evaluate the pending groups it covers first."""
-        if not self._pending:
+        if not self._pending and not self._running:
             return
         for i in self._ids_in(s, r0, c0, r1, c1):
+            if i in self._running:  # mid-evaluation: its cells are not final yet
+                g = self.groups[i]
+                where = f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}"
+                if g.k > 1:
+                    raise EngineError(f"OFFSET/INDIRECT reads {where}:{a1(g.r0 + g.k - 1, g.col)} while that run "
+                                      f"of formulas is computed (a recurrence through a reference made at run "
+                                      f"time); not supported")
+                raise EngineError(f"circular reference (through OFFSET/INDIRECT, reading {where})")
             if i in self._pending:
-                if i in self._running:
-                    g = self.groups[i]
-                    raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: circular reference")
-                self._run(self.groups[i])
+                self._demand(i)
+
+    def _demand(self, i: int):
+        """Evaluate pending group i out of order (a reference made at run time reads it), after the
+        pending groups it reads, theirs first, depth first: a cell is never read before it is final."""
+        stack, seen = [i], set()
+        while stack:
+            j = stack[-1]
+            if j not in self._pending:
+                stack.pop()
+                continue
+            if j in self._running:
+                g = self.groups[j]
+                raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: circular reference")
+            waiting = [p for p in self.pre[j] if p != j and p in self._pending] if j not in seen else []
+            seen.add(j)
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            self._run(self.groups[j])
 
     def _run(self, g: Group):
         self._pending.discard(g.id)
@@ -229,7 +254,10 @@ class Engine(Evaluator):
                 return
             v = g.fast() if g.fast is not None else None
             if v is None:
-                v = self._eval(g.node, g, g.array_box is not None, True)
+                try:
+                    v = self._eval(g.node, g, g.array_box is not None, True)
+                except Ragged:
+                    v = self._per_cell(g)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
         except Exception as e:  # a shape or type the engine does not handle: refused, never a traceback
@@ -263,6 +291,18 @@ class Engine(Evaluator):
         v = v.broadcast((g.k, 1, 1))
         grid.store(g.r0, g.col, v.num[:, :, 0], None if v.typ is None else v.typ[:, :, 0],
                    None if v.obj is None else v.obj[:, :, 0])
+
+    def _per_cell(self, g: Group) -> V:
+        """The group's cells one at a time (its references made at run time differ in size by cell)."""
+        out = []
+        for i in range(g.k):
+            cell = Group(g.id, g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl, node=shift(g.node, i),
+                         volatile=g.volatile, runtime_refs=g.runtime_refs)
+            v = self._eval(cell.node, cell, False, True)
+            if v.shape[1:] != (1, 1):
+                v = self._implicit(v, cell)
+            out.append(v.broadcast((1, 1, 1)))
+        return V.stack(out)
 
     def _cached(self, g: Group) -> bool:
         """A volatile group shows the values the workbook cached (volatile="cached"), where it has them."""

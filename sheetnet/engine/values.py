@@ -16,6 +16,11 @@ ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 DIV0, VALUE, REF, NAME, NUMERR, NA = "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"
 
 
+class Ragged(Exception):
+    """References made at run time have different sizes in different cells of one group: evaluate it
+    cell by cell (never one cell's size for all)."""
+
+
 class EngineError(Exception):
     """A formula the engine will not evaluate (unsupported function or syntax, circular reference)."""
 

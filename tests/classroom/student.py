@@ -9,6 +9,8 @@ FIRST = 4  # the first data row, 1-based
 
 MISTAKES = {"LN", "sliding", "if_reversed", "sum", "no_ones", "dummy_level", "off_by_one", "relu_reversed",
             "no_mmult", "paste_values", "typed_number"}
+# right work written another way (full marks all the same)
+EQUIVALENT = {"offset_linear"}
 
 
 def _cols(n, *fs):
@@ -17,7 +19,7 @@ def _cols(n, *fs):
 
 def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nnet"), fmt="xlsx"):
     """Load src in LibreOffice, do every task (with `mistakes`), paste `params` {sheet: values} and save as dst."""
-    bad = set(mistakes) - MISTAKES
+    bad = set(mistakes) - MISTAKES - EQUIVALENT
     assert not bad, bad
     m = set(mistakes)
     last = FIRST + n - 1
@@ -36,6 +38,8 @@ def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nne
     # linear: SUMPRODUCT of the features' row with the params row, the squared error, the mean
     if "no_ones" in m:
         lin = lambda r: f"=SUMPRODUCT($data.G{r}:O{r};$F$4:$N$4)"  # noqa: E731
+    elif "offset_linear" in m:  # the features' row by OFFSET, the params by INDIRECT (Excel's notation)
+        lin = lambda r: '=SUMPRODUCT(OFFSET($data.$G$1;ROW()-1;0;1;10);INDIRECT("linear!$F$4:$O$4"))'  # noqa: E731
     elif "off_by_one" in m:
         lin = lambda r: f"=SUMPRODUCT($data.G{r + 1}:P{r + 1};$F$4:$O$4)"  # noqa: E731
     else:

@@ -34,6 +34,14 @@ def test_work_typed_in_libreoffice_gets_full_marks(work, plain_key):
     assert all(s.ok for r in g.rungs for s in r.steps)
 
 
+def test_right_work_through_offset_and_indirect_gets_full_marks(work, plain_key):
+    """Linear = SUMPRODUCT(OFFSET(data!$G$1,ROW()-1,0,1,10),INDIRECT("linear!$F$4:$O$4")), typed in
+    LibreOffice: the references are made at run time, after the features they read are computed."""
+    g = grade_file(work(["offset_linear"]), plain_key)
+    assert g.error is None and g.flags == []
+    assert g.total == g.possible == 18, [(r.name, r.points) for r in g.rungs if not all(s.ok for s in r.steps)]
+
+
 def test_solution_workbook_gets_full_marks(plain, plain_key):
     g = grade_file(plain.solution, plain_key)
     assert (g.total, g.error) == (18, None)

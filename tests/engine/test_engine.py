@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from sheetnet.crosscheck.libreoffice import ERROR_CODES
 from sheetnet.engine import Engine, ErrorCode
+from sheetnet.errors import SheetnetError
 from sheetnet.lessons.workbook import build_workbook
 
 from .. import formula_gen as G
@@ -222,3 +223,94 @@ def test_a_constant_error_is_the_error_value_in_its_cell(lo, tmp_path):
             assert same(mine, vals[i][j], errs.get((i, j))), f"{text}: engine {mine!r} LibreOffice {vals[i][j]!r} " \
                                                            f"{errs.get((i, j))}"
     assert eng.get("f!C2") == 6.0
+
+
+def _dynamic_book(path):
+    """The issue's cases: OFFSET/INDIRECT reading formula cells that the static order does not know of."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_formula("A1", "=MAX(A3:A5)", None, 0)
+    for i, v in enumerate([2, 4, 8]):
+        r = 3 + i
+        ws.write_number(f"A{r}", v)
+        ws.write_formula(f"B{r}", f"=A{r}/$A$1", None, 0)
+        ws.write_formula(f"C{r}", "=OFFSET($B$1,ROW()-1,0)", None, 0)
+        ws.write_formula(f"D{r}", '=INDIRECT("B"&ROW())', None, 0)
+        ws.write_formula(f"E{r}", "=SUM(OFFSET($B$3,0,0,ROW()-2,1))", None, 0)
+    t = wb.add_worksheet("T")
+    t.write_number("A4", 10)
+    t.write_formula("B4", "=A4+1", None, 0)
+    t.write_formula("C4", "=B4+1", None, 0)
+    t.write_formula("A1", "=C4", None, 0)
+    t.write_formula("B8", '=INDIRECT("A1")', None, 0)
+    t.write_formula("B9", '=SUM(INDIRECT("A1"))', None, 0)
+    t.write_formula("B10", '=INDIRECT("S!B5")*2', None, 0)
+    t.write_formula("B11", "=SUMPRODUCT(OFFSET(S!$A$1,2,0,3,1),INDIRECT(\"S!B3:B5\"))", None, 0)
+    # a model sheet: Linear by SUMPRODUCT of OFFSET rows and INDIRECT params, the features themselves formulas
+    m = wb.add_worksheet("m")
+    for r in range(4, 9):
+        m.write_number(f"A{r}", r * 1.5)
+        m.write_formula(f"B{r}", f"=A{r}/$A$1", None, 0)
+        m.write_formula(f"C{r}", f"=LOG10(A{r}+1)", None, 0)
+        m.write_formula(f"E{r}", f'=SUMPRODUCT(OFFSET($B$1,ROW()-1,0,1,2),INDIRECT("m!$G$4:$H$4"))', None, 0)
+    m.write_formula("A1", "=MAX(A4:A8)", None, 0)
+    m.write_formula("G4", "=0.5+0", None, 0)
+    m.write_formula("H4", "=-0.25*1", None, 0)
+    wb.close()
+
+
+def test_dynamic_references_read_cells_only_once_they_are_final(lo, tmp_path):
+    path = tmp_path / "dynamic.xlsx"
+    _dynamic_book(path)
+    eng = Engine.load(path)
+    lo.load(path)
+    cells = {"S": ["A1"] + [f"{c}{r}" for r in (3, 4, 5) for c in "BCDE"],
+             "T": ["A1", "B8", "B9", "B10", "B11"],
+             "m": [f"{c}{r}" for r in range(4, 9) for c in "BCE"]}
+    for sheet, refs in cells.items():
+        vals = lo.values(sheet, "A1:H11")
+        for ref in refs:
+            r, c = int(ref[1:]) - 1, ord(ref[0]) - 65
+            mine = eng.get(f"{sheet}!{ref}")
+            assert not isinstance(mine, ErrorCode) and close(float(mine), float(vals[r][c])), (sheet, ref, mine,
+                                                                                              vals[r][c])
+    assert eng.get("S!C4") == 0.5 and eng.get("T!B8") == 12.0
+    # a change reaches them too
+    eng.set({"A5": 16.0}, sheet="S")
+    assert eng.get("S!C3") == 0.125 and eng.get("S!D5") == 1.0
+
+
+def test_a_reference_made_at_run_time_to_its_own_cells_is_refused(tmp_path):
+    path = tmp_path / "self.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_formula("E1", '=INDIRECT("E1")+1', None, 0)
+    ws.write_number("C2", 1)
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"S!E1: circular reference"):
+        Engine.load(path)
+
+
+def test_references_of_different_sizes_per_cell_are_each_cell_s_own(lo, tmp_path):
+    """One run of formulas whose OFFSET, INDEX, CHOOSE or XLOOKUP gives each cell a range of its own
+    size: every cell sums its own range (not the first cell's size, not a top-left value)."""
+    path = tmp_path / "ragged.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r in range(1, 7):
+        ws.write_number(f"A{r}", r * r)
+        ws.write_number(f"B{r}", 10 * r)
+    for r in range(1, 5):
+        ws.write_formula(f"D{r}", f"=SUM(OFFSET($A$1,0,0,ROW(),1))", None, 0)
+        ws.write_formula(f"E{r}", f"=SUM(CHOOSE(ROW(),$A$1:$A$2,$A$1:$A$3,$A$1:$B$1,$B$1:$B$6))", None, 0)
+        ws.write_formula(f"F{r}", f"=SUM(INDEX($A$1:$B$6,0,MOD(ROW(),2)+1))+SUM(INDEX($A$1:$B$6,ROW(),0))", None, 0)
+        ws.write_formula(f"G{r}", f"=COUNT(OFFSET($A$1,ROW()-1,0,7-ROW(),2))", None, 0)
+    wb.close()
+    eng = Engine.load(path)
+    lo.load(path)
+    vals = lo.values("S", "A1:G4")
+    for r in range(4):
+        for c in "DEFG":
+            mine, want = eng.get(f"S!{c}{r + 1}"), vals[r][ord(c) - 65]
+            assert not isinstance(mine, ErrorCode) and close(float(mine), float(want)), (c, r + 1, mine, want)
+    assert [eng.get(f"S!D{r}") for r in range(1, 5)] == [1.0, 5.0, 14.0, 30.0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import ERR, NUM, TEXT, VALUE, V, to_bool, to_number
+from ..values import ERR, NUM, TEXT, VALUE, Ragged, V, to_bool, to_number
 from .lookup import _keys
 from .registry import fn
 
@@ -55,7 +55,7 @@ def _per_cell(args, f, K=None):
             out.append(V.errors((1, 1, 1), e.code))
     if len({o.shape for o in out}) == 1:
         return V.stack(out)
-    return V.stack([o.top_left() for o in out])
+    raise Ragged()  # each cell's own size: the group is evaluated one cell at a time
 
 
 @fn("SEQUENCE", 1, 4, keep_omitted=True)

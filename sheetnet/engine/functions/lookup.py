@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, V, ErrorCode, to_number
+from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, ErrorCode, Ragged, V, to_number
 from .conditional import wildcard
 from .registry import REF_FUNCTIONS, fn
 
@@ -207,10 +207,9 @@ def f_xlookup(args):
             out.append(V.scalar(ErrorCode(VALUE)))
             continue
         out.append(V(ret.num[sl], None if ret.typ is None else ret.typ[sl], None if ret.obj is None else ret.obj[sl]))
-    shapes = {o.shape for o in out}
-    if len(shapes) == 1:
+    if len({o.shape for o in out}) == 1:
         return V.stack(out)
-    return V.stack([o.top_left() for o in out])
+    raise Ragged()  # each cell's own size: the group is evaluated one cell at a time
 
 
 @fn("LOOKUP", 2, 3, arrays={1, 2})
@@ -260,9 +259,15 @@ def f_choose(args):
     out = []
     for k in range(K):
         p = int(picks[k if len(picks) > 1 else 0])
-        out.append(choices[p - 1].broadcast((K,) + choices[p - 1].shape[1:])[k:k + 1].top_left()
-                   if 1 <= p <= len(choices) else V.scalar(ErrorCode(VALUE)))
-    return V.stack(out)
+        if not 1 <= p <= len(choices):
+            out.append(V.scalar(ErrorCode(VALUE)))
+            continue
+        v = choices[p - 1].broadcast((K,) + choices[p - 1].shape[1:])
+        out.append(V(v.num[k:k + 1], None if v.typ is None else v.typ[k:k + 1],
+                     None if v.obj is None else v.obj[k:k + 1]))
+    if len({o.shape for o in out}) == 1:
+        return V.stack(out)
+    raise Ragged()  # choices of different sizes: the group is evaluated one cell at a time
 
 
 # ---- references ---------------------------------------------------------------------------------
@@ -288,7 +293,9 @@ def _index_pick(arr: V, r, c, K):
         cs = slice(None) if cc == 0 else slice(cc - 1, cc)
         out.append(V(arr.num[kk:kk + 1, rs, cs], None if arr.typ is None else arr.typ[kk:kk + 1, rs, cs],
                      None if arr.obj is None else arr.obj[kk:kk + 1, rs, cs]))
-    return V.stack(out) if len({o.shape for o in out}) == 1 else V.stack([o.top_left() for o in out])
+    if len({o.shape for o in out}) == 1:
+        return V.stack(out)
+    raise Ragged()  # each cell's own size: the group is evaluated one cell at a time
 
 
 def _index_args(nodes, ctx):
@@ -352,7 +359,7 @@ def read_boxes(boxes, ctx, intersect: bool):
     vals = [ctx.read(*b) if b is not None else V.scalar(ErrorCode(REF)) for b in boxes]
     if len({v.shape[1:] for v in vals}) == 1:
         return V.stack(vals)
-    return V.stack([v.top_left() for v in vals])
+    raise Ragged()  # each cell's own size: the group is evaluated one cell at a time
 
 
 @fn("INDEX", 2, 4, mode="lazy")
