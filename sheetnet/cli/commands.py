@@ -151,6 +151,16 @@ def cmd_calc(args) -> int:
     from ..engine import ErrorCode
     from ..engine.evaluate import a1
 
+    if args.cells:
+        from ..engine.package import parse_range
+        try:
+            r0, c0, r1, c1 = parse_range(args.cells.replace("$", "").upper())
+        except ValueError:
+            r0 = None
+        if r0 is None or min(r0, c0) < 0 or r1 < r0 or c1 < c0:
+            raise SheetnetError(f"--cells takes a cell or a range such as A1 or A1:G9, not {args.cells!r}")
+    if args.output:
+        check_output(args.output, inputs=[args.workbook], in_place=False)
     t0 = time.perf_counter()
     eng = api.calc(args.workbook, seed=args.seed)
     secs = time.perf_counter() - t0
@@ -185,7 +195,6 @@ def cmd_calc(args) -> int:
     if args.output:
         from ..solver.writeback import write_values
 
-        check_output(args.output, inputs=[args.workbook], in_place=False)
         if eng.book.kind != "xlsx":
             raise SheetnetError(f"{args.workbook}: -o writes .xlsx workbooks only (this one is .{eng.book.kind})")
         updates: dict = {}

@@ -19,7 +19,7 @@ from ..errors import SheetnetError
 from .compile import compile_group
 from .expr import Evaluator, _windows  # noqa: F401 (_windows: the torch path reuses it)
 from .functions import FUNCTIONS
-from .graph import Group, Order, circular, reads_of, shift, unique_ids, walk
+from .graph import Group, Order, circular, reads_of, resize_ranges, shift, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, parse
@@ -77,7 +77,10 @@ class Engine(Evaluator):
         self.grids = []
         for s, name in enumerate(self.sheets):
             sd = self.book.data[name]
-            grid = Grid(plan_tiles(sd.cells()))
+            extra = [(r, c) for (ss, r, c) in drop if ss == s]  # inputs may be blank cells: room for them
+            cells = sd.cells()
+            grid = Grid(plan_tiles(np.concatenate([cells.reshape(-1, 2), np.array(extra).reshape(-1, 2)])
+                                   if extra else cells))
             rows, cols, vals = (np.frombuffer(sd.rows, np.int32), np.frombuffer(sd.cols, np.int32),
                                 np.frombuffer(sd.vals, np.float64))
             for t in grid.tiles:
@@ -119,7 +122,7 @@ class Engine(Evaluator):
     def _parse_group(self, g: Group):
         ctx = Context(self.book, self.index, self.sheets[g.sheet], g.r0, g.col, self._extent)
         try:
-            g.node = parse(g.formula, ctx)
+            g.node = resize_ranges(parse(g.formula, ctx))
         except EngineError as e:
             raise EngineError(str(e)) from None
         mixed = False

@@ -101,7 +101,9 @@ class Evaluator:
         if f.mode == "lazy":
             return f.impl(args, Ctx(self, g, array, env, scalar))
         inner = array or f.inner_array
-        vals = [(None if f.keep_omitted else V.scalar(None)) if a[0] == "missing" else
+        # an omitted required argument is a blank, as in Excel; an omitted optional one reaches
+        # keep_omitted functions as None (their default)
+        vals = [(None if f.keep_omitted and i >= f.lo else V.scalar(None)) if a[0] == "missing" else
                 self._eval(a, g, inner, not f.array_arg(i), env) for i, a in enumerate(args)]
         return f.impl(vals) if f.mode == "value" else f.impl(vals, Ctx(self, g, array, env))
 

@@ -117,6 +117,9 @@ class Differentiable:
         src = grids[s]
         if rel0 and g.k > 1:
             block = src[r0:r1 + g.k, c0:c1 + 1]
+            short = (r1 - r0 + g.k) - block.shape[0]
+            if short > 0:  # the last cells' rows run past the cells in use: blanks, as the sheet has there
+                block = t.cat([block, t.zeros((short, block.shape[1]), dtype=block.dtype, device=block.device)])
             v = block.unfold(0, h, 1).permute(0, 2, 1)  # (k, h, w)
             mask = self._numeric_mask(s, r0, c0, r1 + g.k - 1, c1)
             m = t.as_tensor(np.lib.stride_tricks.sliding_window_view(mask, (h, w))[:, 0].copy(), device=self.device)

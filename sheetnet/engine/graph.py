@@ -65,6 +65,37 @@ def shift(node, d: int):
     return node
 
 
+RESIZED = {"SUMIF": (2, 0), "AVERAGEIF": (2, 0)}  # argument i takes argument j's size, from its top-left
+
+
+def resize_ranges(node):
+    """SUMIF(I28:I31,"a",H28) sums H28:H31: Excel resizes the sum range to the criteria range from its
+    top-left cell.  Done on the AST, so the dependency order sees the cells really read."""
+    if not any(n[0] == "fn" and n[1] in RESIZED for n in walk(node)):
+        return node
+    return _resized(node)
+
+
+def _resized(node):
+    kind = node[0]
+    if kind in ("neg", "pct"):
+        return (kind, _resized(node[1]))
+    if kind == "bin":
+        return ("bin", node[1], _resized(node[2]), _resized(node[3]))
+    if kind == "let":
+        return ("let", [(n, _resized(v)) for n, v in node[1]], _resized(node[2]))
+    if kind != "fn":
+        return node
+    args = [_resized(a) for a in node[2]]
+    if node[1] in RESIZED:
+        i, j = RESIZED[node[1]]
+        if len(args) > i and args[i][0] == "ref" and args[j][0] == "ref":
+            _, _, r0, c0, r1, c1, _, _ = args[j]
+            _, s, a0, b0, _, _, rel0, _ = args[i]
+            args[i] = ("ref", s, a0, b0, a0 + r1 - r0, b0 + c1 - c0, rel0, rel0)
+    return ("fn", node[1], args)
+
+
 def walk(node):
     stack = [node]
     while stack:

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..atomic import atomic_path
-from ..engine.package import parse_cell
+from ..engine.package import a1, parse_cell
 from ..engine.values import ErrorCode
 from ..errors import SheetnetError
 
@@ -72,15 +72,58 @@ def _rewrite_sheet(xml: bytes, values: dict, inputs: set) -> tuple[bytes, int, b
         return b'<c r="' + m.group(1) + b'"' + attrs + (b">" + inner + b"</c>" if inner else b"/>")
 
     out = _CELL.sub(fix, xml)
+    seen = {parse_cell(m.decode()) for m in re.findall(rb'<c r="([A-Z]+[0-9]+)"', out)}
+    new = {rc: v for rc, v in values.items() if rc not in seen and rc in inputs and v is not None}
+    if new:  # blank input cells (Excel's Solver treats them as 0 and writes its answer into them)
+        out = _insert_cells(out, new)
+        changed += len(new)
     return out, changed, dropped
+
+
+def _cell_xml(rc, value) -> bytes:
+    t, v = _value_xml(value)
+    if t == b"str":
+        return b'<c r="' + a1(*rc).encode() + b'" t="inlineStr"><is><t>' + v + b"</t></is></c>"
+    return b'<c r="' + a1(*rc).encode() + b'"' + (b' t="' + t + b'"' if t else b"") + b"><v>" + v + b"</v></c>"
+
+
+_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
+
+
+def _insert_cells(xml: bytes, cells: dict) -> bytes:
+    """New <c> elements for cells the sheet does not hold yet, in row and column order."""
+    by_row: dict = {}
+    for (r, c), v in cells.items():
+        by_row.setdefault(r + 1, []).append(((r, c), v))
+    for row in sorted(by_row):
+        items = sorted(by_row[row], key=lambda it: it[0][1])
+        m = next((m for m in _ROW.finditer(xml) if int(m.group(1)) == row), None)
+        if m is not None:
+            body = m.group(2) or b""
+            for rc, v in items:
+                cols = [(parse_cell(x.group(1).decode())[1], x.start()) for x in _CELL.finditer(body)]
+                at = next((pos for col, pos in cols if col > rc[1]), len(body))
+                body = body[:at] + _cell_xml(rc, v) + body[at:]
+            head = re.match(rb"<row\b[^>]*?(?=/?>)", m.group(0)).group(0)
+            xml = xml[:m.start()] + head + b">" + body + b"</row>" + xml[m.end():]
+            continue
+        new_row = b'<row r="' + str(row).encode() + b'">' + b"".join(_cell_xml(rc, v) for rc, v in items) + b"</row>"
+        after = next((m for m in _ROW.finditer(xml) if int(m.group(1)) > row), None)
+        if after is not None:
+            xml = xml[:after.start()] + new_row + xml[after.start():]
+        elif b"<sheetData/>" in xml:
+            xml = xml.replace(b"<sheetData/>", b"<sheetData>" + new_row + b"</sheetData>", 1)
+        else:
+            xml = xml.replace(b"</sheetData>", new_row + b"</sheetData>", 1)
+    return xml
 
 
 def write_values(src, dst, updates: dict, inputs: dict | None = None):
     """Copy workbook `src` to `dst` (atomically; dst may be src) with new values.
 
     updates: {sheet name: {(row, col): value}} (0-based); inputs: {sheet: {(row, col), ...}} cells
-    that become plain values (their formulas, if any, are dropped).  Every cell named in updates
-    must already exist in the sheet's XML.
+    that become plain values (their formulas, if any, are dropped).  A cell named in updates must
+    already exist in the sheet's XML, unless it is an input (a blank variable cell gets one).
     """
     src, dst = Path(src), Path(dst)
     inputs = inputs or {}

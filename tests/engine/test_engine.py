@@ -314,3 +314,35 @@ def test_references_of_different_sizes_per_cell_are_each_cell_s_own(lo, tmp_path
             mine, want = eng.get(f"S!{c}{r + 1}"), vals[r][ord(c) - 65]
             assert not isinstance(mine, ErrorCode) and close(float(mine), float(want)), (c, r + 1, mine, want)
     assert [eng.get(f"S!D{r}") for r in range(1, 5)] == [1.0, 5.0, 14.0, 30.0]
+
+
+def test_sumif_resizes_and_arrays_skip_text(lo, tmp_path):
+    """SUMIF(I1:I4,"a",H1) sums H1:H4 (the sum range resized from its top-left, its formula cells
+    computed first); AVERAGE and SMALL skip text and booleans inside arrays as inside ranges."""
+    path = tmp_path / "sumif.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r, i in enumerate(["a", "b", "a", "a"], start=1):
+        ws.write_formula(f"H{r}", "=ROW()*10", None, 0)
+        ws.write_string(f"I{r}", i)
+        ws.write_formula(f"K{r}", f"=SUMIF($I$1:$I$4,I{r},H$1)", None, 0)
+        ws.write_formula(f"N{r}", f'=AVERAGEIF(I{r}:I4,"a",H{r})', None, 0)
+    ws.write_formula("J1", '=SUMIF(I1:I4,"a",H1)', None, 0)
+    ws.write_formula("J2", '=AVERAGEIF(I1:I4,"a",H1)', None, 0)
+    ws.write_formula("J3", '=SUMIF(I1:I4,"a",H2:H2)', None, 0)
+    for r, v in enumerate([10, 5, 3, -1], start=1):
+        ws.write_number(f"L{r}", v)
+    ws.write_array_formula("M1:M1", '{=AVERAGE(IF(L1:L4>0,L1:L4,""))}', None, 0)
+    ws.write_formula("M2", '=SMALL({1,"-1"},1)', None, 0)
+    ws.write_formula("M3", '=SUM({1,"2",TRUE,4})', None, 0)
+    ws.write_array_formula("M4:M4", '{=MAX(IF(L1:L4<4,L1:L4,"no"))}', None, 0)
+    wb.close()
+    eng = Engine.load(path)
+    lo.load(path)
+    vals = lo.values("S", "H1:N4")
+    for ref in ("J1", "J2", "J3", "K1", "K2", "K3", "K4", "M1", "M2", "M4", "N1", "N2", "N3", "N4"):
+        r, c = int(ref[1:]) - 1, ord(ref[0]) - ord("H")
+        mine = eng.get(f"S!{ref}")
+        assert not isinstance(mine, ErrorCode) and close(float(mine), float(vals[r][c])), (ref, mine, vals[r][c])
+    assert (eng.get("S!J1"), eng.get("S!M1"), eng.get("S!M2")) == (80.0, 6.0, 1.0)
+    assert eng.get("S!M3") == 5.0  # Excel skips the text and TRUE in an array (LibreOffice counts TRUE: 6)

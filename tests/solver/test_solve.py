@@ -229,3 +229,39 @@ def test_cli_solve_in_place_and_report(tmp_path, titanic):
     assert r.returncode == 0 and "multistart: 6 starts" in r.stdout
     assert Engine.load(p).get("nnet!B1") < 0.5
     assert sorted(x.name for x in tmp_path.iterdir()) == ["t.solved.xlsx", "t.xlsx"]
+
+
+def test_blank_variable_cells_are_zero_and_get_the_answer(tmp_path, lo):
+    """Excel's Solver treats a blank variable cell as 0 and writes its answer into it: the new cells go
+    into the sheet's XML in order (a blank in a row that exists, and in rows that do not), and
+    LibreOffice reads the file back with the same answer."""
+    p = solver_book(tmp_path / "blank.xlsx", {"A1": 1.0, "C1": "=(A1-3)^2+(B1-4)^2+(A3-5)^2+(B5+1)^2"},
+                    {"opt": "$C$1", "adj": "$A$1:$B$1,$A$3,$B$5", "typ": 2})
+    done, out = solve_workbook(p)
+    r = done[0].result
+    assert r.before == pytest.approx(4 + 16 + 25 + 1) and r.fun == pytest.approx(0, abs=1e-12)
+    eng = Engine.load(out)
+    got = [eng.get(f"s!{c}") for c in ("A1", "B1", "A3", "B5")]
+    np.testing.assert_allclose(got, [3, 4, 5, -1], atol=1e-7)
+    lo.load(out)
+    vals = lo.values("s", "A1:C5")
+    np.testing.assert_allclose([vals[0][0], vals[0][1], vals[2][0], vals[4][1]], got, rtol=0, atol=0)
+    assert vals[0][2] == pytest.approx(0, abs=1e-12)
+
+
+def test_formulas_a_row_off_solve_through_the_engine(tmp_path):
+    """A student's column a row off (B5 reads A6, past the cells in use): the gradient path reads
+    blanks there, as the sheet does, and the answer is the true minimum (least squares by hand:
+    B = A(r+1)*D + E against A(r), with A6 blank)."""
+    cells = {f"A{r}": float(r) for r in range(1, 6)}
+    cells.update({f"B{r}": f"=A{r + 1}*$D$1+$E$1" for r in range(1, 6)})
+    cells.update({f"C{r}": f"=(B{r}-A{r})^2" for r in range(1, 6)})
+    cells.update({"D1": 0.5, "E1": 0.1, "F1": "=AVERAGE(C1:C5)"})
+    p = solver_book(tmp_path / "off.xlsx", cells, {"opt": "$F$1", "adj": "$D$1:$E$1", "typ": 2})
+    done, _ = solve_workbook(p, write=False)
+    X = np.column_stack([[2.0, 3, 4, 5, 0], np.ones(5)])
+    w, *_ = np.linalg.lstsq(X, np.arange(1.0, 6), rcond=None)
+    want = float(np.mean((X @ w - np.arange(1.0, 6)) ** 2))
+    assert done[0].problem.route == "engine"
+    assert done[0].result.fun == pytest.approx(want, rel=1e-10)
+    np.testing.assert_allclose(done[0].result.x, w, rtol=1e-6)

@@ -43,7 +43,7 @@ def numbers_of(args):
     for v in args:
         if v is None:
             continue
-        if v.ref:
+        if v.ref or v.shape[1:] != (1, 1):  # ranges and arrays: only their numbers count (text, TRUE skipped)
             if v.typ is None:
                 out.append((v.num, np.ones(v.shape, bool), None))
             else:
@@ -238,7 +238,8 @@ def _kth(args, largest: bool):
     out = np.empty(K)
     for k in range(K):
         x = np.sort(cells[k if K0 > 1 else 0])
-        j = int(np.ceil(kn[k if kn.shape[0] > 1 else 0, 0, 0] - 1e-12))
+        kj = kn[k if kn.shape[0] > 1 else 0, 0, 0]
+        j = int(np.ceil(kj - 1e-12)) if np.isfinite(kj) else 0  # not a number: its error, below
         out[k] = (x[-j] if largest else x[j - 1]) if 1 <= j <= len(x) else np.nan
     return cell_result(out, first_error(None if err is None else np.broadcast_to(err, (K,)),
                                         None if ke is None else np.broadcast_to(ke[:, 0, 0], (K,))))

@@ -123,7 +123,7 @@ def f_log(args):
 
 def _decimal_round(mode):
     def r(x, nd):
-        if not math.isfinite(x) or abs(int(nd)) >= 300:
+        if not math.isfinite(x) or not math.isfinite(nd) or abs(nd) >= 300:  # (a NaN digits carries its error)
             return x
         q = Decimal(1).scaleb(-int(nd))
         return float(Decimal(repr(x)).quantize(q, rounding=mode))
