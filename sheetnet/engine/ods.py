@@ -36,6 +36,7 @@ def read_ods(pkg, path: Path, cached: bool = False):
     row_repeat = 1
     row_cells: list = []
     scope = None  # the sheet whose named expressions are being read (None: the workbook's)
+    ranges: list = []  # database ranges: (name, target, has a header row)
     for event, el in _events(pkg):
         tag = el.tag
         if event == "start":
@@ -57,7 +58,7 @@ def read_ods(pkg, path: Path, cached: bool = False):
         # end events
         if tag in (f"{T}table-cell", f"{T}covered-table-cell"):
             rep = int(el.get(f"{T}number-columns-repeated", "1"))
-            if tag == f"{T}table-cell" and _has_content(el):
+            if _has_content(el):  # a cell covered by a merge keeps (and computes) its own content
                 row_cells.append((col, rep, _cell(el, path)))
             col += rep
             el.clear()
@@ -75,13 +76,37 @@ def read_ods(pkg, path: Path, cached: bool = False):
                 raise SheetnetError(f"{path}: sheet {sheet_data.name}: row {row} is beyond a sheet's {MAX_ROWS} rows")
             el.clear()
         elif tag == f"{T}named-range":
-            _name(book, scope, el.get(f"{T}name"), address(el.get(f"{T}cell-range-address", ""), str(path)))
+            _name(book, scope, el.get(f"{T}name"), _rebase(address(el.get(f"{T}cell-range-address", ""), str(path)),
+                                                           el.get(f"{T}base-cell-address", "")))
         elif tag == f"{T}named-expression":
-            _name(book, scope, el.get(f"{T}name"), translate(el.get(f"{T}expression", ""), str(path)))
+            _name(book, scope, el.get(f"{T}name"), _rebase(translate(el.get(f"{T}expression", ""), str(path)),
+                                                           el.get(f"{T}base-cell-address", "")))
         elif tag == f"{T}table":
             scope = None
             el.clear()
+        elif tag == f"{T}database-range":
+            ranges.append((el.get(f"{T}name"), el.get(f"{T}target-range-address", ""),
+                           el.get(f"{T}contains-header", "true") != "false"))
+    for name, target, header in ranges:  # LibreOffice's database ranges: Excel's tables
+        _table(book, name, address(target, str(path)), header)
     return book
+
+
+def _table(book, name, ref, header):
+    from .package import Table, parse_range
+
+    sheet, _, box = ref.rpartition("!")
+    sheet = sheet.strip("'").replace("''", "'")
+    if not name or sheet not in book.data:
+        return
+    try:
+        r0, c0, r1, c1 = parse_range(box.replace("$", ""))
+    except ValueError:
+        return
+    texts = {(r, c): v for r, c, v in book.data[sheet].other if r == r0}
+    columns = [str(texts.get((r0, c), f"Column{c - c0 + 1}")) if header else f"Column{c - c0 + 1}"
+               for c in range(c0, c1 + 1)]
+    book.tables[name.upper()] = Table(name, sheet, (r0, c0, r1, c1), columns, header_rows=int(header))
 
 
 def _events(pkg):
@@ -89,6 +114,33 @@ def _events(pkg):
 
     with pkg._guarded("content.xml") as f:
         yield from iterparse(f, events=("start", "end"))
+
+
+_BASE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_CELL_REF = re.compile(r'"(?:[^"]|"")*"|(?<![A-Za-z_\d.])(\$?)([A-Z]{1,3})(\$?)(\d{1,7})(?![\d(A-Za-z_])')
+
+
+def _rebase(text: str, base: str) -> str:
+    """A name's relative parts are relative to its base cell in ODF, to A1 in sheetnet (as in .xlsx)."""
+    from .package import a1, parse_cell
+
+    m = _BASE.search(base or "")
+    if not m:
+        return text
+    br, bc = parse_cell(m.group(1).upper() + m.group(2))
+    if br == 0 and bc == 0:
+        return text
+
+    def fix(x):
+        if x.group(2) is None:  # a string: as it is
+            return x.group(0)
+        r, c = parse_cell(x.group(2) + x.group(4))
+        if not x.group(1):
+            c = (c - bc) % MAX_COLS
+        if not x.group(3):
+            r = (r - br) % MAX_ROWS
+        return f"{x.group(1)}{a1(0, c)[:-1]}{x.group(3)}{r + 1}"
+    return _CELL_REF.sub(fix, text)
 
 
 def _name(book, scope, name, text):

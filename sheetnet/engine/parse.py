@@ -303,8 +303,13 @@ def _a1_box(rest: str, ctx: Context, sheet: str):
     a, sep, b = rest.partition(":")
     parts = [a, b] if sep else [a]
     cells = [A1_PART.match(p) for p in parts]
+    # inside a defined name, relative parts are relative to A1 (as the file stores them): they move
+    # with the cell that uses the name ($B1 used in row 5 is $B5; A$4 used in column C is C$4)
+    dr, dc = (ctx.row, ctx.col) if ctx.names_seen else (0, 0)
     if all(cells):
-        rc = [(int(m.group(4)) - 1, col_index(m.group(2).upper()), not m.group(3)) for m in cells]
+        rc = [((int(m.group(4)) - 1 + (dr if not m.group(3) else 0)) % MAX_ROWS,
+               (col_index(m.group(2).upper()) + (dc if not m.group(1) else 0)) % MAX_COLS, not m.group(3))
+              for m in cells]
         (r0, c0, rel0), (r1, c1, rel1) = rc[0], rc[-1]
         if max(r0, r1) >= MAX_ROWS or max(c0, c1) >= MAX_COLS:
             return None
@@ -314,11 +319,12 @@ def _a1_box(rest: str, ctx: Context, sheet: str):
     if sep:
         cols = [COL_PART.match(p) for p in parts]
         if all(cols):
-            c0, c1 = sorted(col_index(m.group(2).upper()) for m in cols)
+            c0, c1 = sorted((col_index(m.group(2).upper()) + (dc if not m.group(1) else 0)) % MAX_COLS for m in cols)
             return (0, c0, MAX_ROWS - 1, c1, False, False)  # read as far as the column is in use
         rows = [ROW_PART.match(p) for p in parts]
         if all(rows):
-            (r0, d0), (r1, d1) = [(int(m.group(2)) - 1, not m.group(1)) for m in rows]
+            (r0, d0), (r1, d1) = [((int(m.group(2)) - 1 + (dr if not m.group(1) else 0)) % MAX_ROWS, not m.group(1))
+                                  for m in rows]
             return (min(r0, r1), 0, max(r0, r1), MAX_COLS - 1, d0, d1)
     return None
 
@@ -339,6 +345,8 @@ def name_reference(name: str, sheet, ctx: Context, text: str):
                 return parse(formula, ctx)
             finally:
                 ctx.names_seen = saved
+    if sheet is None and key in ctx.book.tables:  # a table's name alone: its data rows, every column
+        return table_reference(key, "", ctx)
     if key in ERRORS:
         return ("err", key)
     return ("err", "#NAME?")

@@ -1,6 +1,7 @@
 """The formula engine against numpy and against LibreOffice, the engine of record."""
 
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -346,3 +347,68 @@ def test_sumif_resizes_and_arrays_skip_text(lo, tmp_path):
         assert not isinstance(mine, ErrorCode) and close(float(mine), float(vals[r][c])), (ref, mine, vals[r][c])
     assert (eng.get("S!J1"), eng.get("S!M1"), eng.get("S!M2")) == (80.0, 6.0, 1.0)
     assert eng.get("S!M3") == 5.0  # Excel skips the text and TRUE in an array (LibreOffice counts TRUE: 6)
+
+
+def _names_book(path):
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Worksheet")
+    other = wb.add_worksheet("Other")
+    for r in range(1, 9):
+        ws.write_number(f"A{r}", r)
+        ws.write_number(f"B{r}", r * 10)
+        ws.write_number(f"C{r}", r * 100)
+    wb.define_name("HOURS_PER_DAY", "=Worksheet!$B1")  # relative row: the row of the cell using it
+    wb.define_name("COLUMN_DATA", "=Worksheet!A$4:A$8")  # relative column: the column using it
+    wb.define_name("FIRST", "=Worksheet!$A$2")
+    wb.define_name("SECOND", "=Worksheet!$A$3")
+    wb.define_name("PRODUCT_NAME", "=FIRST*SECOND")  # a name whose value is a formula
+    wb.define_name("Worksheet!local_thing", "=Worksheet!$C$1:$C$3")  # sheet-local, the same name twice
+    wb.define_name("Other!local_thing", "=Other!$A$1")
+    ws.write_formula("E5", "=HOURS_PER_DAY", None, 0)
+    ws.write_formula("C10", "=SUM(COLUMN_DATA)", None, 0)
+    ws.write_formula("D10", "=SUM(COLUMN_DATA)", None, 0)
+    ws.write_formula("E1", "=PRODUCT_NAME", None, 0)
+    ws.write_formula("E2", "=SUM(local_thing)", None, 0)
+    for r in range(1, 4):
+        ws.write_formula(f"G{r}", "=HOURS_PER_DAY*2", None, 0)
+    other.write_number("A1", 7)
+    other.write_formula("B1", "=local_thing*2", None, 0)
+    ws.add_table("I1:J4", {"name": "Table1", "columns": [{"header": "x"}, {"header": "y"}],
+                           "data": [[1, 2], [3, 4], [5, 6]]})
+    ws.write_formula("E3", '=SUM(INDIRECT("Table1"))', None, 0)
+    ws.write_formula("E4", '=SUM(INDIRECT("Table1[y]"))+SUM(Table1[x])', None, 0)
+    wb.close()
+
+
+NAME_CELLS = {"Worksheet": ["E1", "E2", "E3", "E4", "E5", "C10", "D10", "G1", "G2", "G3"], "Other": ["B1"]}
+
+
+def test_defined_names_mean_what_excel_and_libreoffice_mean(lo, tmp_path):
+    """Relative names move with the cell that uses them, sheet-local names win on their sheet, names
+    may be formulas, a table's name is its data; the same in LibreOffice's own .ods of the workbook,
+    also when its names are stored relative to another base cell."""
+    path = tmp_path / "names.xlsx"
+    _names_book(path)
+    lo.load(path)
+    want = {s: lo.values(s, "A1:J10") for s in NAME_CELLS}
+    ods = tmp_path / "names.ods"
+    lo.save(ods, "calc8")
+    moved = tmp_path / "moved.ods"  # HOURS_PER_DAY stored relative to A3: $B3 there is $B1 here
+    with zipfile.ZipFile(ods) as zin, zipfile.ZipFile(moved, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "content.xml":
+                old = b'table:name="HOURS_PER_DAY" table:base-cell-address="$Worksheet.$A$1" ' \
+                      b'table:cell-range-address="$Worksheet.$B1"'
+                assert old in data
+                data = data.replace(old, old.replace(b"$A$1", b"$A$3").replace(b".$B1", b".$B3"))
+            zout.writestr(item, data)
+    for book in (path, ods, moved):
+        eng = Engine.load(book)
+        for s, refs in NAME_CELLS.items():
+            for ref in refs:
+                r, c = int(ref[1:]) - 1, ord(ref[0]) - 65
+                mine = eng.get(f"{s}!{ref}")
+                assert not isinstance(mine, ErrorCode) and close(float(mine), float(want[s][r][c])), \
+                    (book.name, s, ref, mine, want[s][r][c])
+    assert eng.get("Worksheet!E5") == 50.0 and eng.get("Worksheet!C10") == 3000.0 and eng.get("Worksheet!E3") == 21.0
