@@ -34,6 +34,14 @@ def ymd(serial: float) -> tuple[int, int, int] | None:
     return d.year, d.month, d.day
 
 
+def shown(serial: float) -> tuple[int, int, int] | None:
+    """(year, month, day) as YEAR, MONTH, DAY and TEXT show a serial: ymd, but serial 0 is 1900-01-00
+    (date arithmetic such as EOMONTH takes it as 1899-12-31)."""
+    if serial is not None and 0 <= serial < 1:
+        return 1900, 1, 0
+    return ymd(serial)
+
+
 def from_date(year: int, month: int, day: int) -> float | None:
     """DATE(year, month, day) with Excel's rolling of months and days; None where Excel gives #NUM!."""
     if 0 <= year < 1900:

@@ -137,13 +137,13 @@ class _Builder:
         if c > sd.max_col:
             sd.max_col = c
 
-    def value(self, t, v: bytes | None):
+    def value(self, t, v: bytes | None, r: int = 0, c: int = 0):
         """A value cell (or a formula's cached value) from its type and raw <v> text."""
         if t is None or t == "n":
             return None if v is None else float(v)
         if t == "s":
             return None if v is None else self.strings[int(v)]
-        return typed(t, None if v is None else unescape(v))
+        return typed(t, None if v is None else unescape(v), lambda: f"{self.where}, cell {_a1(r, c)}")
 
     def put_value(self, r, c, x):
         sd = self.sd
@@ -200,14 +200,23 @@ class _Builder:
         return True
 
 
-def typed(t: str, text: str | None):
-    """A cell value from its type and its (unescaped) <v> text: t = str, b, e or d."""
+# Excel's error values, the newer ones included: any other in a file is refused, not carried
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+                "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"}
+
+
+def typed(t: str, text: str | None, where=None):
+    """A cell value from its type and its (unescaped) <v> text: t = str, b, e or d.  where(): the cell,
+    for the message when an error value is not one of Excel's."""
     if t == "str":
         return text if text is not None else ""
     if t == "b":
         return text in ("1", "true")
     if t == "e":
-        return ErrorCode(text or "#N/A")
+        if text and text.upper() not in EXCEL_ERRORS:
+            raise SheetnetError(f"{where() if where else 'a cell'}: holds the error value {text[:40]!r}, which is "
+                                f"not one of Excel's; refused")
+        return ErrorCode(text.upper() if text else "#N/A")
     if t == "d":
         return iso_to_serial(text) if text else None
     if t in (None, "n"):
@@ -287,10 +296,10 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
                 op[4] += 1
                 if cached is not None:
                     vm = _V.search(inner, j)
-                    cached[(r, c)] = b.value(t, vm.group(1)) if vm else None
+                    cached[(r, c)] = b.value(t, vm.group(1), r, c) if vm else None
                 continue
             vm = _V.search(inner, j) if cached is not None else None
-            b.formula(r, c, _a1(r, c), unescape(raw), {}, b.value(t, vm.group(1)) if vm else None, False, raw)
+            b.formula(r, c, _a1(r, c), unescape(raw), {}, b.value(t, vm.group(1), r, c) if vm else None, False, raw)
             continue
         if inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:
             raw = inner[3:-4]
@@ -301,7 +310,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
             elif t == "s":
                 other.append((r, c, strings[int(raw)]))
             else:
-                x = typed(t, unescape(raw))
+                x = typed(t, unescape(raw), lambda: f"{b.where}, cell {(letters + digits).decode()}")
                 if x is not None:
                     other.append((r, c, x))
             continue
@@ -314,7 +323,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         if t == "inlineStr":
             x = "".join(unescape(s) for s in _T.findall(_RPH.sub(b"", inner)))
         else:
-            x = b.value(t, raw)
+            x = b.value(t, raw, r, c)
         if fm is not None:
             fattrs = {k.decode(): v.decode() for k, v in _F_ATTR.findall(fm.group(1) or b"")}
             text = unescape(fm.group(2)) if fm.group(2) else None
@@ -359,7 +368,7 @@ def _scan_tree(data: bytes, b: _Builder):
             elif t == "s":
                 x = b.strings[int(text)] if text is not None else None
             else:
-                x = typed(t, text)
+                x = typed(t, text, lambda: f"{b.where}, cell {ref}")
             if f is not None:
                 if b.formula(r, c, ref, f.text or None, dict(f.attrib), x, el.get("cm") not in (None, "0")):
                     continue

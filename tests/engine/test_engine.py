@@ -1,6 +1,7 @@
 """The formula engine against numpy and against LibreOffice, the engine of record."""
 
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -412,3 +413,55 @@ def test_defined_names_mean_what_excel_and_libreoffice_mean(lo, tmp_path):
                 assert not isinstance(mine, ErrorCode) and close(float(mine), float(want[s][r][c])), \
                     (book.name, s, ref, mine, want[s][r][c])
     assert eng.get("Worksheet!E5") == 50.0 and eng.get("Worksheet!C10") == 3000.0 and eng.get("Worksheet!E3") == 21.0
+
+
+def test_dates_and_text_as_excel_shows_them(lo, tmp_path):
+    """Serial 0 is 1900-01-00 and 60 is 1900-02-29 in Excel (LibreOffice counts from 1899-12-30 and has
+    no 1900-02-29: these are Excel's values); the rest as LibreOffice gives."""
+    path = tmp_path / "dates.xlsx"
+    excel = {"=DAY(0)": 0.0, "=MONTH(0)": 1.0, "=YEAR(0)": 1900.0, '=TEXT(60,"yyyy-mm-dd")': "1900-02-29",
+             '=TEXT(0,"yyyy-mm-dd")': "1900-01-00", '=TEXT(61,"dddd d mmmm")': "Thursday 1 March",
+             '=TEXT(1,"ddd")': "Sun", "=DATE(1900,2,29)": 60.0, "=EOMONTH(-1,0)": ErrorCode("#NUM!"),
+             "=XMATCH(2,B40:B42,5)": ErrorCode("#VALUE!")}  # (LibreOffice 7.4 has no XMATCH)
+    same_as_lo = ['=SEARCH("a","banana",3)', '=FIND("a","banana",3)', '=SEARCH("a","banana",9)',
+                  '=FIND("n","banana",0)', '=SWITCH(1/0,1,"a","b")', '=SWITCH(2,1,"a")', '=EOMONTH("x",0)',
+                  "=MATCH(5,B40:B44,0)", '=MATCH("b",C40:C42,0)']
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    texts = list(excel) + same_as_lo + ["=FORMULATEXT(A30)"]
+    for i, text in enumerate(texts):
+        ws.write_formula(i, 0, text, None, 0)
+    ws.write_formula("A30", "=_xlfn.XLOOKUP(1,B40:B42,B40:B42)", None, 0)
+    for i in range(5):
+        ws.write_number(39 + i, 1, i + 1)
+    for i, t in enumerate("abc"):
+        ws.write_string(39 + i, 2, t)
+    wb.close()
+    eng = Engine.load(path)
+    for i, (text, want) in enumerate(excel.items()):
+        assert eng.get(f"S!A{i + 1}") == want, text
+    lo.load(path)
+    n = len(texts)
+    vals, errs = lo.values("S", f"A1:A{n}"), lo.errors("S", f"A1:A{n}")
+    for i in range(len(excel), len(excel) + len(same_as_lo)):
+        assert same(eng.get(f"S!A{i + 1}"), vals[i][0], errs.get((i, 0))), texts[i]
+    assert eng.get(f"S!A{n}") == "=XLOOKUP(1,B40:B42,B40:B42)"  # as Excel shows it, no _xlfn.
+
+
+def test_what_the_engine_cannot_mean_is_refused_with_the_cell(tmp_path):
+    path = tmp_path / "regex.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_formula("A1", '=XMATCH("a.*",B1:B3,3)', None, 0)  # a regular expression: not implemented
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"S!A1: match mode 3 \(regular expressions\) is not supported"):
+        Engine.load(path)
+    bogus = tmp_path / "bogus.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bogus, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="A1"[^>]*>.*?</c>', b'<c r="A1" t="e"><v>#BOGUS!</v></c>', data)
+            zout.writestr(item, data)
+    with pytest.raises(SheetnetError, match=r"sheet S, cell A1: holds the error value '#BOGUS!'"):
+        Engine.load(bogus)

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ..dates import EPOCH, from_date, now_serial, to_date, ymd
+from ..dates import EPOCH, from_date, now_serial, shown, to_date, ymd
 from ..values import BLANK, BOOL, NUM, TEXT, V, parse_number
 from .registry import fn
 from .text import _Err, _n, elementwise
@@ -82,9 +82,9 @@ def _part(name, f):
     return impl
 
 
-_part("YEAR", lambda x: ymd(x)[0])
-_part("MONTH", lambda x: ymd(x)[1])
-_part("DAY", lambda x: ymd(x)[2])
+_part("YEAR", lambda x: shown(x)[0])
+_part("MONTH", lambda x: shown(x)[1])
+_part("DAY", lambda x: shown(x)[2])
 _part("HOUR", lambda x: to_date(x).hour)
 _part("MINUTE", lambda x: to_date(x).minute)
 _part("SECOND", lambda x: to_date(x).second)

@@ -132,13 +132,18 @@ def f_xmatch(args):
         if vec is None or isinstance(xv, ErrorCode):
             return xv if isinstance(xv, ErrorCode) else ErrorCode(NA)
         i = _xfind(xv, vec, mm, sm)
-        return ErrorCode(NA) if i is None else float(i + 1)
+        return ErrorCode(NA) if i is None else ErrorCode(VALUE) if i == BAD_MODE else float(i + 1)
     return _cells(_K(*args), one)
 
 
+BAD_MODE = -1  # _xfind's answer for a match or search mode Excel does not have: #VALUE!
+
+
 def _xfind(x, vec, mm, sm):
+    if mm == 3:
+        raise EngineError("match mode 3 (regular expressions) is not supported; refused")
     if mm not in (0, -1, 1, 2) or sm not in (1, -1, 2, -2):
-        return None
+        return BAD_MODE
     mode = {0: 0, -1: -2, 1: 2, 2: 0}[mm]
     return find(x if x is not None else 0.0, *vec, mode=mode, wild=mm == 2, reverse=sm in (-1, -2))
 
@@ -194,6 +199,9 @@ def f_xlookup(args):
         sm = _int(args[5] if len(args) > 5 else None, k, 1)
         xv = _py(x, k)
         i = None if vec is None or isinstance(xv, ErrorCode) else _xfind(xv, vec, mm, sm)
+        if i == BAD_MODE:
+            out.append(V.scalar(ErrorCode(VALUE)))
+            continue
         rk = k if ret.shape[0] > 1 else 0
         if i is None:
             out.append(missing.broadcast((K,) + missing.shape[1:]).top_left() if missing is not None else
@@ -545,6 +553,9 @@ def f_columns(nodes, ctx):
     return _size(nodes, ctx, 1)
 
 
+_XL_PREFIX = re.compile(r"_xlfn\.(?:_xlws\.)?|_xlws\.|_xlpm\.", re.I)  # the file's prefixes: Excel shows none
+
+
 @fn("FORMULATEXT", 1, 1, mode="lazy")
 def f_formulatext(nodes, ctx):
     eng = ctx.eng
@@ -552,7 +563,7 @@ def f_formulatext(nodes, ctx):
     for b in ctx.boxes(nodes[0]):
         s, r, c = b[0], b[1], b[2]
         text = eng.formula_text(s, r, c)
-        out.append(ErrorCode(NA) if text is None else "=" + text)
+        out.append(ErrorCode(NA) if text is None else "=" + _XL_PREFIX.sub("", text))
     return V.stack([V.scalar(x) for x in out])
 
 

@@ -7,10 +7,11 @@ turned into a guess.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..dates import to_date
+from ..dates import shown, to_date
 from ..values import EngineError
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -158,6 +159,8 @@ def _date(value: float, f: str) -> str:
     d = to_date(value)
     if d is None:
         raise EngineError(f"TEXT: {value} is not a date Excel can show")
+    year, month, day = shown(value)  # Excel's own: serial 0 is 1900-01-00, 60 is 1900-02-29
+    weekday = (math.floor(value) + 5) % 7  # Monday 0, as Excel counts (serial 1 is a Sunday)
     ampm = bool(re.search(r"AM/PM|A/P", f, re.I))
     tokens = _DATE_TOKEN.split(f)
     out = []
@@ -169,29 +172,29 @@ def _date(value: float, f: str) -> str:
         prev = next((t.lower() for t in reversed(tokens[1:i:2]) if t), "")
         nxt = next((t.lower() for t in tokens[i + 1::2] if t), "")
         if low in ("yyyy",):
-            out.append(f"{d.year:04d}")
+            out.append(f"{year:04d}")
         elif low == "yy":
-            out.append(f"{d.year % 100:02d}")
+            out.append(f"{year % 100:02d}")
         elif low in ("m", "mm") and (prev.startswith("h") or nxt.startswith("s") or prev.startswith("[h")):
             out.append(f"{d.minute:02d}" if low == "mm" else str(d.minute))
         elif low == "m":
-            out.append(str(d.month))
+            out.append(str(month))
         elif low == "mm":
-            out.append(f"{d.month:02d}")
+            out.append(f"{month:02d}")
         elif low == "mmm":
-            out.append(MONTHS[d.month - 1][:3])
+            out.append(MONTHS[month - 1][:3])
         elif low == "mmmm":
-            out.append(MONTHS[d.month - 1])
+            out.append(MONTHS[month - 1])
         elif low == "mmmmm":
-            out.append(MONTHS[d.month - 1][0])
+            out.append(MONTHS[month - 1][0])
         elif low == "d":
-            out.append(str(d.day))
+            out.append(str(day))
         elif low == "dd":
-            out.append(f"{d.day:02d}")
+            out.append(f"{day:02d}")
         elif low == "ddd":
-            out.append(DAYS[d.weekday()][:3])
+            out.append(DAYS[weekday][:3])
         elif low == "dddd":
-            out.append(DAYS[d.weekday()])
+            out.append(DAYS[weekday])
         elif low in ("h", "hh"):
             h = d.hour % 12 or 12 if ampm else d.hour
             out.append(f"{h:02d}" if low == "hh" else str(h))
