@@ -188,10 +188,26 @@ class Engine(Evaluator):
             self._fill_gid()
             order = Order(self.groups, self._ids_in)
             cyclic = order.cyclic()
-            if cyclic:
+            if cyclic and self.book.iterate is None:
                 raise circular(self.groups, cyclic, self.sheets)
         self.pre, self.post = order.pre, order.post
-        self.order = order.topological()
+        # iterative calculation: the cycles and everything downstream of them are recomputed together,
+        # step after step (self.iterated); each cycle's cells in layout order (sheet, row, column)
+        self.iterated: set = set()
+        if cyclic:
+            def layout(i):
+                g = self.groups[i]
+                return (g.sheet, g.r0, g.col)
+            self.order = order.condensed(cyclic, lambda comp: sorted(comp, key=layout))
+            stack = [i for comp in cyclic for i in comp]
+            self.iterated = set(stack)
+            while stack:
+                for j in order.post[stack.pop()]:
+                    if j not in self.iterated:
+                        self.iterated.add(j)
+                        stack.append(j)
+        else:
+            self.order = order.topological()
         self.rank = np.empty(len(self.groups), int)
         self.rank[self.order] = np.arange(len(self.groups))
         for g in self.groups:
@@ -205,11 +221,42 @@ class Engine(Evaluator):
     def _run_all(self, ids):
         self._pending = set(ids)
         try:
-            for i in ids:
-                if i in self._pending:
+            for i in ids:  # nothing here reads a cycle (what does is in self.iterated): first
+                if i in self._pending and i not in self.iterated:
                     self._run(self.groups[i])
+            if self.iterated:
+                self._iterate([i for i in ids if i in self.iterated])
         finally:
             self._pending = set()
+
+    def _iterate(self, members):
+        """Iterative calculation: the cycles and what reads them, in order (each cycle's cells by sheet,
+        row and column), each cell reading the others' latest values, one step after another, until no
+        value changes by more than the workbook's delta or its count of steps is done."""
+        if not members:
+            return
+        steps, delta = self.book.iterate
+        cells = [(self.groups[i].sheet, r, c) for i in members for (r, c) in self.groups[i].cells()]
+
+        def now():
+            out = []
+            for s, r, c in cells:
+                v = self.grids[s].value(r, c)
+                out.append(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+            return out
+        before = now()
+        for _ in range(steps):
+            for i in members:
+                self._pending.add(i)
+            for i in members:
+                if i in self._pending:
+                    self._run(self.groups[i])
+            after = now()
+            moved = [abs(a - b) if isinstance(a, float) and isinstance(b, float) else (0.0 if a == b else np.inf)
+                     for a, b in zip(after, before)]
+            before = after
+            if max(moved, default=0.0) <= delta:
+                break
 
     def _ensure(self, s, r0, c0, r1, c1):
         """Before a reference made at run time is read: evaluate the pending groups it covers first."""

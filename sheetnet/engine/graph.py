@@ -200,6 +200,35 @@ class Order:
         return order
 
 
+    def condensed(self, comps, members_of) -> list[int]:
+        """A topological order with each cycle (a component) as one unit, its members together in the
+        order members_of(component) gives (iterative calculation)."""
+        comp_of = {i: k for k, comp in enumerate(comps) for i in comp}
+        n = len(self.pre)
+        unit = [("c", comp_of[i]) if i in comp_of else ("g", i) for i in range(n)]
+        units = sorted(set(unit))
+        upre = {u: set() for u in units}
+        for i in range(n):
+            for p in self.pre[i]:
+                if unit[p] != unit[i]:
+                    upre[unit[i]].add(unit[p])
+        upost = {u: [] for u in units}
+        for u, ps in upre.items():
+            for p in ps:
+                upost[p].append(u)
+        indeg = {u: len(ps) for u, ps in upre.items()}
+        ready = [u for u in units if indeg[u] == 0]
+        order = []
+        while ready:
+            u = ready.pop()
+            order.extend(members_of(comps[u[1]]) if u[0] == "c" else [u[1]])
+            for v in upost[u]:
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    ready.append(v)
+        return order
+
+
 def circular(groups, comps, sheets) -> EngineError:
     g = min((groups[i] for c in comps for i in c), key=lambda g: (g.sheet, g.r0, g.col))
     return EngineError(f"{sheets[g.sheet]}!{a1(g.r0, g.col)}: circular reference")

@@ -84,6 +84,10 @@ def read_ods(pkg, path: Path, cached: bool = False):
         elif tag == f"{T}table":
             scope = None
             el.clear()
+        elif tag == f"{T}iteration" and el.get(f"{T}status") == "enable":
+            from .package import _bounded_float, _bounded_int
+            book.iterate = (_bounded_int(el.get(f"{T}steps"), 100, 1, 32767),
+                            _bounded_float(el.get(f"{T}minimum-difference"), 0.001))
         elif tag == f"{T}database-range":
             ranges.append((el.get(f"{T}name"), el.get(f"{T}target-range-address", ""),
                            el.get(f"{T}contains-header", "true") != "false"))

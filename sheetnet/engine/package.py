@@ -46,6 +46,9 @@ class Book:
     names: dict = field(default_factory=dict)  # (scope sheet or None, NAME upper) -> formula text
     tables: dict = field(default_factory=dict)  # NAME upper -> Table
     kind: str = "xlsx"  # or "ods"
+    # iterative calculation (Excel: File > Options > Formulas; LibreOffice: Tools > Options > Calc >
+    # Calculate > Iterations): (steps at most, stop when no value changes by more than this), or None
+    iterate: tuple | None = None
 
 
 def a1(r: int, c: int) -> str:
@@ -218,6 +221,10 @@ def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
             parts.append(target)
     strings = _shared_strings(pkg, rels)
     book = Book(str(path), sheets, {})
+    for cp in wb.iter(f"{NS}calcPr"):
+        if cp.get("iterate") in ("1", "true"):
+            book.iterate = (_bounded_int(cp.get("iterateCount"), 100, 1, 32767),
+                            _bounded_float(cp.get("iterateDelta"), 0.001))
     for dn in wb.iter(f"{NS}definedName"):
         local = dn.get("localSheetId")
         scope = sheets[int(local)] if local is not None and int(local) < len(sheets) else None
@@ -229,6 +236,21 @@ def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
                 t = _table(pkg, target, name)
                 book.tables[t.name.upper()] = t
     return book
+
+
+def _bounded_int(text, default: int, lo: int, hi: int) -> int:
+    try:
+        return min(max(int(float(text)), lo), hi)
+    except (TypeError, ValueError):
+        return default
+
+
+def _bounded_float(text, default: float) -> float:
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return default
+    return v if v >= 0 and v == v else default
 
 
 PARALLEL_BYTES = 6 << 20  # sheets this large (unpacked, together) are read by two processes

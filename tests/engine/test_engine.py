@@ -15,7 +15,7 @@ from sheetnet.errors import SheetnetError
 from sheetnet.lessons.workbook import build_workbook
 
 from .. import formula_gen as G
-from ..helpers import numpy_cells
+from ..helpers import numpy_cells, write_cells
 
 
 @pytest.fixture(scope="module")
@@ -465,3 +465,51 @@ def test_what_the_engine_cannot_mean_is_refused_with_the_cell(tmp_path):
             zout.writestr(item, data)
     with pytest.raises(SheetnetError, match=r"sheet S, cell A1: holds the error value '#BOGUS!'"):
         Engine.load(bogus)
+
+
+def _iterative_book(path, cells, count=100, delta=0.001):
+    """A workbook with Excel's iterative calculation switched on (calcPr iterate, as Excel stores it)."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    write_cells(ws, cells)
+    wb.close()
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = re.sub(rb"<calcPr([^/]*)/>", lambda m: b"<calcPr" + m.group(1) + f' iterate="1" iterateCount='
+                              f'"{count}" iterateDelta="{delta}"'.encode() + b"/>", data)
+            zout.writestr(item, data)
+    tmp.replace(path)
+    return path
+
+
+def test_iterative_calculation(lo, tmp_path):
+    """With iterations on, a cycle is iterated: converging ones reach their fixed point within the
+    delta, as in LibreOffice (also from LibreOffice's own .ods); a counter counts the steps (Excel's
+    value: LibreOffice reports Err:523 for a cycle that has not converged); without them, refused."""
+    conv = _iterative_book(tmp_path / "conv.xlsx", {"A1": "=B1/2+1", "B1": "=A1", "C1": "=A1*10", "A3": "=B3+1",
+                                                     "B3": "=A3*0.5", "C3": "=A3+B3"})
+    fixed = {"A1": 2.0, "B1": 2.0, "C1": 20.0, "A3": 2.0, "B3": 1.0, "C3": 3.0}
+    lo.load(conv)
+    vals = lo.values("S", "A1:C3")
+    ods = tmp_path / "conv.ods"
+    lo.save(ods, "calc8")
+    for book in (conv, ods):
+        eng = Engine.load(book)
+        for ref, want in fixed.items():
+            mine, theirs = eng.get(f"S!{ref}"), vals[int(ref[1]) - 1][ord(ref[0]) - 65]
+            scale = 10 * max(1.0, abs(want)) * 0.001
+            assert abs(mine - want) <= scale and abs(theirs - want) <= scale and abs(mine - theirs) <= scale, \
+                (book.name, ref, mine, theirs)
+    count = _iterative_book(tmp_path / "count.xlsx", {"A1": "=A1+1", "B1": "=A1*2", "A2": "=IF(A3>=50,A2,A2+1)",
+                                                       "A3": "=A3+1"}, count=100, delta=0)
+    eng = Engine.load(count)
+    assert [eng.get(r) for r in ("S!A1", "S!B1", "S!A3", "S!A2")] == [100.0, 200.0, 100.0, 49.0]
+    off = tmp_path / "off.xlsx"
+    wb = xlsxwriter.Workbook(str(off))
+    write_cells(wb.add_worksheet("S"), {"A1": "=B1/2+1", "B1": "=A1"})
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"S!A1: circular reference"):
+        Engine.load(off)
