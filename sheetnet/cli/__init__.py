@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import SheetnetError
+from ..limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
 from . import classroom
 from . import commands as C
 
@@ -37,6 +38,10 @@ def _build_parser(sub):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sheetnet", description="Neural nets in the spreadsheet everybody already has: "
                                 "build, solve, check, train, compare, and the classroom.")
+    p.add_argument("--max-memory", type=float, metavar="MB",
+                   help=f"memory one workbook may take to read and evaluate (default {DEFAULT_MEMORY_MB} MB)")
+    p.add_argument("--max-seconds", type=float, metavar="S",
+                   help=f"time one workbook may take to read and evaluate (default {DEFAULT_SECONDS:g} s)")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="build, solve, check and compare every lesson from the bundled data, and grade "
@@ -119,6 +124,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
+    import os
+    for flag, var, v in (("--max-memory", "SHEETNET_MAX_MEMORY_MB", args.max_memory),
+                         ("--max-seconds", "SHEETNET_MAX_SECONDS", args.max_seconds)):
+        if v is not None:
+            if not v > 0 or v != v or v == float("inf"):
+                print(f"sheetnet: error: {flag} takes a positive number, not {v}", file=sys.stderr)
+                return 2
+            os.environ[var] = repr(v)
     if getattr(args, "output_activation", None) not in (None, "linear", "sigmoid"):
         if str(args.output_activation).lower().endswith(".xlsx") and not args.output:
             args.output, args.output_activation = args.output_activation, "linear"  # --output FILE, as elsewhere

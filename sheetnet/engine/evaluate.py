@@ -50,11 +50,15 @@ class Engine(Evaluator):
 
     @classmethod
     def load(cls, path, seed: int = 0, inputs=(), volatile: str = "fresh") -> Engine:
-        book = read_book(path, cached=bool(inputs) or volatile == "cached")
-        try:
-            return cls(book, seed, inputs, volatile)
-        except EngineError as e:
-            raise SheetnetError(f"{path}: {e}") from None
+        """Read and evaluate a workbook, within sheetnet.limits' bounds of memory and time."""
+        from ..limits import bounded
+
+        with bounded(path):
+            book = read_book(path, cached=bool(inputs) or volatile == "cached")
+            try:
+                return cls(book, seed, inputs, volatile)
+            except EngineError as e:
+                raise SheetnetError(f"{path}: {e}") from None
 
     # ---- building -------------------------------------------------------------------------------
 
@@ -310,6 +314,8 @@ class Engine(Evaluator):
                     v = self._per_cell(g)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
+        except MemoryError:  # sheetnet.limits says so, in one line
+            raise
         except Exception as e:  # a shape or type the engine does not handle: refused, never a traceback
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: cannot evaluate ={g.formula[:80]} "
                               f"({type(e).__name__}: {e})") from None

@@ -177,12 +177,13 @@ def read_book(path, cached: bool = False) -> Book:
             from .ods import read_ods
             return read_ods(pkg, path, cached)
         return _read(pkg, path, cached)
-    except SheetnetError:
+    except (SheetnetError, MemoryError):  # (out of memory: sheetnet.limits says so)
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as e:
         raise SheetnetError(f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})") from None
     except Exception as e:  # ParseError and friends from a malformed part
-        raise SheetnetError(f"{path}: malformed workbook ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        first = (str(e).splitlines() or [""])[0][:200]
+        raise SheetnetError(f"{path}: malformed workbook ({type(e).__name__}: {first})") from None
 
 
 def _refuse_other_formats(path: Path):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine import Engine, read_book
 from ..errors import SheetnetError
+from ..limits import bounded
 from .names import read_model
 from .optimize import SolveResult, minimize
 from .problem import Problem, _scatter, build_problem
@@ -48,7 +49,8 @@ def output_path(path: Path, in_place: bool, output) -> Path:
 def solve_workbook(path, sheets=None, method=None, multistart=None, seed=None, max_iter=None, max_time=None,
                    bounds=None, output=None, in_place=False, callback=None, write=True) -> tuple[list[SheetResult], Path | None]:
     path = Path(path)
-    book = read_book(path)
+    with bounded(path):
+        book = read_book(path)
     if write and book.kind != "xlsx":
         raise SheetnetError(f"{path}: solve writes its answer into .xlsx workbooks only; save this one as .xlsx "
                             f"(or use write=False from Python)")
@@ -65,7 +67,10 @@ def solve_workbook(path, sheets=None, method=None, multistart=None, seed=None, m
         raise SheetnetError(f"{path}: no sheet has a Solver model (Data > Solver in Excel stores one)")
     variables = [v for m in models.values() for v in m.variables]
     try:
-        eng = Engine(book, inputs=variables)
+        with bounded(path):
+            eng = Engine(book, inputs=variables)
+    except SheetnetError:
+        raise
     except Exception as e:  # EngineError, with the cell named
         raise SheetnetError(f"{path}: {e}") from None
     done = []

@@ -513,3 +513,19 @@ def test_iterative_calculation(lo, tmp_path):
     wb.close()
     with pytest.raises(SheetnetError, match=r"S!A1: circular reference"):
         Engine.load(off)
+
+
+def test_indirect_over_several_sheets_at_once_is_refused(tmp_path):
+    """INDIRECT("S"&ROW(INDIRECT("1:3"))&"!A1:A3") is three references in one cell: refused with the cell
+    named, not the first sheet's numbers alone."""
+    path = tmp_path / "three.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for n in ("S1", "S2", "S3"):
+        ws = wb.add_worksheet(n)
+        for r in range(3):
+            ws.write_number(r, 0, r + 1 + 10 * int(n[1]))
+    t = wb.add_worksheet("T")
+    t.write_formula("A1", '=SUMPRODUCT(SUM(INDIRECT("S"&ROW(INDIRECT("1:3"))&"!A1:A3")))', None, 0)
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"T!A1: INDIRECT of an array of texts"):
+        Engine.load(path)

@@ -140,3 +140,31 @@ def test_not_a_workbook(tmp_path, content, words):
     p = tmp_path / "x.xlsx"
     p.write_bytes(content)
     refused(p, words)
+
+
+def test_every_command_reads_within_memory_and_time(tmp_path):
+    """Not only the grader: calc (and solve, check, train, which load the same way) stop with one line
+    past --max-memory or --max-seconds, write nothing, and leave the input as it was."""
+    import subprocess
+    import sys
+
+    import xlsxwriter
+
+    path = tmp_path / "many.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("S")
+    ws.write_formula(0, 0, "=SUM(B2:CW5001)", None, 0)
+    for r in range(1, 5001):
+        for c in range(1, 101):
+            ws.write_number(r, c, (r * c) % 97)
+    wb.close()
+    before = path.read_bytes()
+    for flags, words in ((["--max-memory", "40"], "needs more than 40 MB of memory"),
+                         (["--max-seconds", "0.05"], "takes longer than 0.05 s")):
+        for cmd in (["calc", str(path), "-o", str(tmp_path / "out.xlsx")], ["solve", str(path)]):
+            r = subprocess.run([sys.executable, "-m", "sheetnet", *flags, *cmd], capture_output=True, text=True)
+            assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr, (flags, cmd, r.stderr)
+    assert not (tmp_path / "out.xlsx").exists() and path.read_bytes() == before
+    r = subprocess.run([sys.executable, "-m", "sheetnet", "calc", str(path), "--cells", "A1"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and float(r.stdout) == sum((r * c) % 97 for r in range(1, 5001) for c in range(1, 101))

@@ -418,6 +418,9 @@ def _indirect_boxes(nodes, ctx):
     from ..parse import Context, reference
 
     text = ctx.eval(nodes[0])
+    if text.shape[1] * text.shape[2] > 1:  # one cell, several texts: several references at once
+        raise EngineError("INDIRECT of an array of texts (several references at once, as over sheets) is not "
+                          "supported; refused")
     a1 = ctx.eval(nodes[1]) if len(nodes) > 1 and nodes[1][0] != "missing" else V.scalar(True)
     eng = ctx.eng
     out = []
