@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numerics import exp, ln, log10, tanh, weighted_sum
+from .compare import CMP
 from .values import APPROX
 
 
@@ -96,7 +97,6 @@ def _gives_boolean(node) -> bool:
     return node[0] == "fn" and node[1] == "IF" and any(_gives_boolean(a) for a in node[2][1:])
 
 
-CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
 UNARY = {"ABS": np.abs, "EXP": exp, "TANH": tanh, "SQRT": np.sqrt, "LN": ln, "LOG10": log10,
          "SIN": None, "INT": np.floor}
 

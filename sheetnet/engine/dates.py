@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 EPOCH = dt.datetime(1899, 12, 30)  # serial 0 for every date from 1900-03-01 on
 MAX_SERIAL = 2958465  # 9999-12-31
@@ -71,3 +72,25 @@ def iso_to_serial(text: str) -> float:
 def now_serial(now: dt.datetime | None = None) -> float:
     now = now or dt.datetime.now()
     return (now - EPOCH).total_seconds() / 86400
+
+
+def text_to_serial(s: str) -> float | None:
+    """A date or time typed as text ("2024-02-29", "29/02/2024", "2024-02-29 13:30", "13:30") as a serial."""
+    s = s.strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d %H:%M",
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M"):
+        try:
+            d = dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+        if d.year < 1900:  # before Excel's calendar: not a date to it
+            return None
+        serial = from_date(d.year, d.month, d.day)
+        return None if serial is None else serial + (d.hour * 3600 + d.minute * 60 + d.second) / 86400
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?", s)
+    if m:
+        h, mi, se = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if m.group(4):
+            h = h % 12 + (12 if m.group(4).lower() == "pm" else 0)
+        return (h * 3600 + mi * 60 + se) / 86400
+    return None

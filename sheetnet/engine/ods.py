@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 from ..errors import SheetnetError
+from .address import a1, parse_cell, parse_range
+from .book import Book, Table, bounded_float, bounded_int
 from .openformula import address, translate
 from .sheetxml import MAX_COLS, MAX_FORMULA, MAX_ROWS, ArrayFormula, SheetData, _Builder
 from .template import RowTemplate
@@ -24,8 +26,6 @@ MAX_REPEATED_CELLS = 5_000_000  # cells a file may make by repeating non-empty o
 
 
 def read_ods(pkg, path: Path, cached: bool = False):
-    from .package import Book
-
     if "content.xml" not in pkg.names:
         raise SheetnetError(f"{path}: not an .ods workbook (no content.xml)")
     book = Book(str(path), [], {}, kind="ods")
@@ -85,9 +85,8 @@ def read_ods(pkg, path: Path, cached: bool = False):
             scope = None
             el.clear()
         elif tag == f"{T}iteration" and el.get(f"{T}status") == "enable":
-            from .package import _bounded_float, _bounded_int
-            book.iterate = (_bounded_int(el.get(f"{T}steps"), 100, 1, 32767),
-                            _bounded_float(el.get(f"{T}minimum-difference"), 0.001))
+            book.iterate = (bounded_int(el.get(f"{T}steps"), 100, 1, 32767),
+                            bounded_float(el.get(f"{T}minimum-difference"), 0.001))
         elif tag == f"{T}database-range":
             ranges.append((el.get(f"{T}name"), el.get(f"{T}target-range-address", ""),
                            el.get(f"{T}contains-header", "true") != "false"))
@@ -97,8 +96,6 @@ def read_ods(pkg, path: Path, cached: bool = False):
 
 
 def _table(book, name, ref, header):
-    from .package import Table, parse_range
-
     sheet, _, box = ref.rpartition("!")
     sheet = sheet.strip("'").replace("''", "'")
     if not name or sheet not in book.data:
@@ -126,8 +123,6 @@ _CELL_REF = re.compile(r'"(?:[^"]|"")*"|(?<![A-Za-z_\d.])(\$?)([A-Z]{1,3})(\$?)(
 
 def _rebase(text: str, base: str) -> str:
     """A name's relative parts are relative to its base cell in ODF, to A1 in sheetnet (as in .xlsx)."""
-    from .package import a1, parse_cell
-
     m = _BASE.search(base or "")
     if not m:
         return text
@@ -219,7 +214,6 @@ def _put(b: _Builder, r: int, c: int, cell, path):
     if kind == "value":
         b.put_value(r, c, None if a == "" else a)
         return
-    from .package import a1
 
     where = f"{b.where}!{a1(r, c)}"
     try:

@@ -8,15 +8,15 @@ addresses beyond a sheet's real limits, and formula length.  Macros are never re
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
 from xml.etree.ElementTree import parse as parse_xml
 
 from ..errors import SheetnetError
-from .sheetxml import MAX_COLS, MAX_FORMULA, MAX_ROWS, col_index, scan_sheet  # noqa: F401 (re-exported)
+from .address import a1, col_index, parse_cell, parse_range  # noqa: F401 (re-exported)
+from .book import Book, Table, bounded_float, bounded_int  # noqa: F401 (re-exported)
+from .sheetxml import MAX_COLS, MAX_FORMULA, MAX_ROWS, scan_sheet  # noqa: F401 (re-exported)
 
 MAX_FILE = 256 << 20  # bytes on disk
 MAX_UNPACKED = 1 << 30  # bytes of all parts together, unpacked
@@ -25,53 +25,6 @@ MAX_RATIO = 200  # unpacked / packed, for any part over 1 MiB unpacked
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RNS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PNS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,12})$")
-
-
-@dataclass
-class Table:
-    name: str
-    sheet: str
-    ref: tuple  # (r0, c0, r1, c1), 0-based, inclusive
-    columns: list
-    header_rows: int = 1
-    totals_rows: int = 0
-
-
-@dataclass
-class Book:
-    path: str
-    sheets: list  # names in order
-    data: dict  # sheet -> SheetData (values, formula runs, array formulas)
-    names: dict = field(default_factory=dict)  # (scope sheet or None, NAME upper) -> formula text
-    tables: dict = field(default_factory=dict)  # NAME upper -> Table
-    kind: str = "xlsx"  # or "ods"
-    # iterative calculation (Excel: File > Options > Formulas; LibreOffice: Tools > Options > Calc >
-    # Calculate > Iterations): (steps at most, stop when no value changes by more than this), or None
-    iterate: tuple | None = None
-
-
-def a1(r: int, c: int) -> str:
-    """(row, col), 0-based, as an A1 address."""
-    s, c1 = "", c + 1
-    while c1:
-        c1, rem = divmod(c1 - 1, 26)
-        s = chr(65 + rem) + s
-    return f"{s}{r + 1}"
-
-
-def parse_cell(ref: str) -> tuple[int, int]:
-    m = CELL_RE.match(ref.replace("$", ""))
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)) - 1, col_index(m.group(1))
-
-
-def parse_range(ref: str) -> tuple[int, int, int, int]:
-    a, _, b = ref.partition(":")
-    r0, c0 = parse_cell(a)
-    r1, c1 = parse_cell(b) if b else (r0, c0)
-    return r0, c0, r1, c1
 
 
 class _Package:
@@ -224,8 +177,8 @@ def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
     book = Book(str(path), sheets, {})
     for cp in wb.iter(f"{NS}calcPr"):
         if cp.get("iterate") in ("1", "true"):
-            book.iterate = (_bounded_int(cp.get("iterateCount"), 100, 1, 32767),
-                            _bounded_float(cp.get("iterateDelta"), 0.001))
+            book.iterate = (bounded_int(cp.get("iterateCount"), 100, 1, 32767),
+                            bounded_float(cp.get("iterateDelta"), 0.001))
     for dn in wb.iter(f"{NS}definedName"):
         local = dn.get("localSheetId")
         scope = sheets[int(local)] if local is not None and int(local) < len(sheets) else None
@@ -237,21 +190,6 @@ def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
                 t = _table(pkg, target, name)
                 book.tables[t.name.upper()] = t
     return book
-
-
-def _bounded_int(text, default: int, lo: int, hi: int) -> int:
-    try:
-        return min(max(int(float(text)), lo), hi)
-    except (TypeError, ValueError):
-        return default
-
-
-def _bounded_float(text, default: float) -> float:
-    try:
-        v = float(text)
-    except (TypeError, ValueError):
-        return default
-    return v if v >= 0 and v == v else default
 
 
 PARALLEL_BYTES = 6 << 20  # sheets this large (unpacked, together) are read by two processes

@@ -17,6 +17,7 @@ from xml.etree.ElementTree import fromstring
 from xml.parsers import expat
 
 from ..errors import SheetnetError
+from .address import a1, col_index, parse_range
 from .dates import iso_to_serial
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
@@ -36,13 +37,6 @@ _T = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def col_index(letters) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch if isinstance(ch, int) else ord(ch)) - 64
-    return n - 1
 
 
 def unescape(raw: bytes) -> str:
@@ -143,7 +137,7 @@ class _Builder:
             return None if v is None else float(v)
         if t == "s":
             return None if v is None else self.strings[int(v)]
-        return typed(t, None if v is None else unescape(v), lambda: f"{self.where}, cell {_a1(r, c)}")
+        return typed(t, None if v is None else unescape(v), lambda: f"{self.where}, cell {a1(r, c)}")
 
     def put_value(self, r, c, x):
         sd = self.sd
@@ -167,8 +161,8 @@ class _Builder:
                 ar, ac, atext = self.shared[si]
                 tpl = self.shared_col.get((si, c))
                 if tpl is None:
-                    origin = _a1(ar, ac)
-                    moved = atext if c == ac else shifted(atext, origin, _a1(ar, c))
+                    origin = a1(ar, ac)
+                    moved = atext if c == ac else shifted(atext, origin, a1(ar, c))
                     tpl = self.shared_col[(si, c)] = RowTemplate(moved, ar)
                 text = tpl.render(r)
             else:
@@ -182,7 +176,6 @@ class _Builder:
         if cached is not None and sd.cached is not None:
             sd.cached[(r, c)] = cached
         if ftype == "array":
-            from .package import parse_range
             box = parse_range(fattrs.get("ref") or ref)
             self.place(box[2], box[3], fattrs.get("ref") or ref)
             sd.arrays.append(ArrayFormula(r, c, box, text, dynamic))
@@ -222,11 +215,6 @@ def typed(t: str, text: str | None, where=None):
     if t in (None, "n"):
         return None if text is None else float(text)
     return None
-
-
-def _a1(r, c):
-    from .package import a1
-    return a1(r, c)
 
 
 def check_xml(data: bytes, where: str):
@@ -299,7 +287,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
                     cached[(r, c)] = b.value(t, vm.group(1), r, c) if vm else None
                 continue
             vm = _V.search(inner, j) if cached is not None else None
-            b.formula(r, c, _a1(r, c), unescape(raw), {}, b.value(t, vm.group(1), r, c) if vm else None, False, raw)
+            b.formula(r, c, a1(r, c), unescape(raw), {}, b.value(t, vm.group(1), r, c) if vm else None, False, raw)
             continue
         if inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:
             raw = inner[3:-4]
@@ -327,7 +315,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         if fm is not None:
             fattrs = {k.decode(): v.decode() for k, v in _F_ATTR.findall(fm.group(1) or b"")}
             text = unescape(fm.group(2)) if fm.group(2) else None
-            if b.formula(r, c, _a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
+            if b.formula(r, c, a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
                 continue
         b.put_value(r, c, x)
     if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
@@ -356,7 +344,7 @@ def _scan_tree(data: bytes, b: _Builder):
                 if not rr:
                     raise SheetnetError(f"{b.where}: a cell with no address in a row with no number")
                 r, c = int(rr) - 1, next_col
-                ref = _a1(r, c)
+                ref = a1(r, c)
             next_col = c + 1
             b.place(r, c, ref)
             t = el.get("t")

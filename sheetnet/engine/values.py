@@ -249,3 +249,9 @@ def approx_add(a, b):
         out = a + b
         cancel = np.abs(out) < np.abs(a) * APPROX
     return np.where(cancel, 0.0, out) if cancel.any() else out
+
+
+def bool_result(b: np.ndarray, err=None) -> V:
+    """TRUE/FALSE values (with any errors carried)."""
+    v = V(np.asarray(b).astype(float), np.full(np.shape(b), BOOL, np.uint8))
+    return with_errors(v, err)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...numerics import weighted_sum
-from ..values import (BLANK, BOOL, ERR, NUM, NUMERR, TEXT, VALUE, DIV0, V, finish, first_error, to_bool, to_number,
-                      with_errors)
-from .registry import fn
+from ..values import (BLANK, BOOL, ERR, NUM, NUMERR, TEXT, VALUE, DIV0, V, bool_result, finish, first_error, to_bool,
+                      to_number, with_errors)
+from .registry import fn, is_reference as _is_reference
 
 
 def first_error_per_cell(v: V):
@@ -138,7 +138,6 @@ def f_counta(args):
 @fn("COUNTBLANK", 1, 1, mode="lazy")
 def f_countblank(nodes, ctx):
     """Blank cells and empty texts; a whole column counts all its 1,048,576 cells."""
-    from .lookup import _is_reference
 
     if _is_reference(nodes[0], ctx):
         out = []
@@ -357,11 +356,6 @@ def _logical(args, how):
     if how == "xor":
         acc = acc % 2 == 1
     return bool_result(np.asarray(acc).reshape(-1, 1, 1), err if err is None else np.asarray(err, object).reshape(-1, 1, 1))
-
-
-def bool_result(b: np.ndarray, err=None) -> V:
-    v = V(np.asarray(b).astype(float), np.full(np.shape(b), BOOL, np.uint8))
-    return with_errors(v, err)
 
 
 @fn("AND", arrays="all")

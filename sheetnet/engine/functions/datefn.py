@@ -4,40 +4,16 @@ DATE, TIME, YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, WEEKDAY, EOMONTH, EDATE, DAT
 from __future__ import annotations
 
 import calendar
-import datetime as dt
 import math
-import re
 
 import numpy as np
 
-from ..dates import EPOCH, from_date, now_serial, shown, to_date, ymd
+from ..dates import EPOCH, from_date, now_serial, shown, text_to_serial, to_date, ymd
 from ..values import BLANK, BOOL, NUM, TEXT, V, parse_number
 from .registry import fn
 from .text import _Err, _n, elementwise
 
 VALUE, NUMERR = "#VALUE!", "#NUM!"
-
-
-def text_to_serial(s: str) -> float | None:
-    """A date or time typed as text ("2024-02-29", "29/02/2024", "2024-02-29 13:30", "13:30") as a serial."""
-    s = s.strip()
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d %H:%M",
-                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M"):
-        try:
-            d = dt.datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-        if d.year < 1900:  # before Excel's calendar: not a date to it
-            return None
-        serial = from_date(d.year, d.month, d.day)
-        return None if serial is None else serial + (d.hour * 3600 + d.minute * 60 + d.second) / 86400
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?", s)
-    if m:
-        h, mi, se = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-        if m.group(4):
-            h = h % 12 + (12 if m.group(4).lower() == "pm" else 0)
-        return (h * 3600 + mi * 60 + se) / 86400
-    return None
 
 
 def _serial(v) -> float:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import BLANK, BOOL, ERR, NUM, TEXT, VALUE, V, ErrorCode, to_bool, to_number, where, with_errors
-from .aggregate import bool_result
+from ..compare import compare
+from ..values import BLANK, BOOL, ERR, NUM, TEXT, VALUE, V, ErrorCode, bool_result, to_bool, to_number, where, with_errors
 from .registry import fn
 
 ZERO = V(np.zeros((1, 1, 1)))
@@ -74,7 +74,6 @@ def f_ifs(args):
 
 @fn("SWITCH", 3, 254, keep_omitted=True)
 def f_switch(args):
-    from ..expr import compare
 
     expr = args[0] if args[0] is not None else ZERO
     rest = args[1:]

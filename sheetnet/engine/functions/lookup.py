@@ -11,9 +11,10 @@ import re
 
 import numpy as np
 
-from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, ErrorCode, Ragged, V, to_number
+from ..values import (BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, ErrorCode, Ragged, V, bool_result,
+                      to_number)
 from .conditional import wildcard
-from .registry import REF_FUNCTIONS, fn
+from .registry import REF_FUNCTIONS, fn, is_reference as _is_reference
 
 NA = "#N/A"
 
@@ -102,7 +103,39 @@ def _K(*vs):
     return max([v.shape[0] for v in vs if v is not None] or [1])
 
 
+def per_element(*indices):
+    """A lookup whose scalar arguments (at `indices`) get an array, as in an array formula
+    {=MATCH(B1:B8,...)}: one lookup per element, the answer shaped like that array (Excel's and
+    LibreOffice's way), never the first element's answer for all."""
+    def wrap(impl):
+        def run(args):
+            for i in indices:
+                x = args[i] if i < len(args) else None
+                if x is not None and x.shape[1] * x.shape[2] > 1:
+                    h, w = x.shape[1:]
+                    rows = []
+                    for a in range(h):
+                        row = []
+                        for b in range(w):
+                            one = list(args)
+                            one[i] = V(x.num[:, a:a + 1, b:b + 1], x.types()[:, a:a + 1, b:b + 1],
+                                       x.objs()[:, a:a + 1, b:b + 1])
+                            row.append(run(one))
+                        rows.append(row)
+                    K = max(v.shape[0] for row in rows for v in row)
+                    parts = [[v.broadcast((K, 1, 1)) for v in row] for row in rows]
+
+                    def grid(get):
+                        return np.concatenate([np.concatenate([get(v) for v in row], axis=2) for row in parts], axis=1)
+                    return V(grid(lambda v: v.num), grid(lambda v: v.types()), grid(lambda v: v.objs()))
+            return impl(args)
+        run.__name__ = impl.__name__
+        return run
+    return wrap
+
+
 @fn("MATCH", 2, 3, arrays={1})
+@per_element(0)
 def f_match(args):
     x, arr = args[0], args[1]
     typ = args[2] if len(args) > 2 else None
@@ -121,6 +154,7 @@ def f_match(args):
 
 
 @fn("XMATCH", 2, 4, arrays={1}, keep_omitted=True)
+@per_element(0)
 def f_xmatch(args):
     x, arr = args[0], args[1]
 
@@ -177,11 +211,13 @@ def _table_lookup(args, vertical: bool):
 
 
 @fn("VLOOKUP", 3, 4, arrays={1})
+@per_element(0, 2)
 def f_vlookup(args):
     return _table_lookup(args, True)
 
 
 @fn("HLOOKUP", 3, 4, arrays={1})
+@per_element(0, 2)
 def f_hlookup(args):
     return _table_lookup(args, False)
 
@@ -221,6 +257,7 @@ def f_xlookup(args):
 
 
 @fn("LOOKUP", 2, 3, arrays={1, 2})
+@per_element(0)
 def f_lookup(args):
     x, look = args[0], args[1]
     ret = args[2] if len(args) > 2 else None
@@ -379,14 +416,6 @@ def f_index(nodes, ctx):
     arr = ctx.eval(nodes[0], scalar=False, array=True)
     r, c, _ = _index_args(nodes, ctx)
     return _index_pick(arr, r, c, ctx.k)
-
-
-def _is_reference(node, ctx) -> bool:
-    if node[0] == "ref":
-        return True
-    if node[0] == "name" and ctx.env and node[1] in ctx.env:
-        return ctx.env[node[1]][1][0] == "ref"
-    return node[0] == "fn" and node[1] in REF_FUNCTIONS and (node[1] != "INDEX" or _is_reference(node[2][0], ctx))
 
 
 def _offset_boxes(nodes, ctx):
@@ -575,7 +604,6 @@ __all__ = ["find", "BLANK", "ERR"]
 
 @fn("ISFORMULA", 1, 1, mode="lazy")
 def f_isformula(nodes, ctx):
-    from .aggregate import bool_result
 
     eng = ctx.eng
     return bool_result(np.array([eng.formula_text(b[0], b[1], b[2]) is not None for b in ctx.boxes(nodes[0])])

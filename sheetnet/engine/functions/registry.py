@@ -45,3 +45,13 @@ def fn(name: str, lo: int = 1, hi: int = 255, arrays=None, mode: str = "value", 
 
 def supported() -> list[str]:
     return sorted(FUNCTIONS)
+
+
+def is_reference(node, ctx) -> bool:
+    """Does this argument's AST give a reference (a range, a LET name bound to one, OFFSET, INDIRECT,
+    INDEX of a reference)?"""
+    if node[0] == "ref":
+        return True
+    if node[0] == "name" and ctx.env and node[1] in ctx.env:
+        return ctx.env[node[1]][1][0] == "ref"
+    return node[0] == "fn" and node[1] in REF_FUNCTIONS and (node[1] != "INDEX" or is_reference(node[2][0], ctx))

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from ..dates import text_to_serial
 from ..values import BLANK, BOOL, ERR, NUM, TEXT, VALUE, V, ErrorCode, number_text, parse_number, to_number
 from .conditional import wildcard
 from .numformat import format_number
@@ -260,7 +261,6 @@ def f_value(args):
             raise _Err(VALUE)
         x = parse_number(o)
         if x is None:
-            from .datefn import text_to_serial
             x = text_to_serial(o)
         if x is None:
             raise _Err(VALUE)

@@ -1,0 +1,37 @@
+"""A1 addresses: column letters, cells and ranges, 0-based."""
+
+from __future__ import annotations
+
+import re
+
+CELL_RE = re.compile(r"^([A-Z]{1,3})([0-9]{1,12})$")
+
+
+def col_index(letters) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch if isinstance(ch, int) else ord(ch)) - 64
+    return n - 1
+
+
+def a1(r: int, c: int) -> str:
+    """(row, col), 0-based, as an A1 address."""
+    s, c1 = "", c + 1
+    while c1:
+        c1, rem = divmod(c1 - 1, 26)
+        s = chr(65 + rem) + s
+    return f"{s}{r + 1}"
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    m = CELL_RE.match(ref.replace("$", ""))
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)) - 1, col_index(m.group(1))
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int]:
+    a, _, b = ref.partition(":")
+    r0, c0 = parse_cell(a)
+    r1, c1 = parse_cell(b) if b else (r0, c0)
+    return r0, c0, r1, c1
