@@ -175,6 +175,33 @@ def main():
     for r in results:
         if r[2] in ("disagrees", "crashed"):
             print(f"  {r[2]}: {r[0]}: {r[1].name}: {r[3][:200]}")
+            if r[2] == "disagrees":
+                print(f"    {stale_or_not(r[1], r[3])}")
+
+
+def stale_or_not(path, detail: str) -> str:
+    """A disagreement with the cached value: LibreOffice recalculates the file from scratch; where it
+    gives what the engine gives, the cache was stale (the spreadsheet that saved it differs)."""
+    m = re.match(r"(.+?)!([A-Z]+)(\d+) =.*engine (.+)$", detail)
+    if not m:
+        return "LibreOffice not asked (the cell is not named)"
+    try:
+        from sheetnet.crosscheck.libreoffice import ERROR_CODES, LibreOffice
+        with LibreOffice() as lo:
+            lo.load(path)
+            from sheetnet.engine.address import parse_cell
+            ref = f"{m.group(2)}{m.group(3)}"
+            r, c = parse_cell(ref)
+            err = lo.errors(m.group(1), f"A1:{ref}").get((r, c))
+            val = lo.values(m.group(1), f"A1:{ref}")[r][c]
+    except Exception as e:  # no LibreOffice here: say so
+        return f"LibreOffice not available ({type(e).__name__})"
+    theirs = ERROR_CODES.get(err, err) if err is not None else val
+    ours = m.group(4).strip()
+    same = str(theirs) in ours or (isinstance(theirs, float) and ours.replace(".", "", 1).lstrip("-").isdigit()
+                                   and abs(float(ours) - theirs) <= 1e-9 * max(1.0, abs(theirs)))
+    return (f"stale cache: LibreOffice, recalculating, gives {theirs!r} as the engine does" if same else
+            f"SHEETNET DIFFERS: LibreOffice recalculates {theirs!r}, the engine {ours}")
 
 
 if __name__ == "__main__":

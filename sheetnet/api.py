@@ -24,7 +24,12 @@ def load_data(template="titanic", data=None, blanks=None, variant=None):
     from .lessons.template import load_template
 
     t = load_template(template, variant).with_blanks(blanks)
-    return t, prepare(t, data)
+    if data is None:  # the bundled data: trusted
+        return t, prepare(t, data)
+    from .limits import bounded
+
+    with bounded(data):  # a CSV from anywhere: within the same bounds as a workbook
+        return t, prepare(t, data)
 
 
 def build(template="titanic", output=None, *, data=None, seed: int = 0, hidden: int | None = None, layers=None,

@@ -165,6 +165,12 @@ def test_every_command_reads_within_memory_and_time(tmp_path):
             r = subprocess.run([sys.executable, "-m", "sheetnet", *flags, *cmd], capture_output=True, text=True)
             assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr, (flags, cmd, r.stderr)
     assert not (tmp_path / "out.xlsx").exists() and path.read_bytes() == before
+    csv = tmp_path / "big.csv"  # build --data reads a CSV from anywhere: the same bounds
+    csv.write_text("Survived,Pclass,Sex,Age,SibSp,Parch,Fare,Embarked\n" + "1,1,male,30,0,0,7.25,S\n" * 100_000)
+    r = subprocess.run([sys.executable, "-m", "sheetnet", "--max-seconds", "0.05", "build", "titanic", "--data",
+                        str(csv), "-o", str(tmp_path / "b.xlsx")], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "big.csv: takes longer than 0.05 s" in r.stderr
+    assert not (tmp_path / "b.xlsx").exists()
     r = subprocess.run([sys.executable, "-m", "sheetnet", "calc", str(path), "--cells", "A1"], capture_output=True,
                        text=True)
     assert r.returncode == 0 and float(r.stdout) == sum((r * c) % 97 for r in range(1, 5001) for c in range(1, 101))
