@@ -64,9 +64,6 @@ def check_output(target: str | Path, inputs=(), suffixes=(".xlsx",), flag: str =
     """Refuse, in one line, an output that would replace one of `inputs` (say --in-place for that, where
     a command has it), whose extension is not one sheetnet writes there, or that cannot be written."""
     target = Path(target)
-    if suffixes and target.suffix.lower() not in suffixes:
-        raise SheetnetError(f"{target}: {flag} writes {' or '.join(suffixes)} files; name it with "
-                            f"{suffixes[0]} (sheetnet does not write {target.suffix or 'files without an extension'})")
     for i in inputs:
         if i is None:
             continue
@@ -77,5 +74,8 @@ def check_output(target: str | Path, inputs=(), suffixes=(".xlsx",), flag: str =
         if same or Path(os.path.abspath(target)) == Path(os.path.abspath(i)):
             raise SheetnetError(f"{target}: {flag} names an input of this command; it would be replaced "
                                 f"(write elsewhere{', or use --in-place' if in_place else ''})")
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise SheetnetError(f"{target}: {flag} writes {' or '.join(suffixes)} files; name it with "
+                            f"{suffixes[0]} (sheetnet does not write {target.suffix or 'files without an extension'})")
     check_writable(target)
     return target

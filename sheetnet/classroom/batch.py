@@ -14,11 +14,12 @@ import multiprocessing as mp
 import multiprocessing.connection
 import os
 import pickle
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_path, check_writable
+from ..atomic import atomic_path, check_output
 from ..errors import SheetnetError
 from .grade import Grade, Key, RungResult, grade_file
 
@@ -47,10 +48,34 @@ class ClassResult:
                                          if not s.ok and s.mistake is not None)
             common = f"{labels.most_common(1)[0][0]} ({labels.most_common(1)[0][1]})" if labels else ""
             lines.append(f"  {r.name:<24}{ok:>4}/{n:<4}  {common}")
-        totals = sorted(g.total for g in self.grades)
-        lines.append(f"  total: median {totals[len(totals) // 2]:g} of {self.grades[0].possible:g}; "
+        totals = sorted(g.total for g in self.grades if not g.error)
+        med = "-" if not totals else f"{(totals[(len(totals) - 1) // 2] + totals[len(totals) // 2]) / 2:g}"
+        lines.append(f"  total: median {med} of {self.grades[0].possible:g} (graded ones); "
                      f"not graded: {sum(1 for g in self.grades if g.error)}; flagged: {sum(1 for g in self.grades if g.flags)}")
         return lines
+
+
+def _own_output(f: Path) -> bool:
+    """sheetnet's own files in a folder of submissions: feedback pages, marked copies, gradebooks, keys."""
+    name = f.name.lower()
+    return (name.endswith((".html", ".csv", "-key.json")) or ".marked." in name)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
+
+
+def safe_stem(text: str) -> str:
+    """A file name made from a student's id: letters, digits, '.', '_' and '-' only, no '..', no leading
+    dot, at most 80 characters, never empty: it cannot leave the folder it is written in."""
+    stem = re.sub(r"_+", "_", _UNSAFE.sub("_", str(text))).strip("._-")[:80]
+    return stem or "student"
+
+
+def csv_safe(text) -> str:
+    """A cell a spreadsheet will not run (OWASP's CSV injection advice): text starting with =, +, -, @, a
+    tab or a carriage return gets a leading apostrophe."""
+    text = "" if text is None else str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def collect(sources) -> list[Path]:
@@ -59,7 +84,8 @@ def collect(sources) -> list[Path]:
     for src in sources:
         p = Path(src)
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$")))
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "~$"))
+                           and not _own_output(f))
         elif p.exists():
             files = [p]
         else:
@@ -189,9 +215,13 @@ def _run_pool(files, key, hints, workers, timeout, progress):
 
 def grade_class(key_path, sources, gradebook, feedback=None, hints: int = 1, workers: int | None = None,
                 timeout: float = TIMEOUT, progress: bool = False) -> ClassResult:
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise SheetnetError(f"--workers must be a whole number of at least 1, not {workers}")
+    if not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+        raise SheetnetError(f"--timeout must be a positive number of seconds, not {timeout}")
     key = Key.load(key_path)
     files = collect(sources)
-    check_writable(gradebook)
+    check_output(gradebook, inputs=[key_path, *files], suffixes=(".csv",), in_place=False)
     if feedback:
         Path(feedback).mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -236,8 +266,10 @@ def write_gradebook(path, grades, key: Key) -> Path:
     w.writerow(head)
     for g in grades:
         sid = g.student or Path(g.file).stem
-        w.writerow([g.name or sid, sid, sid, "", "", f"{g.total:g}", *[f"{r.earned:g}" for r in g.rungs],
-                    Path(g.file).name, "; ".join(([f"not graded: {g.error}"] if g.error else []) + g.flags)])
+        scores = ["" for _ in g.rungs] if g.error else [f"{r.earned:g}" for r in g.rungs]  # not graded: no 0s
+        w.writerow([csv_safe(x) for x in [g.name or sid, sid, sid, "", "", "" if g.error else f"{g.total:g}",
+                                          *scores, Path(g.file).name,
+                                          "; ".join(([f"not graded: {g.error}"] if g.error else []) + g.flags)]])
     with atomic_path(path) as tmp:
         tmp.write_text(buf.getvalue(), encoding="utf-8")
     return Path(path)
@@ -251,10 +283,10 @@ def write_feedback(folder, grades, key: Key, hints: int, workers: int = 1) -> li
     folder = Path(folder)
     names = collections.Counter()
     for g in grades:
-        stem = g.student or Path(g.file).stem
-        names[stem] += 1
-        if names[stem] > 1:
-            stem = f"{stem}-{names[stem]}"
+        stem = safe_stem(g.student or Path(g.file).stem)
+        names[stem.lower()] += 1
+        if names[stem.lower()] > 1:
+            stem = f"{stem}-{names[stem.lower()]}"
         p = folder / f"{stem}.html"
         with atomic_path(p) as tmp:
             tmp.write_text(page(g, key, hints), encoding="utf-8")

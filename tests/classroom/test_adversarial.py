@@ -1,0 +1,124 @@
+"""The careless student, the cheat and the hostile file, against the grader: a student's file never
+makes sheetnet write outside its output folder or over an input, its text never runs in the teacher's
+spreadsheet, and a file that is not graded gets no score (not a zero an LMS would record)."""
+
+import csv
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from sheetnet.classroom.batch import csv_safe, grade_class, safe_stem
+from sheetnet.errors import SheetnetError
+
+
+def _with_property(src, dst, student_id, name):
+    """The workbook with its `sheetnet student` properties replaced (XML a spreadsheet would not write)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "docProps/custom.xml":
+                text = data.decode()
+                esc = lambda v: v.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")  # noqa: E731
+                text = re.sub(r'(name="sheetnet student"[^>]*>\s*<vt:lpwstr>)[^<]*', lambda m: m.group(1) +
+                              esc(student_id), text)
+                text = re.sub(r'(name="sheetnet student name"[^>]*>\s*<vt:lpwstr>)[^<]*', lambda m: m.group(1) +
+                              esc(name), text)
+                data = text.encode()
+            zout.writestr(item, data)
+    return dst
+
+
+def test_hostile_ids_and_names_stay_in_the_folder_and_never_run(work, roster_class, roster_key, tmp_path):
+    done = work(src=roster_class.personal["a1"], key=roster_key, name="a1-done")
+    hand = tmp_path / "handed-in"
+    hand.mkdir()
+    outside = tmp_path / "elsewhere"
+    _with_property(done, hand / "one.xlsx", "../../../../" + str(outside.relative_to("/")) + "/x",
+                   '=HYPERLINK("http://evil.example","click")')
+    _with_property(done, hand / "two.xlsx", "/" + str(outside.relative_to("/")) + "/y", "+cmd|' /C calc'!A0")
+    _with_property(done, hand / "three.xlsx", "sub/dir/that/does/not/exist", "@SUM(1+1)")
+    _with_property(done, hand / "four.xlsx", "..", "-2+3")
+    _with_property(done, hand / "five.xlsx", '=HYPERLINK("http://evil.example","click")', "Eve")
+    _with_property(done, hand / "six.xlsx", "@SUM(1+1)", "Mallory")
+    book, feedback = tmp_path / "gradebook.csv", tmp_path / "feedback"
+    cls = grade_class(roster_class.key, [hand], book, feedback=feedback, workers=1)
+    assert not outside.exists()
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+                     and not p.is_relative_to(hand))
+    assert all(w == "gradebook.csv" or (w.startswith("feedback/") and w.count("/") == 1) for w in written), written
+    assert len([w for w in written if w.endswith(".html")]) == 6  # one page each: one odd id stops no one
+    rows = list(csv.reader(book.open()))
+    for row in rows[1:]:
+        assert not any(cell[:1] in "=+-@" and cell for cell in row), row
+    ids = {row[1] for row in rows[1:]}
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in ids and "'@SUM(1+1)" in ids
+    assert all(g.total == 18 for g in cls.grades)  # the work itself is right
+
+
+def test_safe_names():
+    assert safe_stem("../../etc/passwd") == "etc_passwd"
+    assert safe_stem("/abs/path") == "abs_path"
+    assert safe_stem("..") == "student" and safe_stem("") == "student"
+    assert safe_stem("Ada Lovelace") == "Ada_Lovelace" and safe_stem("a1") == "a1"
+    assert csv_safe("=1+1") == "'=1+1" and csv_safe("-3") == "'-3" and csv_safe("Ada") == "Ada"
+
+
+def test_outputs_never_replace_inputs_and_bad_settings_are_one_line(work, plain, tmp_path):
+    right = tmp_path / "ada.xlsx"
+    right.write_bytes(work().read_bytes())
+    before_key, before_work = plain.key.read_bytes(), right.read_bytes()
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "sheetnet", "grade", str(plain.key), *args],
+                              capture_output=True, text=True, timeout=300)
+    for args, words in ([(str(right), "-o", str(right)), "names an input"],
+                        [(str(right), "-o", str(plain.key)), "names an input"],
+                        [(str(right), "--workers", "-3"), "--workers must be a whole number of at least 1"],
+                        [(str(right), "--workers", "0"), "--workers must be a whole number of at least 1"],
+                        [(str(right), "--timeout", "0"), "--timeout must be a positive number"],
+                        [(str(right), "--timeout", "nan"), "--timeout must be a positive number"],
+                        [(str(right), "--timeout", "inf"), "--timeout must be a positive number"]):
+        r = run(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr, (args, r.stderr)
+    assert plain.key.read_bytes() == before_key and right.read_bytes() == before_work
+
+
+def test_a_folder_graded_twice_skips_its_own_outputs_and_blanks_what_is_not_graded(work, plain, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.xlsx").write_bytes(work().read_bytes())
+    (folder / "bob.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")  # corrupt: not graded
+    (folder / "cy.xls").write_bytes(b"\xd0\xcf\x11\xe0old excel")
+    book = folder / "gradebook.csv"
+    first = grade_class(plain.key, [folder], book, feedback=folder / "feedback", workers=1)
+    second = grade_class(plain.key, [folder], book, feedback=folder / "feedback", workers=1)
+    for cls in (first, second):
+        assert sorted(p.name for p in map(lambda g: __import__("pathlib").Path(g.file), cls.grades)) == \
+            ["ada.xlsx", "bob.xlsx", "cy.xls"]
+    rows = {r[1]: r for r in csv.reader(book.open())}
+    assert rows["ada"][5] == "18"
+    for sid in ("bob", "cy"):
+        assert all(cell == "" for cell in rows[sid][5:-2]), rows[sid]  # no zeros for an LMS to record
+        assert rows[sid][-1].startswith("not graded")
+    assert "median 18 of 18 (graded ones)" in "\n".join(first.summary())
+
+
+def test_the_median_is_the_median():
+    from sheetnet.classroom.batch import ClassResult
+    from sheetnet.classroom.grade import Grade, RungResult
+
+    class K:
+        rungs = []
+    grades = [Grade("a.xlsx", rungs=[RungResult("all", 18.0, t)]) for t in (16.0, 8.0)]
+    text = "\n".join(ClassResult(K(), grades).summary())
+    assert "median 12 of 18" in text
+
+
+def test_grade_class_refuses_bad_settings_from_python(plain, tmp_path):
+    with pytest.raises(SheetnetError, match="--workers"):
+        grade_class(plain.key, [], tmp_path / "g.csv", workers=-3)
+    with pytest.raises(SheetnetError, match="--timeout"):
+        grade_class(plain.key, [], tmp_path / "g.csv", timeout=float("nan"))
