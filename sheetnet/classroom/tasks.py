@@ -14,6 +14,7 @@ from ..model.ops import OPS
 from .ladder import locate
 
 TOL = "1E-9"
+HELPERS = 7  # column H: the first hidden helper cell of a long self-check
 
 
 def _box(sheet: str, box) -> str:
@@ -53,14 +54,26 @@ def _column_check(cells: str, expr: str, n: int) -> str:
     return f"COUNT({cells})={n},MAX(ABS({cells}-({expr})))<={TOL}*(1+MAX(ABS({expr})))"
 
 
-def rung_check(r, res, ds) -> str:
+CHUNK = 1500  # characters of one self-check formula at most: far below Excel's 8,192, also once LibreOffice
+# has saved it (it writes 1E-9 as 0.000000001)
+
+
+def rung_checks(r, res, ds) -> list[str]:
+    """The rung's self-check as boolean expressions, each (but a single huge step) under CHUNK characters."""
     if r.solver:
         ml = res.layouts[r.solver]
         loss = f"{r.solver}!{cell(*ml.loss_cell, True)}"
         if r.bound is not None:
-            return f"{loss}<={r.bound!r}"
-        return f"ABS({loss}-{res.best_linear_loss!r})<=1E-6"
-    return ",".join(step_check(sid, res) for sid in r.steps)
+            return [f"{loss}<={r.bound!r}"]
+        return [f"ABS({loss}-{res.best_linear_loss!r})<=1E-6"]
+    chunks: list[str] = []
+    for sid in r.steps:
+        part = step_check(sid, res)
+        if chunks and len(chunks[-1]) + 1 + len(part) <= CHUNK:
+            chunks[-1] += "," + part
+        else:
+            chunks.append(part)
+    return chunks
 
 
 def write_tasks(ws, wb, fm, rungs, res, ds, done: bool, student=None):
@@ -74,6 +87,7 @@ def write_tasks(ws, wb, fm, rungs, res, ds, done: bool, student=None):
                           f"says so. The last column says done once a task computes what it should.{who}")
     for c, h in enumerate(["#", "Task", "What to compute", "Cells", "Points", "Self-check"]):
         ws.write_string(3, c, h, head)
+    helpers = 0
     for i, r in enumerate(rungs):
         row = 4 + i
         ws.write_number(row, 0, i + 1)
@@ -83,7 +97,16 @@ def write_tasks(ws, wb, fm, rungs, res, ds, done: bool, student=None):
             ", ".join(a for a in res.layouts[r.solver].params_areas())
         ws.write_string(row, 3, where, wrap)
         ws.write_number(row, 4, r.points)
-        check = f'IFERROR(IF(AND({rung_check(r, res, ds)}),"done","not yet"),"not yet")'
+        parts = rung_checks(r, res, ds)
+        if len(parts) == 1:
+            check = f'IFERROR(IF(AND({parts[0]}),"done","not yet"),"not yet")'
+        else:  # a long check in hidden helper cells (H, I, ... of this row), each well under the limit
+            for j, part in enumerate(parts):
+                ws.write_array_formula(row, HELPERS + j, row, HELPERS + j,
+                                       '{=IFERROR(IF(AND(' + part + '),"ok","no"),"no")}', hidden, "ok" if done else "no")
+            helpers = max(helpers, len(parts))
+            check = (f'IF(COUNTIF({cell(row, HELPERS, False)}:{cell(row, HELPERS + len(parts) - 1, False)},"ok")='
+                     f'{len(parts)},"done","not yet")')
         ws.write_array_formula(row, 5, row, 5, "{=" + check + "}", hidden, "done" if done else "not yet")
     total = 4 + len(rungs)
     ws.write_string(total, 3, "Total", head)
@@ -93,4 +116,6 @@ def write_tasks(ws, wb, fm, rungs, res, ds, done: bool, student=None):
     ws.set_column(2, 2, 70)
     ws.set_column(3, 3, 34)
     ws.set_column(5, 5, 12)
+    if helpers:
+        ws.set_column(HELPERS, HELPERS + helpers - 1, None, None, {"hidden": True})
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})

@@ -17,7 +17,7 @@ def _build_parser(sub):
     b.add_argument("-o", dest="output", metavar="FILE", help="the .xlsx to write (default: LESSON.xlsx); replaced "
                                                             "atomically")
     b.add_argument("--activation", "--output", dest="output_activation", metavar="{linear,sigmoid}",
-                   help="the model's output: linear (titanic) or sigmoid (Preds = 1/(1+EXP(-x))); default: the "
+                   help="the model's output: linear (titanic) or sigmoid (Preds = 1/(1+EXP(-IF(x<-700,-700,x)))); default: the "
                         "lesson's (--output is the old spelling, still accepted)")
     b.add_argument("--loss", choices=("mse", "mae", "logloss", "mnist"),
                    help="each row's loss: mse (titanic), mae (ABS), logloss (binary cross-entropy), mnist "

@@ -36,8 +36,8 @@ def compile_group(eng, g):
         for grid, box in checks:
             if not grid.all_numbers(*box):
                 return None
-        try:
-            with np.errstate(all="ignore"):
+        try:  # an overflow, a division by zero or 0/0 anywhere (not only in the result): the general path
+            with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
                 out = f()
         except (ArithmeticError, ValueError):  # the general path gives the spreadsheet's error value
             return None
@@ -175,7 +175,13 @@ def _fn(eng, g, node, checks, scalar):
     _, name, args = node
     if name in UNARY and UNARY[name] is not None and len(args) == 1:
         f, a = UNARY[name], _compile(eng, g, args[0], checks, scalar)
-        return lambda: f(a())
+
+        def unary():
+            v = f(a())
+            if not np.all(np.isfinite(v)):  # EXP(1000), LN(0): an error in Excel, the general path says which
+                raise FloatingPointError
+            return v
+        return unary
     if name == "IF" and len(args) == 3 and all(a[0] != "missing" for a in args):
         cond, then, other = args
         if cond[0] == "bin" and cond[1] == "<" and cond[3] == ("num", 0.0) and then == ("num", 0.0) and \

@@ -5,7 +5,8 @@
     mmult      the nnet, every Lin column from one MMULT(features, Params block)
     layers     Lin1_1.., ReLU1_1.., Lin2_1.., ReLU2_1.., then a linear output (weights and a bias)
 
-Output: "linear" (the lesson) or "sigmoid" (Preds = 1/(1+EXP(-x))).  Loss per row: "mse"
+Output: "linear" (the lesson) or "sigmoid" (Preds = 1/(1+EXP(-IF(x<-700,-700,x))), the IF keeping EXP
+below its overflow).  Loss per row: "mse"
 (squared error, the lesson), "mae" (absolute error) or "logloss" (binary cross-entropy, clipped).
 """
 
@@ -44,7 +45,8 @@ def linear(features, target: str, labels=None, output="linear", loss="mse", bina
     steps = [Step("Linear", "linear", (FEATURES,), ("Linear",), "Params")]
     pred = _head(steps, "Linear", target, output, loss, binary)
     params = (Param("Params", 1, len(feats), False, labels, ("Linear",)),)
-    about = "Linear = SUMPRODUCT(features, Params)" + ("; Preds = 1/(1+EXP(-Linear))" if output == "sigmoid" else "")
+    about = "Linear = SUMPRODUCT(features, Params)" + \
+        ("; Preds = 1/(1+EXP(-IF(Linear<-700,-700,Linear)))" if output == "sigmoid" else "")
     return validate(Model(name, target, feats, params, tuple(steps), "Loss total", pred, False, labels, about))
 
 
@@ -68,7 +70,7 @@ def net(features, target: str, labels=None, hidden: int = 2, layers=None, mmult=
     how = "every Lin column from one MMULT(features, Params block)" if mmult else \
         "Lin = SUMPRODUCT(features, Params row)"
     about = f"{hidden} hidden units: {how}; ReLU = IF(Lin<0,0,Lin); {total} = sum of ReLUs" + \
-        ("; Preds = 1/(1+EXP(-Sum))" if output == "sigmoid" else "")
+        ("; Preds = 1/(1+EXP(-IF(Sum<-700,-700,Sum)))" if output == "sigmoid" else "")
     return validate(Model(name, target, feats, params, tuple(steps), "Loss total", pred, mmult, labels, about))
 
 

@@ -70,9 +70,14 @@ def _relu_t(xs, W, arg):
     return torch.where(x < 0, torch.zeros((), dtype=x.dtype, device=x.device), x)
 
 
+# Excel's EXP stops at 709 (#NUM! beyond): 1/(1+EXP(-x)) would be #NUM! for x < -709, which a Solver
+# run on a saturating loss reaches; below -700 the sigmoid is 1/(1+EXP(700)) (1e-304: 0 to any eye)
+SIGMOID_FLOOR = -700
+
+
 def _sigmoid(x):
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + exp(-x))
+        return 1.0 / (1.0 + exp(-np.maximum(x, SIGMOID_FLOOR)))
 
 
 def _tanh_t(xs, W, arg):
@@ -237,9 +242,11 @@ def _register(*ops):
 _register(
     Op("relu", "map", "IF(x<0,0,x)", _relu_f, lambda xs, W, a: np.where(xs[0] < 0, 0.0, xs[0]),
        lambda g, xs, W, out, a: ([g * (xs[0] >= 0)], None), _relu_t, whole=_relu_w),
-    _map("sigmoid", "1/(1+EXP(-x))", lambda x: f"1/(1+EXP(-{x}))", lambda xs, W, a: _sigmoid(xs[0]),
-         lambda g, xs, W, out, a: ([g * out * (1 - out)], None),
-         lambda xs, W, a: 1.0 / (1.0 + _t().exp(-xs[0]))),
+    _map("sigmoid", f"1/(1+EXP(-IF(x<{SIGMOID_FLOOR},{SIGMOID_FLOOR},x)))",
+         lambda x: f"1/(1+EXP(-IF({x}<{SIGMOID_FLOOR},{SIGMOID_FLOOR},{x})))",
+         lambda xs, W, a: _sigmoid(xs[0]),
+         lambda g, xs, W, out, a: ([g * out * (1 - out) * (xs[0] >= SIGMOID_FLOOR)], None),
+         lambda xs, W, a: 1.0 / (1.0 + _t().exp(-_t().clamp_min(xs[0], SIGMOID_FLOOR)))),
     _map("tanh", "TANH(x)", lambda x: f"TANH({x})", lambda xs, W, a: tanh(xs[0]),
          lambda g, xs, W, out, a: ([g * (1 - out ** 2)], None), _tanh_t),
     Op("add", "map", "x1+x2+...", _add_formula, _add_forward, _add_backward,

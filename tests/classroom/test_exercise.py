@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import openpyxl
+import pytest
 
 from sheetnet.classroom.exercise import make_exercise
 
@@ -98,3 +99,30 @@ def test_every_lesson_makes_an_exercise_the_grader_reads(tmp_path):
         assert sum(r.points for r in key.rungs) == points
         assert grade_file(ex.solution, key).total == points
         assert grade_file(ex.student, key).total == 0
+
+
+@pytest.mark.parametrize("lesson", ["titanic", "gd", "relu", "digits"])
+def test_every_lessons_exercise_saved_by_libreoffice_grades_right(lesson, lo, tmp_path):
+    """The solution and the untouched workbook, opened and saved by LibreOffice (which rewrites every
+    formula, 1E-9 as 0.000000001): full marks and nothing; no generated formula near Excel's limit; the
+    self-checks of the formula tasks say done in LibreOffice for the solution."""
+    from sheetnet.classroom.exercise import make_exercise
+    from sheetnet.classroom.grade import Key, grade_file
+
+    ex = make_exercise(lesson, tmp_path / lesson, seed=0)
+    key = Key.load(ex.key)
+    got = {}
+    for name, src in (("solution", ex.solution), ("student", ex.student)):
+        lo.load(src)
+        out = tmp_path / f"{name}-by-lo.xlsx"
+        lo.save(out)
+        g = grade_file(out, key)
+        assert g.error is None, g.error
+        got[name] = g.total
+        if name == "solution":
+            checks = [v[0] for v in lo.values("Tasks", f"F5:F{4 + len(key.rungs)}")]
+            for r, v in zip(key.rungs, checks):
+                if r.name.startswith("Solver"):
+                    continue
+                assert v == "done", (r.name, v)
+    assert got == {"solution": sum(r.points for r in key.rungs), "student": 0}

@@ -118,9 +118,9 @@ def test_the_formulas_say_what_the_variant_is(variant):
     name, path, res, data, _ = variant
     f = formula_cells(path)
     if name == "sigmoid-logloss":
-        assert f["linear"][(3, 2)] == "=1/(1+EXP(-B4))"
+        assert f["linear"][(3, 2)] == "=1/(1+EXP(-IF(B4<-700,-700,B4)))"
         assert f["linear"][(3, 3)] == "=-IF(A4=1,LN(MAX(C4,1E-15)),LN(MAX(1-C4,1E-15)))"
-        assert f["nnet"][(3, 6)] == "=1/(1+EXP(-F4))"  # Preds = sigmoid(Sum)
+        assert f["nnet"][(3, 6)] == "=1/(1+EXP(-IF(F4<-700,-700,F4)))"  # Preds = sigmoid(Sum)
     elif name == "mae":
         assert f["linear"][(3, 2)] == "=ABS(B4-A4)"
     elif name == "layers-5-3":
