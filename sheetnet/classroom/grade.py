@@ -460,6 +460,13 @@ def _solver_step(eng, key, pos, r) -> StepResult:
     where = f"{name}!{a1(*ml.loss_cell)}"
     if not (np.isfinite(X).all() and np.isfinite(y).all() and np.isfinite(theta).all()):
         return StepResult(f"solve:{name}", False, "the features, target or params are not all numbers yet", where)
+    loss_group = eng.group_at(s, *ml.loss_cell)
+    if loss_group < 0 or loss_group not in set(eng.dirty_groups([(s, rr, c) for rr, c in ml.param_cells()])):
+        return StepResult(f"solve:{name}", False, "the loss is not computed from the Params by the sheet's formulas "
+                                                  "(values pasted?): there is nothing for Solver to have solved", where,
+                          mistake=Mistake("values pasted", "Solver changes the Params and the loss follows: the "
+                                          "sheet's cells must be formulas that compute the loss from them.",
+                                          "Type the formulas again, then run Solver."))
     loss = m.loss(X, y, theta)
     if r.bound is None:  # a linear model: least squares on the student's own features
         w = np.linalg.lstsq(X, y, rcond=None)[0]
@@ -475,7 +482,12 @@ def _solver_step(eng, key, pos, r) -> StepResult:
                           loss, Mistake("Solver not run", "Run Solver on this sheet until the loss is at most "
                                         f"{r.bound:g}.", "Try Solver again from other starting Params (Multistart)."))
     grad = _gradient(eng, ml, name)
-    if grad is not None and np.max(np.abs(grad)) > GRAD_TOL:
+    if grad is None:  # the formulas hold something the gradient path does not know: central differences
+        grad = _differences(eng, ml, name)
+    if grad is None:
+        return StepResult(f"solve:{name}", False, "not checked: the loss's slope in the Params could not be "
+                                                  "computed from this sheet's formulas; ask your teacher", where)
+    if np.max(np.abs(grad)) > GRAD_TOL:
         return StepResult(f"solve:{name}", False, f"the loss is not at a minimum: a partial derivative is "
                                                   f"{np.max(np.abs(grad)):.2g} (Solver stopped early?)", where,
                           mistake=Mistake("Solver stopped early", "The loss can still go down from these Params: "
@@ -495,6 +507,28 @@ def _gradient(eng, ml, name):
         return f.value_and_grad(x)[1]
     except SheetnetError:
         return None
+
+
+def _differences(eng, ml, name, h: float = 1e-6):
+    """d loss / d params by central differences through the engine (the sheet's own formulas, any of them)."""
+    s = eng.index[name]
+    cells = [(r, c) for area in ml.params_areas() for (_, r, c) in eng._cells(area)]
+    lr, lc = ml.loss_cell
+    x0 = {rc: eng.number(s, *rc) for rc in cells}
+    out = []
+    try:
+        for rc in cells:
+            step = h * max(1.0, abs(x0[rc]))
+            vals = []
+            for v in (x0[rc] + step, x0[rc] - step):
+                eng.set({a1(*rc): v}, sheet=name)
+                vals.append(eng.number(s, lr, lc))
+            eng.set({a1(*rc): x0[rc]}, sheet=name)
+            out.append((vals[0] - vals[1]) / (2 * step))
+    except (SheetnetError, TypeError, ValueError):
+        return None
+    g = np.array(out, float)
+    return g if np.isfinite(g).all() else None
 
 
 def _solution_formula(key: Key, sc: StepCells, where: str) -> str:

@@ -122,3 +122,31 @@ def test_grade_class_refuses_bad_settings_from_python(plain, tmp_path):
         grade_class(plain.key, [], tmp_path / "g.csv", workers=-3)
     with pytest.raises(SheetnetError, match="--timeout"):
         grade_class(plain.key, [], tmp_path / "g.csv", timeout=float("nan"))
+
+
+def test_a_check_cannot_be_switched_off(work, plain, tmp_path):
+    """Preds = D4+E4+0*N(A4): N is unknown to the gradient path; the Solver check falls back to central
+    differences through the sheet's own formulas, so Params short of the minimum still lose the task."""
+    import numpy as np
+    import openpyxl
+
+    from sheetnet.classroom.grade import Key, grade_file
+
+    key = Key.load(plain.key)
+    wb = openpyxl.load_workbook(work())
+    ws = wb["nnet"]
+    for r in range(4, 4 + key.rows):
+        ws[f"F{r}"] = f"=D{r}+E{r}+0*N(A{r})"
+    right = tmp_path / "n-right.xlsx"
+    wb.save(right)
+    g = grade_file(right, key)
+    assert {r.name: r.earned for r in g.rungs}["Solver on the net"] == 2  # the minimum: still full marks
+    theta = np.array([[ws.cell(row, col).value for col in range(10, 20)] for row in (4, 5)], float)
+    for i, row in enumerate((4, 5)):
+        for j, col in enumerate(range(10, 20)):
+            ws.cell(row, col).value = float(theta[i, j] * 0.97)
+    short = tmp_path / "n-short.xlsx"
+    wb.save(short)
+    g = grade_file(short, key)
+    step = next(s for r in g.rungs if r.name == "Solver on the net" for s in r.steps)
+    assert not step.ok and "not at a minimum" in step.reason, step
