@@ -15,6 +15,7 @@ the student's own formulas).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -419,11 +420,24 @@ def _first_cell(sc: StepCells) -> str:
 
 
 def _requires(eng, key, sc: StepCells, fn: str):
-    text = eng.formula_text(eng.index[sc.sheet], sc.box[0], sc.box[1]) or ""
-    if fn.upper() + "(" not in text.upper():
-        return StepResult(sc.id, False, f"the task asks for {fn}; {a1(sc.box[0], sc.box[1])} is ={text}",
-                          _first_cell(sc), mistake=Mistake("no " + fn, f"This step must use {fn}.",
-                                                           f"Select the whole block and enter one {fn} array formula."))
+    """Every cell of the step's block uses fn (an array formula over the block: its one formula), and not
+    only in a branch an IF never takes (IF(0,MMULT(...),...))."""
+    s = eng.index[sc.sheet]
+    seen: dict = {}
+    want = fn.upper() + "("
+    for r, c in sc.cells():
+        gid = eng.group_at(s, r, c)
+        if gid >= 0 and gid in seen:  # a run of formulas that differ only by row: one check for all
+            continue
+        g = eng.groups[gid] if gid >= 0 else None
+        text = (g.formula if g is not None and g.array_box else g.text_at(r) if g is not None else "") or ""
+        up = re.sub(r"\s+", "", text.upper())
+        dead = re.search(r"IF\((0|FALSE|FALSE\(\)),[^,]*" + re.escape(want), up) is not None
+        if want not in up or dead:
+            return StepResult(sc.id, False, f"the task asks for {fn}; {a1(r, c)} is ={text}", f"{sc.sheet}!{a1(r, c)}",
+                              mistake=Mistake("no " + fn, f"This step must use {fn}, in every cell of it.",
+                                              f"Select the whole block and enter one {fn} array formula."))
+        seen[gid] = True
     return None
 
 

@@ -150,3 +150,30 @@ def test_a_check_cannot_be_switched_off(work, plain, tmp_path):
     g = grade_file(short, key)
     step = next(s for r in g.rungs if r.name == "Solver on the net" for s in r.steps)
     assert not step.ok and "not at a minimum" in step.reason, step
+
+
+def test_a_required_function_in_one_cell_or_a_dead_branch_is_not_enough(work, plain, tmp_path):
+    """The MMULT task: MMULT in mmult!B4 only (plain SUMPRODUCTs below), or MMULT inside IF(0,...) in
+    every cell, earns nothing for that task; the real array formula earns it."""
+    import openpyxl
+
+    from sheetnet.classroom.grade import Key, grade_file
+
+    key = Key.load(plain.key)
+    last = 3 + key.rows
+    wb = openpyxl.load_workbook(work(["no_mmult"]))
+    ws = wb["mmult"]
+    ws["B4"] = "=IF(0,MMULT(1,1),SUMPRODUCT(data!$G4:$P4,TRANSPOSE($J$4:$J$13)))"
+    one = tmp_path / "one-cell.xlsx"
+    wb.save(one)
+    for r in range(4, last + 1):
+        for col, p in (("B", "J"), ("C", "K")):
+            ws[f"{col}{r}"] = f"=IF(FALSE,MMULT(1,1),SUMPRODUCT(data!$G{r}:$P{r},TRANSPOSE(${p}$4:${p}$13)))"
+    dead = tmp_path / "dead-branch.xlsx"
+    wb.save(dead)
+    for book in (one, dead):
+        g = grade_file(book, key)
+        got = {r.name: r.earned for r in g.rungs}
+        assert got["MMULT"] == 0, (book.name, got)
+    g = grade_file(work(), key)
+    assert {r.name: r.earned for r in g.rungs}["MMULT"] == 2
