@@ -50,6 +50,23 @@ def step_check(sid: str, res) -> str:
     return _column_check(cells, OPS[s.op].whole(ins, p, s.arg), n)
 
 
+def _structure_check(sid: str, res, requires: str) -> str:
+    """What the grader asks that a formula can see: the step's first and last cells are formulas
+    (ISFORMULA: pasted values are not), and use the function the rung requires (FORMULATEXT).  Both are
+    Excel 2013's, stored as Excel stores them (_xlfn.): Excel 2010 shows #NAME? in this column only."""
+    sc = locate(sid, res)
+    if sc.kind == "feature":
+        f = next(col.feature for col in res.data_layout.columns if col.name == sc.step)
+        if feature_op(f)[0] == "const":  # a typed constant (Ones) is the answer
+            return ""
+    r0, c0, r1, c1 = sc.box
+    ends = {cell(r0, c0, True), cell(r1, c1, True)}
+    out = "".join(f",_xlfn.ISFORMULA({sc.sheet}!{e})" for e in sorted(ends))
+    if requires:
+        out += "".join(f',ISNUMBER(SEARCH("{requires}(",_xlfn.FORMULATEXT({sc.sheet}!{e})))' for e in sorted(ends))
+    return out
+
+
 def _column_check(cells: str, expr: str, n: int) -> str:
     return f"COUNT({cells})={n},MAX(ABS({cells}-({expr})))<={TOL}*(1+MAX(ABS({expr})))"
 
@@ -63,12 +80,16 @@ def rung_checks(r, res, ds) -> list[str]:
     if r.solver:
         ml = res.layouts[r.solver]
         loss = f"{r.solver}!{cell(*ml.loss_cell, True)}"
+        # the loss follows the Params through formulas: the loss cell and each computed column's ends
+        formulas = [loss] + [f"{r.solver}!{cell(row, ml.col(c), True)}" for c in ml.model.columns
+                             for row in (FIRST_ROW, ml.last_row)]
+        are = ",".join(f"_xlfn.ISFORMULA({x})" for x in formulas)
         if r.bound is not None:
-            return [f"{loss}<={r.bound!r}"]
-        return [f"ABS({loss}-{res.best_linear_loss!r})<=1E-6"]
+            return [f"{are},{loss}<={r.bound!r}"]
+        return [f"{are},ABS({loss}-{res.best_linear_loss!r})<=1E-6"]
     chunks: list[str] = []
     for sid in r.steps:
-        part = step_check(sid, res)
+        part = step_check(sid, res) + _structure_check(sid, res, r.requires)
         if chunks and len(chunks[-1]) + 1 + len(part) <= CHUNK:
             chunks[-1] += "," + part
         else:
@@ -98,16 +119,19 @@ def write_tasks(ws, wb, fm, rungs, res, ds, done: bool, student=None):
         ws.write_string(row, 3, where, wrap)
         ws.write_number(row, 4, r.points)
         parts = rung_checks(r, res, ds)
+        # a net's Solver: a formula sees the loss under its bound, not that it is a minimum (the grader
+        # checks that): "checked when graded", never "done" where the grader may still say no
+        yes = "checked when graded" if r.solver and r.bound is not None else "done"
         if len(parts) == 1:
-            check = f'IFERROR(IF(AND({parts[0]}),"done","not yet"),"not yet")'
+            check = f'IFERROR(IF(AND({parts[0]}),"{yes}","not yet"),"not yet")'
         else:  # a long check in hidden helper cells (H, I, ... of this row), each well under the limit
             for j, part in enumerate(parts):
                 ws.write_array_formula(row, HELPERS + j, row, HELPERS + j,
                                        '{=IFERROR(IF(AND(' + part + '),"ok","no"),"no")}', hidden, "ok" if done else "no")
             helpers = max(helpers, len(parts))
             check = (f'IF(COUNTIF({cell(row, HELPERS, False)}:{cell(row, HELPERS + len(parts) - 1, False)},"ok")='
-                     f'{len(parts)},"done","not yet")')
-        ws.write_array_formula(row, 5, row, 5, "{=" + check + "}", hidden, "done" if done else "not yet")
+                     f'{len(parts)},"{yes}","not yet")')
+        ws.write_array_formula(row, 5, row, 5, "{=" + check + "}", hidden, yes if done else "not yet")
     total = 4 + len(rungs)
     ws.write_string(total, 3, "Total", head)
     ws.write_formula(total, 4, f"=SUM(E5:E{total})", head, sum(r.points for r in rungs))

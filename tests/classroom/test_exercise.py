@@ -18,13 +18,17 @@ def checks(lo, path):
 
 
 def test_self_checks_follow_the_students_work(lo, plain, work):
+    # the net's Solver: a formula sees the loss under its bound, the grader checks the minimum
+    right = ["done"] * 11 + ["checked when graded"]
     assert checks(lo, plain.student) == ["not yet"] * 12
-    assert checks(lo, work()) == ["done"] * 12
-    assert checks(lo, plain.solution) == ["done"] * 12
+    assert checks(lo, work()) == right
+    assert checks(lo, plain.solution) == right
     got = checks(lo, work(["LN", "no_mmult"]))
-    # log_Fare, and Solver on linear (its Params are not the optimum of these features); the self-checks see values
-    # only, so MMULT done with SUMPRODUCTs reads "done" here: the grader is the one that asks for MMULT
-    assert [i + 1 for i, v in enumerate(got) if v != "done"] == [2, 7]
+    # log_Fare, Solver on linear (its Params are not the optimum of these features), and MMULT done with
+    # SUMPRODUCTs (FORMULATEXT sees no MMULT): never "done" where the grader gives 0 for a reason a formula sees
+    assert [i + 1 for i, v in enumerate(got) if v != right[i]] == [2, 7, 11]
+    pasted = checks(lo, work(["paste_values"]))  # ISFORMULA: pasted values are not done (Ones may be a typed 1)
+    assert [i + 1 for i, v in enumerate(pasted) if v == right[i]] == [4]
 
 
 def test_student_workbook_locks_all_but_the_tasks(plain):

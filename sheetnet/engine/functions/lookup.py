@@ -594,8 +594,13 @@ def f_formulatext(nodes, ctx):
     out = []
     for b in ctx.boxes(nodes[0]):
         s, r, c = b[0], b[1], b[2]
-        text = eng.formula_text(s, r, c)
-        out.append(ErrorCode(NA) if text is None else "=" + _XL_PREFIX.sub("", text))
+        i = eng.group_at(s, r, c)
+        if i < 0:
+            out.append(ErrorCode(NA))
+            continue
+        g = eng.groups[i]
+        text = "=" + _XL_PREFIX.sub("", g.formula if g.array_box else g.text_at(r))
+        out.append("{" + text + "}" if g.array_box and not g.dynamic else text)  # any cell of an array formula
     return V.stack([V.scalar(x) for x in out])
 
 
@@ -606,5 +611,5 @@ __all__ = ["find", "BLANK", "ERR"]
 def f_isformula(nodes, ctx):
 
     eng = ctx.eng
-    return bool_result(np.array([eng.formula_text(b[0], b[1], b[2]) is not None for b in ctx.boxes(nodes[0])])
+    return bool_result(np.array([eng.group_at(b[0], b[1], b[2]) >= 0 for b in ctx.boxes(nodes[0])])  # array blocks too
                        .reshape(-1, 1, 1))
