@@ -9,13 +9,13 @@ array formulas; one in four workbooks has a converging cycle with iterative calc
 Kept out, as documented differences between Excel (the engine's model) and LibreOffice: booleans
 inside ranges that SUM-like functions add (LibreOffice counts TRUE as 1), 0^0, dates before
 1900-03-01, and a range given to a scalar argument of a function inside an aggregate in a formula
-that is not an array formula (Excel intersects it with the formula's row; LibreOffice takes the array).  Everything else that differs is a failure.
+that is not an array formula (Excel intersects it with the formula's row; LibreOffice takes the array).
+Everything else that differs is a failure.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 
 import numpy as np
 import xlsxwriter
@@ -142,15 +142,11 @@ def _arrayed(tpl, c, o):
 
 
 def _iterate_on(path):
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/workbook.xml":
-                data = re.sub(rb"<calcPr([^/]*)/>", lambda m: b"<calcPr" + m.group(1) +
-                              b' iterate="1" iterateCount="1000" iterateDelta="0.000001"/>', data)
-            zout.writestr(item, data)
-    tmp.replace(path)
+    from .helpers import rewrite_parts
+
+    on = b' iterate="1" iterateCount="1000" iterateDelta="0.000001"/>'
+    rewrite_parts(path, path, lambda name, data: re.sub(rb"<calcPr([^/]*)/>", lambda m: b"<calcPr" + m.group(1) + on,
+                                                        data) if name == "xl/workbook.xml" else data)
 
 
 def differences(eng, lo, path, cells, cycle, close, same, errors_of):

@@ -6,29 +6,29 @@ import csv
 import re
 import subprocess
 import sys
-import zipfile
 
 import pytest
 
 from sheetnet.classroom.batch import csv_safe, grade_class, safe_stem
 from sheetnet.errors import SheetnetError
 
+from ..helpers import rewrite_parts
+
 
 def _with_property(src, dst, student_id, name):
     """The workbook with its `sheetnet student` properties replaced (XML a spreadsheet would not write)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "docProps/custom.xml":
-                text = data.decode()
-                esc = lambda v: v.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")  # noqa: E731
-                text = re.sub(r'(name="sheetnet student"[^>]*>\s*<vt:lpwstr>)[^<]*', lambda m: m.group(1) +
-                              esc(student_id), text)
-                text = re.sub(r'(name="sheetnet student name"[^>]*>\s*<vt:lpwstr>)[^<]*', lambda m: m.group(1) +
-                              esc(name), text)
-                data = text.encode()
-            zout.writestr(item, data)
-    return dst
+    def esc(v):
+        return v.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+    def edit(part, data):
+        if part != "docProps/custom.xml":
+            return data
+        text = re.sub(r'(name="sheetnet student"[^>]*>\s*<vt:lpwstr>)[^<]*', lambda m: m.group(1) + esc(student_id),
+                      data.decode())
+        text = re.sub(r'(name="sheetnet student name"[^>]*>\s*<vt:lpwstr>)[^<]*', lambda m: m.group(1) + esc(name),
+                      text)
+        return text.encode()
+    return rewrite_parts(src, dst, edit)
 
 
 def test_hostile_ids_and_names_stay_in_the_folder_and_never_run(work, roster_class, roster_key, tmp_path):

@@ -15,7 +15,7 @@ from sheetnet.errors import SheetnetError
 from sheetnet.lessons.workbook import build_workbook
 
 from .. import formula_gen as G
-from ..helpers import numpy_cells, write_cells
+from ..helpers import numpy_cells, rewrite_parts, write_cells
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +254,7 @@ def _dynamic_book(path):
         m.write_number(f"A{r}", r * 1.5)
         m.write_formula(f"B{r}", f"=A{r}/$A$1", None, 0)
         m.write_formula(f"C{r}", f"=LOG10(A{r}+1)", None, 0)
-        m.write_formula(f"E{r}", f'=SUMPRODUCT(OFFSET($B$1,ROW()-1,0,1,2),INDIRECT("m!$G$4:$H$4"))', None, 0)
+        m.write_formula(f"E{r}", '=SUMPRODUCT(OFFSET($B$1,ROW()-1,0,1,2),INDIRECT("m!$G$4:$H$4"))', None, 0)
     m.write_formula("A1", "=MAX(A4:A8)", None, 0)
     m.write_formula("G4", "=0.5+0", None, 0)
     m.write_formula("H4", "=-0.25*1", None, 0)
@@ -303,10 +303,10 @@ def test_references_of_different_sizes_per_cell_are_each_cell_s_own(lo, tmp_path
         ws.write_number(f"A{r}", r * r)
         ws.write_number(f"B{r}", 10 * r)
     for r in range(1, 5):
-        ws.write_formula(f"D{r}", f"=SUM(OFFSET($A$1,0,0,ROW(),1))", None, 0)
-        ws.write_formula(f"E{r}", f"=SUM(CHOOSE(ROW(),$A$1:$A$2,$A$1:$A$3,$A$1:$B$1,$B$1:$B$6))", None, 0)
-        ws.write_formula(f"F{r}", f"=SUM(INDEX($A$1:$B$6,0,MOD(ROW(),2)+1))+SUM(INDEX($A$1:$B$6,ROW(),0))", None, 0)
-        ws.write_formula(f"G{r}", f"=COUNT(OFFSET($A$1,ROW()-1,0,7-ROW(),2))", None, 0)
+        ws.write_formula(f"D{r}", "=SUM(OFFSET($A$1,0,0,ROW(),1))", None, 0)
+        ws.write_formula(f"E{r}", "=SUM(CHOOSE(ROW(),$A$1:$A$2,$A$1:$A$3,$A$1:$B$1,$B$1:$B$6))", None, 0)
+        ws.write_formula(f"F{r}", "=SUM(INDEX($A$1:$B$6,0,MOD(ROW(),2)+1))+SUM(INDEX($A$1:$B$6,ROW(),0))", None, 0)
+        ws.write_formula(f"G{r}", "=COUNT(OFFSET($A$1,ROW()-1,0,7-ROW(),2))", None, 0)
     wb.close()
     eng = Engine.load(path)
     lo.load(path)
@@ -395,15 +395,11 @@ def test_defined_names_mean_what_excel_and_libreoffice_mean(lo, tmp_path):
     ods = tmp_path / "names.ods"
     lo.save(ods, "calc8")
     moved = tmp_path / "moved.ods"  # HOURS_PER_DAY stored relative to A3: $B3 there is $B1 here
-    with zipfile.ZipFile(ods) as zin, zipfile.ZipFile(moved, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "content.xml":
-                old = b'table:name="HOURS_PER_DAY" table:base-cell-address="$Worksheet.$A$1" ' \
-                      b'table:cell-range-address="$Worksheet.$B1"'
-                assert old in data
-                data = data.replace(old, old.replace(b"$A$1", b"$A$3").replace(b".$B1", b".$B3"))
-            zout.writestr(item, data)
+    old = b'table:name="HOURS_PER_DAY" table:base-cell-address="$Worksheet.$A$1" ' \
+          b'table:cell-range-address="$Worksheet.$B1"'
+    assert old in zipfile.ZipFile(ods).read("content.xml")
+    rewrite_parts(ods, moved, lambda name, data: data.replace(old, old.replace(b"$A$1", b"$A$3").replace(
+        b".$B1", b".$B3")) if name == "content.xml" else data)
     for book in (path, ods, moved):
         eng = Engine.load(book)
         for s, refs in NAME_CELLS.items():
@@ -456,13 +452,9 @@ def test_what_the_engine_cannot_mean_is_refused_with_the_cell(tmp_path):
     wb.close()
     with pytest.raises(SheetnetError, match=r"S!A1: match mode 3 \(regular expressions\) is not supported"):
         Engine.load(path)
-    bogus = tmp_path / "bogus.xlsx"
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bogus, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb'<c r="A1"[^>]*>.*?</c>', b'<c r="A1" t="e"><v>#BOGUS!</v></c>', data)
-            zout.writestr(item, data)
+    bogus = rewrite_parts(path, tmp_path / "bogus.xlsx", lambda name, data: re.sub(
+        rb'<c r="A1"[^>]*>.*?</c>', b'<c r="A1" t="e"><v>#BOGUS!</v></c>', data)
+        if name == "xl/worksheets/sheet1.xml" else data)
     with pytest.raises(SheetnetError, match=r"sheet S, cell A1: holds the error value '#BOGUS!'"):
         Engine.load(bogus)
 
@@ -473,16 +465,10 @@ def _iterative_book(path, cells, count=100, delta=0.001):
     ws = wb.add_worksheet("S")
     write_cells(ws, cells)
     wb.close()
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/workbook.xml":
-                data = re.sub(rb"<calcPr([^/]*)/>", lambda m: b"<calcPr" + m.group(1) + f' iterate="1" iterateCount='
-                              f'"{count}" iterateDelta="{delta}"'.encode() + b"/>", data)
-            zout.writestr(item, data)
-    tmp.replace(path)
-    return path
+    on = f' iterate="1" iterateCount="{count}" iterateDelta="{delta}"'.encode()
+    return rewrite_parts(path, path, lambda name, data: re.sub(
+        rb"<calcPr([^/]*)/>", lambda m: b"<calcPr" + m.group(1) + on + b"/>", data)
+        if name == "xl/workbook.xml" else data)
 
 
 def test_iterative_calculation(lo, tmp_path):
