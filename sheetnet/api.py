@@ -20,16 +20,9 @@ from .atomic import check_output
 
 def load_data(template="titanic", data=None, blanks=None, variant=None):
     """A template (bundled name or .toml path) and its data, prepared: (Template, Dataset)."""
-    from .lessons.prepare import prepare
-    from .lessons.template import load_template
+    from .lessons.loading import load_data
 
-    t = load_template(template, variant).with_blanks(blanks)
-    if data is None:  # the bundled data: trusted
-        return t, prepare(t, data)
-    from .limits import bounded
-
-    with bounded(data):  # a CSV from anywhere: within the same bounds as a workbook
-        return t, prepare(t, data)
+    return load_data(template, data, blanks, variant)
 
 
 def build(template="titanic", output=None, *, data=None, seed: int = 0, hidden: int | None = None, layers=None,

@@ -7,9 +7,9 @@ For every step of every rung:
     workbook recomputed, and the step checked again: pasted numbers and constants typed where a
     reference belongs do not follow their inputs;
   - structure: the formulas use what the rung asks for (MMULT) and read their inputs.
-Solver rungs are graded by optimality: the linear model within 1e-6 of least squares on the
-student's own features, a net by its loss bound and a small gradient (exact, by autograd through
-the student's own formulas).
+Solver rungs are graded as Excel's Solver stops (solvercheck): a Solver-like run from the
+student's Params on the student's own sheet must find almost nothing left to take, and the loss
+must be under the rung's bound when it has one.
 """
 
 from __future__ import annotations
@@ -22,18 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import Engine, ErrorCode
-from ..engine.values import BOOL, ERR, NUM, TEXT
 from ..engine.package import a1, parse_cell
 from ..errors import SheetnetError
-from ..model.graph import FEATURES, Model
+from ..model.graph import Model
 from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
-from ..model.ops import OPS
 from ..model.xlsx import formulas as sheet_formulas
 from .hints import PASTED, TYPED, Mistake, diagnose
+from .reference import expected, numbers
+from .solvercheck import restart, verdict
 from .ladder import StepCells, from_json
-
-GRAD_TOL = 1e-3  # a Solver rung on a net: every partial derivative of the loss at most this
-
 
 @dataclass
 class StepResult:
@@ -283,77 +280,9 @@ def _restore(eng: Engine, pos: _Positions):
     eng.put(pos.saved)
 
 
-def _block(eng: Engine, sheet: int, box):
-    r0, c0, r1, c1 = box
-    num, typ, obj = eng.grids[sheet].block(r0, c0, r1, c1)
-    return np.array(num), np.array(typ), np.array(obj)
-
-
-def _values(eng: Engine, sheet: int, box):
-    """The box's values as Python objects (numbers, text, booleans, None, ErrorCode)."""
-    num, typ, obj = _block(eng, sheet, box)
-    out = np.empty(num.shape, object)
-    out[typ == NUM] = num[typ == NUM]
-    out[typ == TEXT] = obj[typ == TEXT]
-    out[typ == BOOL] = num[typ == BOOL] != 0
-    for idx in zip(*np.nonzero(typ == ERR)):
-        out[idx] = ErrorCode(obj[idx])
-    return out
-
-
-def _numbers(eng: Engine, sheet: int, box):
-    """The box's numbers, the first cell (i, j) that is not a number (or None), and the values there."""
-    num, typ, obj = _block(eng, sheet, box)
-    ok = typ == NUM
-    if ok.all():
-        return num, None, None
-    i, j = np.argwhere(~ok)[0]
-    return np.where(ok, num, np.nan), (i, j), _values(eng, sheet, box)
-
-
-def _inputs(eng: Engine, key: Key, sc: StepCells):
-    """The step's op inputs from the student's own cells, its params block, and its constant."""
-    if sc.kind == "feature":
-        f = key.d["features"][sc.step]
-        data = eng.index["data"]
-        if f["source"] is None:
-            return [np.zeros((key.rows, 1))], None, f["arg"]
-        col = _values(eng, data, (FIRST_ROW, f["source"], FIRST_ROW + key.rows - 1, f["source"]))
-        if f["op"] != "dummy" or not isinstance(f["arg"], str):
-            col = np.array([[v if isinstance(v, float) else (0.0 if v is None else np.nan)] for v in col[:, 0]])
-        return [col], None, f["arg"]
-    ml = key.layouts[sc.model]
-    m = ml.model
-    s = eng.index[sc.model]
-    step = m.step(sc.step)
-    xs = []
-    for name in step.inputs:
-        if name == FEATURES:
-            a, b = ml.data_features
-            xs.append(_numbers(eng, eng.index["data"], (FIRST_ROW, a, ml.last_row, b))[0])
-        elif name == m.target:
-            xs.append(_numbers(eng, s, (FIRST_ROW, 0, ml.last_row, 0))[0])
-        else:
-            cols = [ml.col(c) for c in m.step(name).columns]
-            xs.append(_numbers(eng, s, (FIRST_ROW, cols[0], ml.last_row, cols[-1]))[0])
-    W = None
-    if step.params:
-        theta = np.array([eng.number(s, r, c) for r, c in ml.param_cells()])
-        W = m.blocks(theta)[step.params]
-    return xs, W, step.arg
-
-
-def expected(eng, key, sc: StepCells):
-    """What the step's cells must hold, from the student's upstream cells (carry-forward)."""
-    xs, W, arg = _inputs(eng, key, sc)
-    with np.errstate(all="ignore"):
-        out = OPS[sc.op].forward(xs, W, arg)
-    return np.atleast_2d(np.asarray(out, float)) if np.ndim(out) else np.array([[float(out)]])
-
-
 def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:
     sheet = eng.index[sc.sheet]
-    got, bad, vals = _numbers(eng, sheet, sc.box)
+    got, bad, vals = numbers(eng, sheet, sc.box)
     try:
         want = expected(eng, key, sc)
     except Exception as e:  # upstream cells that are not numbers: this step cannot be right
@@ -402,7 +331,7 @@ def _repair(eng, key: Key, sc: StepCells):
 def _source_max(eng, key: Key, sc: StepCells) -> float:
     """The MAX of a div_max feature's source column, as the data sheet holds it."""
     src = key.d["features"][sc.step]["source"]
-    col = _numbers(eng, eng.index[sc.sheet], (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
+    col = numbers(eng, eng.index[sc.sheet], (FIRST_ROW, src, FIRST_ROW + key.rows - 1, src))[0]
     return float(np.nanmax(col))
 
 
@@ -463,86 +392,35 @@ def _formula_fingerprint(eng, key) -> str:
 
 
 def _solver_step(eng, key, pos, r) -> StepResult:
+    """A Solver task: the loss computed from the Params by the sheet's formulas, under the rung's bound, and
+    nothing much left for a Solver-like run from the student's Params to take (solvercheck)."""
     name = r.solver
     ml = key.layouts[name]
-    m = ml.model
     s = eng.index[name]
+    sid = f"solve:{name}"
     theta = np.array([eng.number(s, rr, c) for rr, c in ml.param_cells()])
     a, b = ml.data_features
-    X = _numbers(eng, eng.index["data"], (FIRST_ROW, a, ml.last_row, b))[0]
-    y = _numbers(eng, s, (FIRST_ROW, 0, ml.last_row, 0))[0][:, 0]
+    X = numbers(eng, eng.index["data"], (FIRST_ROW, a, ml.last_row, b))[0]
+    y = numbers(eng, s, (FIRST_ROW, 0, ml.last_row, 0))[0][:, 0]
     where = f"{name}!{a1(*ml.loss_cell)}"
     if not (np.isfinite(X).all() and np.isfinite(y).all() and np.isfinite(theta).all()):
-        return StepResult(f"solve:{name}", False, "the features, target or params are not all numbers yet", where)
+        return StepResult(sid, False, "the features, target or params are not all numbers yet", where)
     loss_group = eng.group_at(s, *ml.loss_cell)
     if loss_group < 0 or loss_group not in set(eng.dirty_groups([(s, rr, c) for rr, c in ml.param_cells()])):
-        return StepResult(f"solve:{name}", False, "the loss is not computed from the Params by the sheet's formulas "
-                                                  "(values pasted?): there is nothing for Solver to have solved", where,
+        return StepResult(sid, False, "the loss is not computed from the Params by the sheet's formulas "
+                                      "(values pasted?): there is nothing for Solver to have solved", where,
                           mistake=Mistake("values pasted", "Solver changes the Params and the loss follows: the "
                                           "sheet's cells must be formulas that compute the loss from them.",
                                           "Type the formulas again, then run Solver."))
-    loss = m.loss(X, y, theta)
-    if r.bound is None:  # a linear model: least squares on the student's own features
-        w = np.linalg.lstsq(X, y, rcond=None)[0]
-        best = float(np.mean((X @ w - y) ** 2))
-        if loss - best > 1e-6:
-            return StepResult(f"solve:{name}", False, f"the loss {loss:.9f} is not the least-squares optimum "
-                                                      f"{best:.9f} of your features (Solver not run, or stopped early?)",
-                              where, best, loss, Mistake("Solver not run", "Run Solver on this sheet: minimise the "
-                                                         "loss by changing the Params.", "Data > Solver > Solve."))
-        return StepResult(f"solve:{name}", True)
-    if loss > r.bound:
-        return StepResult(f"solve:{name}", False, f"the loss {loss:.6f} is above the bound {r.bound:g}", where, r.bound,
-                          loss, Mistake("Solver not run", "Run Solver on this sheet until the loss is at most "
-                                        f"{r.bound:g}.", "Try Solver again from other starting Params (Multistart)."))
-    grad = _gradient(eng, ml, name)
-    if grad is None:  # the formulas hold something the gradient path does not know: central differences
-        grad = _differences(eng, ml, name)
-    if grad is None:
-        return StepResult(f"solve:{name}", False, "not checked: the loss's slope in the Params could not be "
-                                                  "computed from this sheet's formulas; ask your teacher", where)
-    if np.max(np.abs(grad)) > GRAD_TOL:
-        return StepResult(f"solve:{name}", False, f"the loss is not at a minimum: a partial derivative is "
-                                                  f"{np.max(np.abs(grad)):.2g} (Solver stopped early?)", where,
-                          mistake=Mistake("Solver stopped early", "The loss can still go down from these Params: "
-                                          "run Solver again (after any formula you changed).",
-                                          "Data > Solver > Solve, from the Params Solver left."))
-    return StepResult(f"solve:{name}", True)
-
-
-def _gradient(eng, ml, name):
-    """d loss / d params through the student's own formulas (the engine's torch path)."""
-    from ..engine.grad import Differentiable
-
-    try:
-        f = Differentiable(eng, ml.params_areas(), [f"{name}!{a1(*ml.loss_cell)}"])
-        s = eng.index[name]
-        x = np.array([eng.number(s, r, c) for area in ml.params_areas() for (_, r, c) in eng._cells(area)])
-        return f.value_and_grad(x)[1]
-    except SheetnetError:
-        return None
-
-
-def _differences(eng, ml, name, h: float = 1e-6):
-    """d loss / d params by central differences through the engine (the sheet's own formulas, any of them)."""
-    s = eng.index[name]
-    cells = [(r, c) for area in ml.params_areas() for (_, r, c) in eng._cells(area)]
-    lr, lc = ml.loss_cell
-    x0 = {rc: eng.number(s, *rc) for rc in cells}
-    out = []
-    try:
-        for rc in cells:
-            step = h * max(1.0, abs(x0[rc]))
-            vals = []
-            for v in (x0[rc] + step, x0[rc] - step):
-                eng.set({a1(*rc): v}, sheet=name)
-                vals.append(eng.number(s, lr, lc))
-            eng.set({a1(*rc): x0[rc]}, sheet=name)
-            out.append((vals[0] - vals[1]) / (2 * step))
-    except (SheetnetError, TypeError, ValueError):
-        return None
-    g = np.array(out, float)
-    return g if np.isfinite(g).all() else None
+    rr = restart(eng, ml, name, theta)
+    if rr is None or not np.isfinite(rr.loss):
+        return StepResult(sid, False, "not checked: the loss is not a number, or its slope in the Params could not "
+                                      "be computed from this sheet's formulas; ask your teacher", where)
+    ok, why, mistake = verdict(rr, r.bound, getattr(r, "converged", True))
+    if ok:
+        return StepResult(sid, True)
+    return StepResult(sid, False, why, where, rr.after if r.bound is None or rr.loss <= r.bound else r.bound, rr.loss,
+                      mistake)
 
 
 def _solution_formula(key: Key, sc: StepCells, where: str) -> str:

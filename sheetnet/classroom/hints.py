@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .reference import expected, inputs, numbers
+
 
 @dataclass
 class Mistake:
@@ -101,10 +103,8 @@ def candidates(op: str, xs, W, arg, got, key, sc):
 
 
 def diagnose(eng, key, pos, sc, res) -> Mistake | None:
-    from .grade import _inputs, _numbers, expected
-
     sheet = eng.index[sc.sheet]
-    got, bad, vals = _numbers(eng, sheet, sc.box)
+    got, bad, vals = numbers(eng, sheet, sc.box)
     if bad is not None:
         if sc.op == "div_max" and bad[0] > 0 and got.shape[0] > 1:  # right in the first row, errors below
             try:
@@ -122,7 +122,7 @@ def diagnose(eng, key, pos, sc, res) -> Mistake | None:
                            "down (or enter one array formula over the block).")
         return None
     try:
-        xs, W, arg = _inputs(eng, key, sc)
+        xs, W, arg = inputs(eng, key, sc)
         want = expected(eng, key, sc)
     except Exception:
         return None

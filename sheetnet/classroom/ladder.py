@@ -23,7 +23,8 @@ class Rung:
     points: float = 1.0
     task: str = ""
     requires: str = ""  # a function the rung's formulas must use (MMULT)
-    bound: float | None = None  # Solver on a net: the loss must be at most this
+    bound: float | None = None  # Solver: the loss must be at most this
+    converged: bool = True  # Solver: judged as Excel's Solver stops (False: the bound alone, for a loss with no minimum)
 
     @property
     def solver(self) -> str | None:
@@ -87,7 +88,8 @@ def ladder(template, result) -> list[Rung]:
     if template.exercise:
         rungs = [Rung(name=str(r.get("name") or ", ".join(r["steps"])), steps=list(r["steps"]),
                       points=float(r.get("points", 1)), task=str(r.get("task", "")), requires=str(r.get("requires", "")),
-                      bound=float(r["bound"]) if "bound" in r else None) for r in template.exercise]
+                      bound=float(r["bound"]) if "bound" in r else None,
+                      converged=bool(r.get("converged", True))) for r in template.exercise]
     else:
         rungs = [Rung(f.name, [f"{DATA_SHEET}.{f.name}"]) for f in template.features if f.transform != "value"]
         for m in result.models:

@@ -14,9 +14,9 @@ import numpy as np
 from ..engine import Engine
 from ..errors import SheetnetError
 from ..model import stored
-from ..solver.names import SolverModel
 from ..solver.optimize import MESSAGES
 from ..solver.optimize import minimize as solver_minimize
+from ..solver.plain import Plain
 from .train import split, train
 
 # (label, optimizer, learning rate, batch size); tuned so each converges on the lesson data
@@ -62,23 +62,6 @@ class Comparison:
         return self.runs[0]
 
 
-class _Plain:
-    """A function of the params, as optimize.minimize wants a problem."""
-
-    def __init__(self, fg, x0):
-        self._fg, self.x0 = fg, np.asarray(x0, float)
-        self.n = self.x0.size
-        self.model = SolverModel(sheet="", objective="", variables=[])
-        self.bounds = [(None, None)] * self.n
-        self.constraints, self.integrality, self.order = [], None, None
-
-    def value(self, x):
-        return self._fg(x)[0]
-
-    def value_and_grad(self, x):
-        return self._fg(x)
-
-
 def compare(path, sheet: str = "nnet", epochs: int = 200, valid: float = 0.2, seed: int = 0, device=None,
             methods=None, progress: bool = False) -> Comparison:
     eng = Engine.load(path)
@@ -96,7 +79,7 @@ def compare(path, sheet: str = "nnet", epochs: int = 200, valid: float = 0.2, se
     def fg(x):
         evals[0] += 1
         return m.loss_and_grad(Xtr, ytr, x)
-    prob = _Plain(fg, W0)
+    prob = Plain(fg, W0)
     curve.append((0.0, 0, m.loss(Xtr, ytr, W0)))
     res = solver_minimize(prob, method="grg",
                           callback=lambda k, x, v: curve.append((time.perf_counter() - t0, evals[0], v)))

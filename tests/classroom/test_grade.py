@@ -74,8 +74,8 @@ def test_solver_not_run(work, plain_key):
     assert {n for n, v in got.items() if v == 0} == SOLVERS
     lin = next(r for r in g.rungs if r.name == "Solver on linear").steps[0]
     assert lin.mistake.label == "Solver not run" and lin.cell == "linear!B1"
-    assert lin.got > lin.expected  # the student's loss, above the least-squares optimum
-    assert abs(lin.expected - plain_key.d["best_linear_loss"]) < 1e-9
+    assert lin.got > lin.expected  # the student's loss, above where a Solver-like run takes it
+    assert 0 <= lin.expected - plain_key.d["best_linear_loss"] < 1e-4  # (near least squares: Solver's own stop)
 
 
 # mistake typed in LibreOffice -> (the rung it costs, the hint's label, the first wrong cell, the stronger hint)

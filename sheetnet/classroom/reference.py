@@ -1,0 +1,87 @@
+"""What the grader compares with: the cells' values as the engine computes them, and what a step's
+cells must hold from the student's own upstream cells (carry-forward), by the op table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..engine import ErrorCode
+from ..engine.values import BOOL, ERR, NUM, TEXT
+from ..model.graph import FEATURES
+from ..model.layout import FIRST_ROW
+from ..model.ops import OPS
+from .ladder import StepCells
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from .grade import Key
+
+
+def block(eng: Engine, sheet: int, box):
+    r0, c0, r1, c1 = box
+    num, typ, obj = eng.grids[sheet].block(r0, c0, r1, c1)
+    return np.array(num), np.array(typ), np.array(obj)
+
+
+def values(eng: Engine, sheet: int, box):
+    """The box's values as Python objects (numbers, text, booleans, None, ErrorCode)."""
+    num, typ, obj = block(eng, sheet, box)
+    out = np.empty(num.shape, object)
+    out[typ == NUM] = num[typ == NUM]
+    out[typ == TEXT] = obj[typ == TEXT]
+    out[typ == BOOL] = num[typ == BOOL] != 0
+    for idx in zip(*np.nonzero(typ == ERR)):
+        out[idx] = ErrorCode(obj[idx])
+    return out
+
+
+def numbers(eng: Engine, sheet: int, box):
+    """The box's numbers, the first cell (i, j) that is not a number (or None), and the values there."""
+    num, typ, obj = block(eng, sheet, box)
+    ok = typ == NUM
+    if ok.all():
+        return num, None, None
+    i, j = np.argwhere(~ok)[0]
+    return np.where(ok, num, np.nan), (i, j), values(eng, sheet, box)
+
+
+def inputs(eng: Engine, key: Key, sc: StepCells):
+    """The step's op inputs from the student's own cells, its params block, and its constant."""
+    if sc.kind == "feature":
+        f = key.d["features"][sc.step]
+        data = eng.index["data"]
+        if f["source"] is None:
+            return [np.zeros((key.rows, 1))], None, f["arg"]
+        col = values(eng, data, (FIRST_ROW, f["source"], FIRST_ROW + key.rows - 1, f["source"]))
+        if f["op"] != "dummy" or not isinstance(f["arg"], str):
+            col = np.array([[v if isinstance(v, float) else (0.0 if v is None else np.nan)] for v in col[:, 0]])
+        return [col], None, f["arg"]
+    ml = key.layouts[sc.model]
+    m = ml.model
+    s = eng.index[sc.model]
+    step = m.step(sc.step)
+    xs = []
+    for name in step.inputs:
+        if name == FEATURES:
+            a, b = ml.data_features
+            xs.append(numbers(eng, eng.index["data"], (FIRST_ROW, a, ml.last_row, b))[0])
+        elif name == m.target:
+            xs.append(numbers(eng, s, (FIRST_ROW, 0, ml.last_row, 0))[0])
+        else:
+            cols = [ml.col(c) for c in m.step(name).columns]
+            xs.append(numbers(eng, s, (FIRST_ROW, cols[0], ml.last_row, cols[-1]))[0])
+    W = None
+    if step.params:
+        theta = np.array([eng.number(s, r, c) for r, c in ml.param_cells()])
+        W = m.blocks(theta)[step.params]
+    return xs, W, step.arg
+
+
+def expected(eng, key, sc: StepCells):
+    """What the step's cells must hold, from the student's upstream cells (carry-forward)."""
+    xs, W, arg = inputs(eng, key, sc)
+    with np.errstate(all="ignore"):
+        out = OPS[sc.op].forward(xs, W, arg)
+    return np.atleast_2d(np.asarray(out, float)) if np.ndim(out) else np.array([[float(out)]])
