@@ -292,7 +292,7 @@ def write_feedback(folder, grades, key: Key, hints: int, workers: int = 1) -> li
             tmp.write_text(page(g, key, hints), encoding="utf-8")
         out.append(p)
         if not g.error and Path(g.file).suffix.lower() in (".xlsx", ".xlsm"):
-            marks.append((len(out), g.file, folder / f"{stem}.marked{Path(g.file).suffix.lower()}", g))
+            marks.append((len(out), g.file, folder / f"{stem}.marked{Path(g.file).suffix.lower()}", g, hints))
     if workers > 1 and len(marks) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -309,5 +309,5 @@ def write_feedback(folder, grades, key: Key, hints: int, workers: int = 1) -> li
 def _mark(job):
     from .feedback import mark_workbook
 
-    src, dst, g = job
-    return mark_workbook(src, dst, g)
+    src, dst, g, hints = job
+    return mark_workbook(src, dst, g, hints)

@@ -76,6 +76,18 @@ def read_roster(path) -> list[tuple[str, str]]:
     return out
 
 
+def pick_rungs(rungs, steps):
+    """The rungs named (by rung name or step id, any case, comma-separated); every name must be one."""
+    wanted = [s.strip() for s in (steps.split(",") if isinstance(steps, str) else steps) if s.strip()]
+    known = {r.name.lower(): r for r in rungs} | {sid.lower(): r for r in rungs for sid in r.steps}
+    unknown = [w for w in wanted if w.lower() not in known]
+    if unknown or not wanted:
+        raise SheetnetError(f"--steps {', '.join(unknown) or '(none)'}: not a task of this lesson; its tasks: "
+                            + "; ".join(r.name for r in rungs))
+    picked = {id(known[w.lower()]) for w in wanted}
+    return [r for r in rungs if id(r) in picked]
+
+
 def make_exercise(template, out_dir, *, data=None, roster=None, steps=None, seed: int = 0, blanks=None,
                   progress=None) -> ExerciseResult:
     from ..lessons.loading import load_data
@@ -86,10 +98,7 @@ def make_exercise(template, out_dir, *, data=None, roster=None, steps=None, seed
     base = plan(ds, seed=seed)
     rungs = ladder(t, base)
     if steps:
-        wanted = [s.strip() for s in (steps.split(",") if isinstance(steps, str) else steps)]
-        rungs = [r for r in rungs if r.name in wanted or any(s in wanted for s in r.steps)]
-        if not rungs:
-            raise SheetnetError(f"--steps {','.join(wanted)}: no rung of the ladder has these names or steps")
+        rungs = pick_rungs(rungs, steps)
     students = read_roster(roster) if roster else []
     paths = {"solution": out / f"{t.name}-solution.xlsx", "key": out / f"{t.name}-key.json",
              "student": None if students else out / f"{t.name}-student.xlsx"}

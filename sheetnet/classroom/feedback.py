@@ -45,7 +45,9 @@ def page(grade, key, hints: int) -> str:
             if s.ok:
                 continue
             parts = [e(s.reason)]
-            if s.cell and (s.expected is not None or s.got is not None):
+            if s.cell and s.id.startswith("solve:"):  # the reason has the numbers and says what they are
+                parts.append(f"see <b>{e(s.cell)}</b>")
+            elif s.cell and (s.expected is not None or s.got is not None):
                 parts.append(f"first wrong cell <b>{e(s.cell)}</b>: expected {e(_fmt(s.expected))}, "
                              f"got {e(_fmt(s.got))}")
             elif s.cell:
@@ -77,14 +79,23 @@ def _fmt(v) -> str:
     return "blank" if v is None else str(v)
 
 
-def comment_text(s) -> str:
-    text = s.reason
-    if s.mistake is not None:
-        text += f" Hint: {s.mistake.hint}"
-    return text[:900]
+def comment_text(steps, hints: int = 1) -> str:
+    """What the page says about a cell, for its comment: every step wrong there, each with its hints."""
+    out = []
+    for s in steps:
+        text = s.reason
+        if s.mistake is not None and hints >= 1:
+            text += f" Hint: {s.mistake.hint}"
+            if hints >= 2 and s.mistake.stronger:
+                text += f" More: {s.mistake.stronger}"
+        if hints >= 2 and s.solution:
+            text += f" This cell should hold {s.solution}"
+        out.append(text)
+    text = "\n\n".join(out)
+    return text if len(text) <= 1800 else text[:1797] + "..."
 
 
-def mark_workbook(src, dst, grade) -> Path | None:
+def mark_workbook(src, dst, grade, hints: int = 1) -> Path | None:
     """A copy of an .xlsx with each wrong cell filled light red and a comment saying what is wrong."""
     src, dst = Path(src), Path(dst)
     if not zipfile.is_zipfile(src) or not grade.wrong_cells:
@@ -101,7 +112,7 @@ def mark_workbook(src, dst, grade) -> Path | None:
     styles = files["xl/styles.xml"].decode("utf-8")
     styles, restyle = _marking_styles(styles, grade, files, parts)
     files["xl/styles.xml"] = styles.encode("utf-8")
-    scratch = _comment_parts(grade)
+    scratch = _comment_parts(grade, hints)
     changed = {"xl/styles.xml"}
     for sheet, cells in grade.wrong_cells.items():
         part = parts.get(sheet)
@@ -168,7 +179,7 @@ def _set_style(xml: str, ref: str, restyle: dict) -> str:
     return xml[:m.start()] + f'<c r="{ref}"{attrs}{m.group(2)}>' + xml[m.end():]
 
 
-def _comment_parts(grade) -> dict:
+def _comment_parts(grade, hints: int = 1) -> dict:
     """XlsxWriter's comments and VML for each sheet with wrong cells (a scratch workbook, sheet by sheet)."""
     import xlsxwriter
 
@@ -178,9 +189,9 @@ def _comment_parts(grade) -> dict:
             p = Path(d) / f"s{k}.xlsx"
             wb = xlsxwriter.Workbook(str(p))
             ws = wb.add_worksheet("s")
-            for ref, s in cells.items():
+            for ref, steps in cells.items():
                 r, c = parse_cell(ref)
-                ws.write_comment(r, c, comment_text(s), {"author": "sheetnet grade", "x_scale": 2, "y_scale": 2})
+                ws.write_comment(r, c, comment_text(steps, hints), {"author": "sheetnet grade", "x_scale": 2, "y_scale": 2})
             wb.close()
             with zipfile.ZipFile(p) as z:
                 out[sheet] = (z.read("xl/comments1.xml"), z.read("xl/drawings/vmlDrawing1.vml"))

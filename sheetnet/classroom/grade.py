@@ -66,7 +66,7 @@ class Grade:
     error: str | None = None  # why it could not be graded (then every rung is 0)
     sha: str = ""  # of the file's bytes
     formulas: str = ""  # of the formulas typed in the rungs' cells (the same work handed in twice)
-    wrong_cells: dict = field(default_factory=dict)  # sheet -> {(r, c): comment}
+    wrong_cells: dict = field(default_factory=dict)  # sheet -> {A1: [the StepResults wrong there]}
 
     @property
     def total(self) -> float:
@@ -182,7 +182,7 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
         for s in rr.steps:
             if not s.ok and s.cell:
                 sheet, _, ref = s.cell.partition("!")
-                g.wrong_cells.setdefault(sheet, {})[ref] = s
+                g.wrong_cells.setdefault(sheet, {}).setdefault(ref, []).append(s)
 
 
 def _has_macros(path) -> bool:

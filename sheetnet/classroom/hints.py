@@ -60,6 +60,15 @@ def candidates(op: str, xs, W, arg, got, key, sc):
             v = np.asarray(x, float)
             yield Mistake("SUM for MAX", "Divide by the largest value (MAX), not the total.",
                           "Put =MAX(the column) in row 1 and divide by it."), v / np.nansum(v)
+            yield Mistake("not normalised", "These cells hold the value itself: divide it by the column's largest "
+                          "value (MAX), so that the feature runs from 0 to 1.",
+                          "Put =MAX(the column) in row 1 and divide each value by it, pinned with $."), v
+            flat = v.reshape(-1)
+            below = np.fmax.accumulate(flat[::-1])[::-1].reshape(v.shape)  # MAX of the rows from here down
+            yield Mistake("sliding reference", "The MAX range slides down as the formula is filled down, so each "
+                          "row divides by the largest value from its own row on: pin the range with $.",
+                          "Write the range with dollars ($E$4:$E$715 style), or divide by one MAX cell pinned "
+                          "with $."), v / below
         elif op == "dummy":
             col = xs[0][:, 0]
             levels = sorted({v for v in col if v is not None and v == v and v != arg}, key=str)[:12]

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from ..errors import SheetnetError
 from ..lessons.prepare import feature_op
 from ..model.layout import DATA_SHEET, FIRST_ROW, TOTAL_ROW, cell
-from ..model.ops import OPS
+from ..model.ops import OPS, level_text
 
 
 @dataclass
@@ -114,12 +114,49 @@ def task_words(r: Rung, result) -> str:
         extra = f"; the loss must be at most {r.bound:g}" if r.bound is not None else ""
         return (f"Run Solver on {r.solver}: minimise {goal} by changing the yellow Params "
                 f"({', '.join(a.split('!')[1] for a in ml.params_areas())}){extra}.")
-    parts = []
-    for sid in r.steps:
-        sc = locate(sid, result)
-        doc = OPS[sc.op].doc
-        parts.append(f"{sc.a1()}: {sc.step} = {doc}")
-    return "; ".join(parts) + (f" (use {r.requires})" if r.requires else "") + "."
+    parts = [f"{locate(sid, result).a1()}: {step_words(sid, result, r.requires)}" for sid in r.steps]
+    needs = f" (use {r.requires})" if r.requires and r.requires.upper() + "(" not in " ".join(parts) else ""
+    return "; ".join(parts) + needs + "."
+
+
+def step_words(sid: str, result, requires: str = "") -> str:
+    """A step in words with its own names: the op's formula (the op table's doc) with x, pred and target
+    replaced by the columns it reads, and a dummy's level, so a student knows what to type where."""
+    sc = locate(sid, result)
+    doc = OPS[sc.op].doc
+    if sc.kind == "feature":
+        dl = result.data_layout
+        f = next(c.feature for c in dl.columns if c.role == "feature" and c.name == sc.step)
+        src = f"{f.column} (column {cell(FIRST_ROW, dl.source_col(f.column))[:-len(str(FIRST_ROW + 1))]})" \
+            if f.transform != "const" else ""
+        op, arg = feature_op(f)
+        if op == "dummy":
+            return f"{sc.step} = 1 where {src} is {level_text(arg)}, else 0"
+        if op == "const":
+            return f"{sc.step} = {f.value:g} on every row"
+        if op == "div_max":
+            return f"{sc.step} = {src} / MAX of the {f.column} column (that MAX in {cell(*sc.aux[0])})" \
+                if sc.aux else f"{sc.step} = {src} / MAX of the {f.column} column"
+        if op == "scale":
+            return f"{sc.step} = {src} / {arg:g}"
+        return f"{sc.step} = " + doc.replace("x", src)
+    m = result.layouts[sc.model].model
+    step = m.step(sc.step)
+    names = [", ".join(m.step(i).columns) if i in {s.name for s in m.steps} else i for i in step.inputs]
+    if sc.op == "linear":
+        what = "the features' row" if step.inputs[0] == "features" else f"the row of {names[0]}"
+        if requires.upper() == "MMULT":
+            return (f"{', '.join(step.columns)} = MMULT({what.replace('row', 'block')}, the Params block), one array "
+                    f"formula over the whole block")
+        return f"{', '.join(step.columns)} = SUMPRODUCT({what}, that column's row of Params)"
+    ins = m.step(step.inputs[0]).columns if step.inputs and step.inputs[0] in {s.name for s in m.steps} else ()
+    if OPS[sc.op].kind == "map" and len(step.columns) > 1 and len(ins) == len(step.columns):
+        return ", ".join(f"{c} = " + doc.replace("x", i) for c, i in zip(step.columns, ins))  # ReLU1 = IF(Lin1<0,...)
+    x = names[0] if names else "x"
+    text = doc.replace("x1+x2+...", "+".join(m.step(step.inputs[0]).columns) if step.inputs else doc)
+    text = text.replace("pred", x).replace("target", names[1] if len(names) > 1 else "target")
+    text = text.replace("AVERAGE(column)", f"AVERAGE of the {x} column").replace("SUM(x1:xn)", f"SUM of {x}")
+    return f"{', '.join(step.columns) if len(step.columns) > 1 else sc.step} = " + text.replace("x", x)
 
 
 def to_json(rungs) -> list:

@@ -7,7 +7,7 @@ written by hand here as a student would type them: none comes from sheetnet's ow
 
 FIRST = 4  # the first data row, 1-based
 
-MISTAKES = {"LN", "sliding", "if_reversed", "sum", "no_ones", "dummy_level", "off_by_one", "relu_reversed",
+MISTAKES = {"LN", "sliding", "sliding_max", "no_norm", "if_reversed", "sum", "no_ones", "dummy_level", "off_by_one", "relu_reversed",
             "no_mmult", "paste_values", "typed_number"}
 # right work written another way (full marks all the same)
 EQUIVALENT = {"offset_linear"}
@@ -27,6 +27,10 @@ def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nne
     # data: Age_N with MAX in E1, log_Fare, the dummies, Ones
     lo.set("data", {"E1": f"=MAX(E{FIRST}:E{last})"})
     age = (lambda r: f"=E{r}/E{r - 3}") if "sliding" in m else (lambda r: f"=E{r}/$E$1")
+    if "sliding_max" in m:  # the MAX range slides as it is filled down
+        age = lambda r: f"=E{r}/MAX(E{r}:E{last})"  # noqa: E731
+    if "no_norm" in m:  # the age itself, never divided
+        age = lambda r: f"=E{r}"  # noqa: E731
     if "typed_number" in m:  # the maximum typed in, not referred to: right today, wrong when the data changes
         age = lambda r: f"=E{r}/80"  # noqa: E731
     log = (lambda r: f"=LN(F{r}+1)") if "LN" in m else (lambda r: f"=LOG10(F{r}+1)")

@@ -65,7 +65,7 @@ def test_key_knows_each_students_rows_and_start(roster_key):
 
 def test_exercise_cli(tmp_path):
     out = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "titanic", "-o", str(tmp_path / "c"),
-                          "--steps", "Age_N,log_Fare"], capture_output=True, text=True)
+                          "--steps", "age_n, LOG_FARE"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "2 rungs, 2 points: Age_N (1); log_Fare (1)" in out.stdout
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["titanic-key.json", "titanic-solution.xlsx",
@@ -88,9 +88,23 @@ def test_bad_roster_is_one_line_and_writes_nothing(tmp_path):
 
 def test_unknown_steps_is_one_line(tmp_path):
     out = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "titanic", "-o", str(tmp_path / "c"),
-                          "--steps", "Nope"], capture_output=True, text=True)
-    want = "sheetnet: error: --steps Nope: no rung of the ladder has these names or steps"
+                          "--steps", "Age_N,Nope"], capture_output=True, text=True)
+    want = ("sheetnet: error: --steps Nope: not a task of this lesson; its tasks: Age_N; log_Fare; the dummies; "
+            "Ones; Linear; Loss and its AVERAGE; Solver on linear; Lin1/Lin2; ReLU1/ReLU2; Preds; MMULT; "
+            "Solver on the net")
     assert out.returncode != 0 and out.stderr.strip() == want
+
+
+def test_task_words_name_the_columns_and_levels(plain):
+    tasks = {r.name: r.task for r in plain.rungs}
+    assert tasks["Age_N"] == "data!I4:I715 and E1: Age_N = Age (column E) / MAX of the Age column (that MAX in E1)."
+    assert "Pclass_1 = 1 where Pclass (column C) is 1, else 0" in tasks["the dummies"]
+    assert 'Embark_S = 1 where Embarked (column B) is "S", else 0' in tasks["the dummies"]
+    assert tasks["MMULT"].startswith("mmult!B4:C715: Lin1, Lin2 = MMULT(the features' block, the Params block)")
+    assert "SUMPRODUCT" not in tasks["MMULT"]
+    assert tasks["ReLU1/ReLU2"] == "nnet!D4:E715: ReLU1 = IF(Lin1<0,0,Lin1), ReLU2 = IF(Lin2<0,0,Lin2)."
+    assert tasks["Loss and its AVERAGE"] == ("linear!C4:C715: Loss = (Linear-Survived)^2; linear!B1: Loss total = "
+                                             "AVERAGE of the Loss column.")
 
 
 def test_every_lesson_makes_an_exercise_the_grader_reads(tmp_path):

@@ -82,6 +82,8 @@ def test_solver_not_run(work, plain_key):
 MISTAKES = {
     "LN": ("log_Fare", "LN for LOG10", "data!J4", "=LOG10(F4+1)"),
     "sliding": ("Age_N", "sliding reference", "data!I5", "=E5/$E$1"),
+    "sliding_max": ("Age_N", "sliding reference", "data!I502", "=E502/$E$1"),  # below the oldest passenger
+    "no_norm": ("Age_N", "not normalised", "data!I4", "=E4/$E$1"),
     "typed_number": ("Age_N", "number typed in", "data!I4", "=E4/$E$1"),
     "if_reversed": ("the dummies", "IF turned round", "data!K4", "=IF(C4=1,1,0)"),
     "dummy_level": ("the dummies", "level 'Q' for 'S'", "data!M4", '=IF(B4="S",1,0)'),
@@ -104,7 +106,7 @@ def test_one_mistake_costs_its_rung_and_is_named(work, plain_key, mistake):
         assert got[name] == next(r.points for r in plain_key.rungs if r.name == name), (mistake, name)
     step = next(s for r in g.rungs if r.name == rung for s in r.steps if not s.ok)
     assert (step.mistake.label, step.cell, step.solution) == (label, cell, fix)
-    assert g.wrong_cells[cell.split("!")[0]][cell.split("!")[1]] is step
+    assert step in g.wrong_cells[cell.split("!")[0]][cell.split("!")[1]]
 
 
 def test_mistakes_together_each_named(work, plain_key):
@@ -161,3 +163,21 @@ def test_personal_workbooks_differ_and_hold_no_answers(roster_class, roster_key)
         cells = formula_cells(path)  # the blanks are blank (only the Tasks sheet's self-checks know the steps)
         assert not [rc for rc in cells["data"] if rc[1] >= 8 and rc[0] >= 3]
         assert not [rc for rc in cells["linear"] if rc[1] in (1, 2) and rc[0] >= 3] and (0, 1) not in cells["linear"]
+
+
+def test_every_hint_on_a_cell_reaches_its_comment(work, plain_key, tmp_path):
+    """linear!B1 is wrong twice (SUM for AVERAGE, and Solver not run): the marked copy's comment there has
+    both, with the stronger hint and the formula the cell should hold, as the page has them."""
+    import openpyxl
+
+    from sheetnet.classroom.feedback import mark_workbook, page
+
+    g = grade_file(work(["sum"], solve=False), plain_key, hints=2)
+    steps = g.wrong_cells["linear"]["B1"]
+    assert sorted(s.id for s in steps) == ["linear.Loss total", "solve:linear"]
+    dst = mark_workbook(work(["sum"], solve=False), tmp_path / "m.xlsx", g, hints=2)
+    text = openpyxl.load_workbook(dst)["linear"]["B1"].comment.text
+    html = page(g, plain_key, 2)
+    for s in steps:
+        assert s.reason in text and s.mistake.hint in text and s.mistake.stronger in text
+    assert "This cell should hold =AVERAGE(C4:C" in text and "=AVERAGE(C4:C" in html
