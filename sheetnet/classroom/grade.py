@@ -303,8 +303,10 @@ def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:
         i, j = np.argwhere(diff)[0]
         return StepResult(sc.id, False, f"{diff.sum()} of {diff.size} cells differ from what the step computes",
                           f"{sc.sheet}!{a1(r0 + i, c0 + j)}", float(want[i, j]), float(got[i, j]))
-    for r, c in sc.aux:  # div_max: the MAX cell
+    for r, c in sc.aux:  # div_max: the MAX cell (left blank is right too: the MAX may sit in each formula)
         v = eng.value_at(sheet, r, c)
+        if v is None:
+            continue
         m = _source_max(eng, key, sc)
         if not isinstance(v, float) or abs(v - m) > tol * max(1.0, abs(m)):
             return StepResult(sc.id, False, f"{a1(r, c)} is not the MAX of its column", f"{sc.sheet}!{a1(r, c)}", m, v)

@@ -50,7 +50,8 @@ def step_check(sid: str, res) -> str:
         expr = OPS[op].whole(src, None, arg)
         checks = [_column_check(cells, expr, n)]
         for r, c in sc.aux:  # the MAX a div_max feature divides by
-            checks.append(f"ABS({DATA_SHEET}!{cell(r, c, True)}-MAX({src[0].whole}))<={TOL}*(1+ABS(MAX({src[0].whole})))")
+            aux = f"{DATA_SHEET}!{cell(r, c, True)}"  # (or left blank: the MAX may sit in each formula)
+            checks.append(f"OR(ISBLANK({aux}),ABS({aux}-MAX({src[0].whole}))<={TOL}*(1+ABS(MAX({src[0].whole}))))")
         return ",".join(checks)
     ml = res.layouts[sc.model]
     m = ml.model

@@ -71,6 +71,13 @@ class Worker:
         sh.getCellRangeByName(ref).setFormulaArray(tuple(tuple(row) for row in formulas))
         return {}
 
+    def name(self, name, content):
+        """A workbook-level named range (Sheet > Named Ranges > Define), content in Calc's notation."""
+        from com.sun.star.table import CellAddress
+
+        self.doc.NamedRanges.addNewByName(name, content, CellAddress(0, 0, 0), 0)
+        return {}
+
     def array(self, sheet, ref, formula):
         """One array formula over a range (Ctrl+Shift+Enter)."""
         self.doc.Sheets.getByName(sheet).getCellRangeByName(ref).setArrayFormula(formula)

@@ -104,6 +104,10 @@ class LibreOffice:
         """Enter one array formula over a range."""
         self._call("array", sheet=sheet, ref=ref, formula=formula)
 
+    def name(self, name: str, content: str):
+        """Define a named range (content like $linear.$F$4:$O$4)."""
+        self._call("name", name=name, content=content)
+
     def paste(self, sheet: str, ref: str, values):
         """Paste values (rows of columns) over a range."""
         self._call("numbers", sheet=sheet, ref=ref, values=[list(r) for r in values])

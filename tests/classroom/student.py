@@ -10,7 +10,8 @@ FIRST = 4  # the first data row, 1-based
 MISTAKES = {"LN", "sliding", "sliding_max", "no_norm", "if_reversed", "sum", "no_ones", "dummy_level", "off_by_one", "relu_reversed",
             "no_mmult", "paste_values", "typed_number"}
 # right work written another way (full marks all the same)
-EQUIVALENT = {"offset_linear"}
+EQUIVALENT = {"offset_linear", "relu_if", "loss_reversed", "whole_column", "named_params", "array_blocks",
+              "mixed_dollars", "max_inline"}
 
 
 def _cols(n, *fs):
@@ -25,8 +26,13 @@ def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nne
     last = FIRST + n - 1
     lo.load(src)
     # data: Age_N with MAX in E1, log_Fare, the dummies, Ones
-    lo.set("data", {"E1": f"=MAX(E{FIRST}:E{last})"})
+    if "max_inline" not in m:  # (else the MAX inside each formula, E1 left blank)
+        lo.set("data", {"E1": f"=MAX(E{FIRST}:E{last})"})
     age = (lambda r: f"=E{r}/E{r - 3}") if "sliding" in m else (lambda r: f"=E{r}/$E$1")
+    if "max_inline" in m:
+        age = lambda r: f"=E{r}/MAX($E${FIRST}:$E${last})"  # noqa: E731
+    if "mixed_dollars" in m:  # other $ placements that give the same cells
+        age = lambda r: f"=E{r}/E$1"  # noqa: E731
     if "sliding_max" in m:  # the MAX range slides as it is filled down
         age = lambda r: f"=E{r}/MAX(E{r}:E{last})"  # noqa: E731
     if "no_norm" in m:  # the age itself, never divided
@@ -39,23 +45,38 @@ def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nne
     lo.fill("data", f"I{FIRST}:P{last}", _cols(
         n, age, log, p1, lambda r: f"=IF(C{r}=2;1;0)", emb_s, lambda r: f'=IF(B{r}="C";1;0)',
         lambda r: f'=IF(D{r}="male";1;0)', lambda r: "1"))
+    if "array_blocks" in m:  # one array formula over each dummy's column instead of one formula per cell
+        lo.array("data", f"K{FIRST}:K{last}", f"=IF(C{FIRST}:C{last}=1;1;0)")
+        lo.array("data", f"O{FIRST}:O{last}", f'=IF(D{FIRST}:D{last}="male";1;0)')
+    if "named_params" in m:
+        lo.name("Params", "$linear.$F$4:$O$4")
     # linear: SUMPRODUCT of the features' row with the params row, the squared error, the mean
     if "no_ones" in m:
         lin = lambda r: f"=SUMPRODUCT($data.G{r}:O{r};$F$4:$N$4)"  # noqa: E731
     elif "offset_linear" in m:  # the features' row by OFFSET, the params by INDIRECT (Excel's notation)
         lin = lambda r: '=SUMPRODUCT(OFFSET($data.$G$1;ROW()-1;0;1;10);INDIRECT("linear!$F$4:$O$4"))'  # noqa: E731
+    elif "named_params" in m:
+        lin = lambda r: f"=SUMPRODUCT($data.G{r}:P{r};Params)"  # noqa: E731
+    elif "mixed_dollars" in m:
+        lin = lambda r: f"=SUMPRODUCT($data.$G{r}:$P{r};F$4:O$4)"  # noqa: E731
     elif "off_by_one" in m:
         lin = lambda r: f"=SUMPRODUCT($data.G{r + 1}:P{r + 1};$F$4:$O$4)"  # noqa: E731
     else:
         lin = lambda r: f"=SUMPRODUCT($data.G{r}:P{r};$F$4:$O$4)"  # noqa: E731
-    lo.fill("linear", f"B{FIRST}:C{last}", _cols(n, lin, lambda r: f"=(B{r}-A{r})^2"))
-    lo.set("linear", {"B1": f"=SUM(C{FIRST}:C{last})" if "sum" in m else f"=AVERAGE(C{FIRST}:C{last})"})
+    loss = (lambda r: f"=(A{r}-B{r})^2") if "loss_reversed" in m else (lambda r: f"=(B{r}-A{r})^2")
+    lo.fill("linear", f"B{FIRST}:C{last}", _cols(n, lin, loss))
+    if "array_blocks" in m:
+        lo.array("linear", f"C{FIRST}:C{last}", f"=(B{FIRST}:B{last}-A{FIRST}:A{last})^2")
+    total = "=AVERAGE(C:C)" if "whole_column" in m else f"=AVERAGE(C{FIRST}:C{last})"
+    lo.set("linear", {"B1": f"=SUM(C{FIRST}:C{last})" if "sum" in m else total})
     # nnet: two SUMPRODUCTs, two ReLUs (MAX, as many students write it), their sum
     relu = (lambda x: lambda r: f"=IF({x}{r}<0;{x}{r};0)") if "relu_reversed" in m else \
-        (lambda x: lambda r: f"=MAX(0;{x}{r})")
+        (lambda x: lambda r: f"=IF({x}{r}<0;0;{x}{r})") if "relu_if" in m else (lambda x: lambda r: f"=MAX(0;{x}{r})")
     lo.fill("nnet", f"B{FIRST}:F{last}", _cols(
         n, lambda r: f"=SUMPRODUCT($data.G{r}:P{r};$J$4:$S$4)", lambda r: f"=SUMPRODUCT($data.G{r}:P{r};$J$5:$S$5)",
         relu("B"), relu("C"), lambda r: f"=D{r}+E{r}"))
+    if "array_blocks" in m:
+        lo.array("nnet", f"D{FIRST}:E{last}", f"=IF(B{FIRST}:C{last}<0;0;B{FIRST}:C{last})")
     # mmult: one array formula over the block (or SUMPRODUCTs, which the task forbids)
     if "no_mmult" in m:
         lo.fill("mmult", f"B{FIRST}:C{last}", _cols(

@@ -34,12 +34,40 @@ def test_work_typed_in_libreoffice_gets_full_marks(work, plain_key):
     assert all(s.ok for r in g.rungs for s in r.steps)
 
 
-def test_right_work_through_offset_and_indirect_gets_full_marks(work, plain_key):
-    """Linear = SUMPRODUCT(OFFSET(data!$G$1,ROW()-1,0,1,10),INDIRECT("linear!$F$4:$O$4")), typed in
-    LibreOffice: the references are made at run time, after the features they read are computed."""
-    g = grade_file(work(["offset_linear"]), plain_key)
+# right work written another way, typed in LibreOffice: full marks for each (the table of equivalent forms)
+EQUIVALENT_FORMS = {
+    "offset_linear": "Linear = SUMPRODUCT(OFFSET($data.$G$1;ROW()-1;0;1;10);INDIRECT(\"linear!$F$4:$O$4\")): "
+                     "references made at run time, after the features they read",
+    "relu_if": "ReLU = IF(Lin<0;0;Lin) (the default student writes MAX(0;Lin))",
+    "loss_reversed": "Loss = (Survived-Linear)^2, not (Linear-Survived)^2",
+    "whole_column": "Loss total = AVERAGE(C:C), a whole column (its header is text)",
+    "named_params": "Linear = SUMPRODUCT($data.G4:P4;Params), Params a named range",
+    "array_blocks": "one array formula over a block: two dummies, the Loss column, both ReLU columns",
+    "mixed_dollars": "Linear = SUMPRODUCT($data.$G4:$P4;F$4:O$4), Age_N = E4/E$1: other $ that give the same cells",
+    "max_inline": "Age_N = E4/MAX($E$4:$E$715), no MAX cell in E1",
+}
+
+
+@pytest.mark.parametrize("form", sorted(EQUIVALENT_FORMS))
+def test_right_work_in_an_equivalent_form_gets_full_marks(lo, work, plain_key, form):
+    g = grade_file(work([form]), plain_key)
     assert g.error is None and g.flags == []
-    assert g.total == g.possible == 18, [(r.name, r.points) for r in g.rungs if not all(s.ok for s in r.steps)]
+    assert g.total == g.possible == 18, [(s.id, s.reason) for r in g.rungs for s in r.steps if not s.ok]
+    lo.load(work([form]))  # and the Tasks sheet's self-check agrees, as LibreOffice computes it
+    assert [v[0] for v in lo.values("Tasks", "F5:F16")] == ["done"] * 11 + ["checked when graded"]
+
+
+def test_right_work_with_let_gets_full_marks(work, plain_key, tmp_path):
+    """LET (Excel 365; LibreOffice 24.8 on): Loss = LET(d,Linear-Survived,d^2), written as Excel stores it."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(work())
+    ws = wb["linear"]
+    for r in range(4, 4 + plain_key.rows):
+        ws[f"C{r}"] = f"=_xlfn.LET(_xlpm.d,B{r}-A{r},_xlpm.d^2)"
+    wb.save(tmp_path / "let.xlsx")
+    g = grade_file(tmp_path / "let.xlsx", plain_key)
+    assert g.total == g.possible == 18, [(s.id, s.reason) for r in g.rungs for s in r.steps if not s.ok]
 
 
 def test_solution_workbook_gets_full_marks(plain, plain_key):
