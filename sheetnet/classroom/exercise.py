@@ -26,10 +26,12 @@ from ..model.layout import ABOUT_SHEET, DATA_SHEET, DESCRIPTION_SHEET
 from ..model.styles import COLOURS, formats
 from ..model.xlsx import write_model_sheet
 from .ladder import ladder, locate, to_json
+from .reference import column_sha
 from .tasks import write_tasks
 
 KEY_FORMAT = "sheetnet exercise key v1"
 STUDENT_PROPERTY = "sheetnet student"
+WORKBOOK_PROPERTY = "sheetnet workbook"
 
 
 @dataclass
@@ -172,6 +174,7 @@ def _entry(sid, name, seed, order, res, ds, t) -> dict:
     values = [str(v) for v in ds.frame[col].tolist()]
     return {"id": sid, "name": name, "seed": seed, "order": [int(i) for i in order],
             "rows_sha": hashlib.sha256("\n".join(values).encode()).hexdigest(),
+            "columns_sha": {c: column_sha(ds.frame[c].tolist()) for c in ds.frame.columns},
             "params": {m.name: res.params[m.name].tolist() for m in res.models}}
 
 
@@ -213,6 +216,7 @@ def write_exercise(path, ds: Dataset, res, rungs, seed, answers: bool, params=No
     blank_steps = set() if answers else {sid for r in rungs for sid in r.steps if not sid.startswith("solve:")}
     with atomic_path(path, ".xlsx") as tmp:
         wb = new_workbook(tmp, t, f"sheetnet {__version__} exercise ({label}), seed {seed}")
+        wb.set_custom_property(WORKBOOK_PROPERTY, label)  # "solution", "students" or "student ID"
         if student:
             wb.set_custom_property(STUDENT_PROPERTY, student[0])
             wb.set_custom_property("sheetnet student name", student[1])

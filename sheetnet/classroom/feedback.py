@@ -16,8 +16,9 @@ from ..engine.package import parse_cell
 MARK = "FFF4B6B6"  # a light red fill
 
 
-def student_property(path) -> str | None:
-    """The student id stored in a workbook's properties (.xlsx custom properties, .ods user-defined meta)."""
+def student_property(path, name: str = "sheetnet student") -> str | None:
+    """The student id (or another property sheetnet wrote) stored in a workbook's properties (.xlsx custom
+    properties, .ods user-defined meta)."""
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -29,8 +30,8 @@ def student_property(path) -> str | None:
         return None
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         return None
-    m = re.search(r'name="sheetnet student"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', text) or \
-        re.search(r'meta:name="sheetnet student"[^>]*>([^<]*)<', text)
+    m = re.search(r'name="' + re.escape(name) + r'"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', text) or \
+        re.search(r'meta:name="' + re.escape(name) + r'"[^>]*>([^<]*)<', text)
     return html.unescape(m.group(1)).strip() if m else None
 
 

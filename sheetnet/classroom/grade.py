@@ -28,7 +28,7 @@ from ..model.graph import Model
 from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
 from ..model.xlsx import formulas as sheet_formulas
 from .hints import PASTED, TYPED, Mistake, diagnose
-from .reference import expected, numbers
+from .reference import column_sha, expected, numbers
 from .solvercheck import restart, verdict
 from .ladder import StepCells, from_json
 
@@ -240,6 +240,40 @@ def _identify(eng, key: Key, g: Grade, path: Path):
         for other in key.students.values():
             if other["id"] != g.student and np.array_equal(theta, np.asarray(other["params"].get(name, []))):
                 g.flags.append(f"{name} params are {other['id']}'s")
+    _column_owners(eng, key, g, data_s)
+    if student_property(path, "sheetnet workbook") == "solution":
+        g.flags.append("this is the teacher's solution workbook (its properties say so)")
+
+
+def _column_owners(eng, key: Key, g: Grade, data_s: int):
+    """Whose row order each data column is in: a personal workbook's rows are shuffled its own way, so a
+    copy with a few columns pasted over (an id, the names) keeps its source's order everywhere else."""
+    entries = [st for st in key.d["students"] if st.get("id") and st.get("columns_sha")]
+    if len(entries) < 2:
+        return
+    headers = {}
+    for c in range(min(eng.grids[data_s].num.shape[1], 4096)):
+        v = eng.value_at(data_s, HEADER_ROW, c)
+        if isinstance(v, str):
+            headers.setdefault(v, c)
+    owners: dict = {}
+    for name in entries[0]["columns_sha"]:
+        c = headers.get(name)
+        if c is None:
+            continue
+        sha = column_sha(eng.value_at(data_s, FIRST_ROW + i, c) for i in range(key.rows))
+        who = [st["id"] for st in entries if st["columns_sha"].get(name) == sha]
+        if len(who) == 1:  # a column the same for several students (all one value) says nothing
+            owners.setdefault(who[0], []).append(name)
+    if len(owners) > 1:
+        parts = [f"{', '.join(cols)} in {sid}'s" for sid, cols in sorted(owners.items(), key=lambda x: -len(x[1]))]
+        g.flags.append("the data columns are in two students' row orders: " + "; ".join(parts) +
+                       " (a copy with some columns pasted over?)")
+    elif owners:
+        (sid, cols), = owners.items()
+        flag = f"rows belong to {sid}'s workbook"
+        if g.student and sid != g.student and flag not in g.flags:
+            g.flags.append(flag)
 
 
 def _as_text(v) -> str:

@@ -85,3 +85,22 @@ def expected(eng, key, sc: StepCells):
     with np.errstate(all="ignore"):
         out = OPS[sc.op].forward(xs, W, arg)
     return np.atleast_2d(np.asarray(out, float)) if np.ndim(out) else np.array([[float(out)]])
+
+
+def cell_text(v) -> str:
+    """A data cell's value as text, the same whether read from the prepared table or from a workbook."""
+    if v is None or isinstance(v, float) and v != v:
+        return ""
+    if isinstance(v, float):
+        r = repr(v)
+        return r[:-2] if r.endswith(".0") else r
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer, np.floating)):
+        return str(v)
+    return cell_text(float(v))
+
+
+def column_sha(values) -> str:
+    """A column's values in their row order, as one hash: what a copier does not re-sort."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(cell_text(v) for v in values).encode()).hexdigest()

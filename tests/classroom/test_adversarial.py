@@ -178,3 +178,43 @@ def test_a_required_function_in_one_cell_or_a_dead_branch_is_not_enough(work, pl
         assert got["MMULT"] == 0, (book.name, got)
     g = grade_file(work(), key)
     assert {r.name: r.earned for r in g.rungs}["MMULT"] == 2
+
+
+def test_a_copy_with_some_columns_pasted_over_is_flagged(work, roster_class, roster_key, tmp_path):
+    """Ada's finished workbook handed in as Bob's: its property changed to Bob's id, Bob's PassengerId and
+    Name pasted over, brackets added to 7 formulas, Bob's starting mmult Params typed in.  The work is right
+    (full marks) but every other data column is still in Ada's row order: flagged for the teacher."""
+    import openpyxl
+
+    from sheetnet.classroom.grade import grade_file
+
+    ada = work(src=roster_class.personal["a1"], key=roster_key, name="a1-done")
+    assert grade_file(ada, roster_key).flags == []
+    bob_start = openpyxl.load_workbook(roster_class.personal["b2"])["data"]
+    wb = openpyxl.load_workbook(ada)
+    data = wb["data"]
+    head = {data.cell(3, c).value: c for c in range(1, data.max_column + 1)}
+    for col in ("PassengerId", "Name"):
+        for r in range(4, 4 + roster_key.rows):
+            data.cell(r, head[col]).value = bob_start.cell(r, head[col]).value
+    for r in range(4, 11):  # brackets added to 7 formulas
+        data[f"J{r}"] = f"=(LOG10(F{r}+1))"
+    bob_mmult = roster_key.students["b2"]["params"]["mmult"]
+    mm = wb["mmult"]
+    for k, v in enumerate(bob_mmult):  # J4:K13, row by row as the key stores them
+        mm.cell(4 + k // 2, 10 + k % 2).value = v
+    wb.save(tmp_path / "copy.xlsx")
+    bob = _with_property(tmp_path / "copy.xlsx", tmp_path / "b2.xlsx", "b2", "Bob Byte")
+    g = grade_file(bob, roster_key)
+    assert g.student == "b2" and g.total == 18
+    flag = next(f for f in g.flags if f.startswith("the data columns are in two students' row orders"))
+    assert "in a1's" in flag and "PassengerId, Name in b2's" in flag
+
+
+def test_the_teachers_solution_handed_in_is_flagged(roster_class, roster_key, plain, plain_key, tmp_path):
+    from sheetnet.classroom.grade import grade_file
+
+    for ex, key in ((roster_class, roster_key), (plain, plain_key)):
+        g = grade_file(ex.solution, key)
+        assert g.total == 18 and "this is the teacher's solution workbook (its properties say so)" in g.flags
+    assert not any("solution" in f for f in grade_file(roster_class.personal["a1"], roster_key).flags)
