@@ -22,13 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import Engine, ErrorCode
+from ..engine.values import NUM
 from ..engine.package import a1, parse_cell
 from ..errors import SheetnetError
 from ..model.graph import Model
 from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
 from ..model.xlsx import formulas as sheet_formulas
 from .hints import PASTED, TYPED, Mistake, diagnose
-from .reference import column_sha, expected, numbers
+from .reference import block, column_sha, expected, numbers
 from .solvercheck import restart, verdict
 from .ladder import StepCells, from_json
 
@@ -287,31 +288,33 @@ class _Positions:
 
     def __init__(self, eng: Engine, key: Key):
         self.data = eng.index["data"]
-        self.raw = [(self.data, FIRST_ROW + i, c["col"]) for c in key.d["raw"] for i in range(key.rows)]
         self.params = [(eng.index[n], r, c) for n, ml in key.layouts.items() for r, c in ml.param_cells()]
-        self.saved = [(s, r, c, eng.value_at(s, r, c)) for s, r, c in self.raw + self.params]
+        last = FIRST_ROW + key.rows - 1
+        self.columns = [(c, block(eng, self.data, (FIRST_ROW, c["col"], last, c["col"]))) for c in key.d["raw"]]
+        self.saved = [(self.data, FIRST_ROW, c["col"], *arrays) for c, arrays in self.columns]
+        self.saved_params = [(s, r, c, eng.value_at(s, r, c)) for s, r, c in self.params]
 
 
 def _perturb(eng: Engine, key: Key, pos: _Positions, k: int):
     """Perturbation k (seeded): rows of each value column shuffled; params random (k=0), extreme (k=1), tiny (k=2)."""
     rng = np.random.default_rng([20261124, k])
-    cells = []
-    for c in key.d["raw"]:
-        vals = [eng.value_at(pos.data, FIRST_ROW + i, c["col"]) for i in range(key.rows)]
+    blocks = []
+    for c, (num, typ, obj) in pos.columns:
         perm = rng.permutation(key.rows)
-        for i in range(key.rows):
-            v = vals[perm[i]]
-            if k == 1 and isinstance(v, float) and not c["text"] and c["col"] != key.d["data"]["target"]:
-                v = v * 1.75 + 0.5  # extreme: a new maximum, every value moved
-            cells.append((pos.data, FIRST_ROW + i, c["col"], v))
+        num, typ, obj = num[perm].copy(), typ[perm].copy(), obj[perm].copy()
+        if k == 1 and not c["text"] and c["col"] != key.d["data"]["target"]:
+            num = np.where(typ == NUM, num * 1.75 + 0.5, num)  # extreme: a new maximum, every value moved
+        blocks.append((pos.data, FIRST_ROW, c["col"], num, typ, obj))
     scale = (1.0, 5.0, 0.01)[k % 3]
     for s, r, c in pos.params:
-        cells.append((s, r, c, float(rng.normal(0, scale)) if k != 1 else float(rng.choice([-scale, scale]) * rng.uniform(0.5, 1))))
-    eng.put(cells)
+        v = float(rng.normal(0, scale)) if k != 1 else float(rng.choice([-scale, scale]) * rng.uniform(0.5, 1))
+        blocks.append((s, r, c, np.array([[v]]), np.array([[NUM]], np.uint8), np.array([[None]], object)))
+    eng.put_blocks(blocks)  # one recompute for all
 
 
 def _restore(eng: Engine, pos: _Positions):
-    eng.put(pos.saved)
+    eng.put(pos.saved_params)
+    eng.put_blocks(pos.saved)
 
 
 def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:

@@ -23,7 +23,7 @@ from .graph import Group, Order, circular, reads_of, resize_ranges, shift, uniqu
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, parse
-from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, Ragged, V
+from .values import BLANK, BOOL, NUM, TEXT, EngineError, ErrorCode, Ragged, V
 
 
 class Engine(Evaluator):
@@ -454,6 +454,28 @@ class Engine(Evaluator):
                 touched.append((s, r, c))
         self.recompute(touched)
 
+    def put_blocks(self, blocks):
+        """Set boxes of input cells at once, [(sheet index, r0, c0, num, typ, obj)] as grid arrays hold them
+        (a grader's shuffled columns), and recompute what depends on them, once."""
+        touched, cells = [], []
+        for s, r0, c0, num, typ, obj in blocks:
+            grid = self.grids[s]
+            h, w = num.shape
+            t = grid.tile(r0, c0)
+            if t is None or r0 + h - 1 > t.r1 or c0 + w - 1 > t.c1:
+                cells += [(s, r0 + i, c0 + j, _as_value(num[i, j], typ[i, j], obj[i, j]))
+                          for i in range(h) for j in range(w)]
+                continue
+            sl = (slice(r0 - t.r0, r0 - t.r0 + h), slice(c0 - t.c0, c0 - t.c0 + w))
+            if (t.gid[sl] >= 0).any():
+                raise SheetnetError(f"{self.sheets[s]}!{a1(r0, c0)}: the box holds a formula; load with inputs=[...]")
+            t.num[sl], t.typ[sl], t.obj[sl] = num, typ, obj
+            grid.tver += 1
+            touched += [(s, r0 + i, c0 + j) for i in range(h) for j in range(w)]
+        if cells:
+            self.put(cells)
+        self.recompute(touched)
+
     def hold(self, cells):
         """Hold cells at values whatever their formulas say, [(sheet index, row, col, value)], and recompute what
         reads them: their formula groups stop computing (a grader judging later steps on right inputs)."""
@@ -566,3 +588,9 @@ def fit(v: V, H: int, W: int, blank: bool = False) -> V:
 
 
 __all__ = ["Engine", "ErrorCode", "BLANK", "fit"]
+
+
+def _as_value(num, typ, obj):
+    """One cell's value from the grid's arrays."""
+    return (None if typ == BLANK else float(num) if typ == NUM else bool(num) if typ == BOOL
+            else str(obj) if typ == TEXT else ErrorCode(obj))

@@ -274,9 +274,10 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
                 dynamic = dict(_ATTR.findall(attrs)).get(b"cm", b"0") != b"0"
         if not inner:
             continue
-        if inner[:3] == b"<f>":  # the usual formula: <f>text</f><v>cached</v>
+        k = 3 if inner[:3] == b"<f>" else 15 if inner[:15] == b'<f aca="false">' else 0
+        if k:  # the usual formula: <f>text</f><v>cached</v> (LibreOffice writes <f aca="false">)
             j = inner.find(b"</f>")
-            raw = inner[3:j]
+            raw = inner[k:j]
             op = open_runs.get(c)
             if op is not None and op[4] == r and op[1] is not None and (
                     raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw):
