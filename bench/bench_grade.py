@@ -6,7 +6,7 @@
 Submissions are made by LibreOffice: the Titanic exercise done right and with each of the usual
 mistakes (tests/classroom/student.py types the formulas into Calc and saves), then copied to
 fill the class.  "sheetnet grade" reads, recomputes (three perturbations, carry-forward, Solver
-optimality with torch gradients) and writes the gradebook and feedback; the alternative a teacher
+check by a Solver-like run) and writes the gradebook and feedback; the alternative a teacher
 would otherwise run is LibreOffice headless opening and recalculating every file (values only,
 no grading at all), timed per file on a sample.
 """

@@ -154,10 +154,10 @@ class _Slot:
 
 
 def _run_pool(files, key, hints, workers, timeout, progress):
-    # forkserver: the graders fork from a clean server that has imported sheetnet and torch once, never from
+    # forkserver: the graders fork from a clean server that has imported sheetnet once, never from
     # this process (whose torch thread pools, once used, would deadlock a fork); each grades many submissions
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sheetnet.classroom.grade", "sheetnet.engine.grad", "torch"])
+    ctx.set_forkserver_preload(["sheetnet.classroom.grade"])  # torch only where a sheet needs autograd
     results: dict = {}
     pending = list(enumerate(files))
     slots = [_Slot(ctx, key, hints) for _ in range(min(workers, len(files)))]

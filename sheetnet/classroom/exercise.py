@@ -27,7 +27,7 @@ from ..model.styles import COLOURS, formats
 from ..model.xlsx import write_model_sheet
 from .ladder import ladder, locate, to_json
 from .reference import column_sha
-from .tasks import write_tasks
+from .tasks import TASKS_SHEET, write_tasks
 
 KEY_FORMAT = "sheetnet exercise key v1"
 STUDENT_PROPERTY = "sheetnet student"
@@ -225,7 +225,7 @@ def write_exercise(path, ds: Dataset, res, rungs, seed, answers: bool, params=No
         fm["param"] = wb.add_format({"bg_color": COLOURS["param"], "num_format": "0.0000", "bold": True,
                                      "locked": False, **border})
         task = wb.add_format({"bg_color": COLOURS["task"], "locked": False, "num_format": "0.0000", **border})
-        tasks = wb.add_worksheet("Tasks")
+        tasks = wb.add_worksheet(TASKS_SHEET)
         about = wb.add_worksheet(ABOUT_SHEET)
         ws_data = wb.add_worksheet(DATA_SHEET)
         sheets = [(m, wb.add_worksheet(m.name)) for m in res.models]

@@ -22,15 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import Engine, ErrorCode
-from ..engine.values import NUM
+from ..engine.values import NUM, as_value
 from ..engine.package import a1, parse_cell
 from ..errors import SheetnetError
 from ..model.graph import Model
 from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
 from ..model.xlsx import formulas as sheet_formulas
 from .hints import PASTED, TYPED, Mistake, diagnose
-from .reference import block, column_sha, expected, numbers
+from .reference import block, column_sha, expected, numbers, values
 from .solvercheck import restart, verdict
+from .tasks import TASKS_SHEET
 from .ladder import StepCells, from_json
 
 @dataclass
@@ -126,7 +127,7 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
     if path.suffix.lower() == ".xls":
         raise SheetnetError("an Excel 97-2003 .xls file: save it as .xlsx (File > Save As) and hand it in again")
     inputs = [a for ml in key.layouts.values() for a in ml.params_areas()]
-    eng = Engine.load(path, inputs=inputs)
+    eng = Engine.load(path, inputs=inputs, skip=(TASKS_SHEET,))  # the self-check: the grader's own checks are these
     if eng.book.kind == "xlsx" and _has_macros(path):
         g.flags.append("macros present (not run)")
     _check_layout(eng, key)
@@ -134,7 +135,7 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
     pos = _Positions(eng, key)
     g.formulas = _formula_fingerprint(eng, key)
     solved = {r.name: _solver_step(eng, key, pos, r) for r in key.rungs if r.solver}  # on the student's own cells
-    base, own = {}, None
+    base, own = {}, {}
     for sid, sc in key.steps.items():  # in the ladder's order: a wrong step is held at its right values, so the
         res = _step_ok(eng, key, pos, sc)  # steps after it are judged on right inputs (carry-forward)
         if not res.ok:
@@ -142,24 +143,26 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
                 res.mistake = diagnose(eng, key, pos, sc, res)
             if hints >= 2:
                 res.solution = _solution_formula(key, sc, res.cell)
-            if eng.held and res.cell:  # say what the student's own workbook shows, not the held one
-                own = own or Engine.load(path, inputs=inputs)
-                mine = _step_ok(own, key, pos, sc)
+            if not own:  # before the first hold: what the student's own workbook shows, for the feedback
+                own = {k: _step_ok(eng, key, pos, c) for k, c in key.steps.items()}
+                own[""] = _Snapshot(eng, key)
+            elif res.cell:  # say what the student's own workbook shows, not the held one
+                mine = own[sid]
                 if mine.cell == res.cell:
                     res.expected, res.got = mine.expected, mine.got
                 else:
                     res.expected = None
-                    res.got = own.value_at(own.index[sc.sheet], *parse_cell(res.cell.split("!")[1]))
+                    sheet, _, ref = res.cell.partition("!")
+                    res.got = own[""].value(sheet, *parse_cell(ref))
             _repair(eng, key, sc)
         base[sid] = res
     followed = {sid: True for sid in key.steps}
-    for k in range(k_perturb):
+    for k in range(k_perturb if any(r.ok for r in base.values()) else 0):
         _perturb(eng, key, pos, k)
         for sid, sc in key.steps.items():
             if base[sid].ok and followed[sid] and not _step_ok(eng, key, pos, sc).ok:
                 followed[sid] = False
-    if k_perturb:
-        _restore(eng, pos)
+    # (the engine is left perturbed: what follows reads formulas, not values)
     for r in key.rungs:
         if r.solver:
             res = solved[r.name]
@@ -184,6 +187,20 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
             if not s.ok and s.cell:
                 sheet, _, ref = s.cell.partition("!")
                 g.wrong_cells.setdefault(sheet, {}).setdefault(ref, []).append(s)
+
+
+class _Snapshot:
+    """The steps' sheets' values as they stand (copies of their grids' arrays), before anything is held."""
+
+    def __init__(self, eng, key: Key):
+        self.tiles = {name: [(t.r0, t.c0, t.r1, t.c1, t.num.copy(), t.typ.copy(), t.obj.copy())
+                             for t in eng.grids[eng.index[name]].tiles] for name in {sc.sheet for sc in key.steps.values()}}
+
+    def value(self, sheet: str, r: int, c: int):
+        for r0, c0, r1, c1, num, typ, obj in self.tiles.get(sheet, ()):
+            if r0 <= r <= r1 and c0 <= c <= c1:
+                return as_value(num[r - r0, c - c0], typ[r - r0, c - c0], obj[r - r0, c - c0])
+        return None
 
 
 def _has_macros(path) -> bool:
@@ -220,7 +237,7 @@ def _identify(eng, key: Key, g: Grade, path: Path):
                 col = c
                 break
     if col is not None:
-        vals = [eng.value_at(data_s, FIRST_ROW + i, col) for i in range(key.rows)]
+        vals = values(eng, data_s, (FIRST_ROW, col, FIRST_ROW + key.rows - 1, col))[:, 0]
         text = "\n".join(_as_text(v) for v in vals)
         owner = key.by_rows.get(hashlib.sha256(text.encode()).hexdigest())
     stem = path.stem
@@ -262,7 +279,7 @@ def _column_owners(eng, key: Key, g: Grade, data_s: int):
         c = headers.get(name)
         if c is None:
             continue
-        sha = column_sha(eng.value_at(data_s, FIRST_ROW + i, c) for i in range(key.rows))
+        sha = column_sha(values(eng, data_s, (FIRST_ROW, c, FIRST_ROW + key.rows - 1, c))[:, 0])
         who = [st["id"] for st in entries if st["columns_sha"].get(name) == sha]
         if len(who) == 1:  # a column the same for several students (all one value) says nothing
             owners.setdefault(who[0], []).append(name)
@@ -284,15 +301,13 @@ def _as_text(v) -> str:
 
 
 class _Positions:
-    """What perturbations change (the data sheet's value columns and every param) and their values now."""
+    """What perturbations change (the data sheet's value columns and every param), and the columns now."""
 
     def __init__(self, eng: Engine, key: Key):
         self.data = eng.index["data"]
         self.params = [(eng.index[n], r, c) for n, ml in key.layouts.items() for r, c in ml.param_cells()]
         last = FIRST_ROW + key.rows - 1
         self.columns = [(c, block(eng, self.data, (FIRST_ROW, c["col"], last, c["col"]))) for c in key.d["raw"]]
-        self.saved = [(self.data, FIRST_ROW, c["col"], *arrays) for c, arrays in self.columns]
-        self.saved_params = [(s, r, c, eng.value_at(s, r, c)) for s, r, c in self.params]
 
 
 def _perturb(eng: Engine, key: Key, pos: _Positions, k: int):
@@ -310,11 +325,6 @@ def _perturb(eng: Engine, key: Key, pos: _Positions, k: int):
         v = float(rng.normal(0, scale)) if k != 1 else float(rng.choice([-scale, scale]) * rng.uniform(0.5, 1))
         blocks.append((s, r, c, np.array([[v]]), np.array([[NUM]], np.uint8), np.array([[None]], object)))
     eng.put_blocks(blocks)  # one recompute for all
-
-
-def _restore(eng: Engine, pos: _Positions):
-    eng.put(pos.saved_params)
-    eng.put_blocks(pos.saved)
 
 
 def _step_ok(eng, key, pos, sc: StepCells) -> StepResult:

@@ -14,6 +14,7 @@ from ..model.ops import OPS
 from .ladder import locate
 from .solvercheck import GAIN
 
+TASKS_SHEET = "Tasks"
 TOL = "1E-9"
 HELPERS = 7  # column H: the first hidden helper cell of a long self-check
 

@@ -23,13 +23,15 @@ from .graph import Group, Order, circular, reads_of, resize_ranges, shift, uniqu
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, parse
-from .values import BLANK, BOOL, NUM, TEXT, EngineError, ErrorCode, Ragged, V
+from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, Ragged, V, as_value
 
 
 class Engine(Evaluator):
-    def __init__(self, book: Book, seed: int = 0, inputs=(), volatile: str = "fresh", now=None):
+    def __init__(self, book: Book, seed: int = 0, inputs=(), volatile: str = "fresh", now=None, skip=()):
         """volatile: "fresh" (RAND draws from `seed`, TODAY/NOW from the clock) or "cached" (the
-        workbook's own cached values of RAND, RANDBETWEEN, RANDARRAY, TODAY and NOW cells)."""
+        workbook's own cached values of RAND, RANDBETWEEN, RANDARRAY, TODAY and NOW cells).
+        skip: sheets whose formulas are never computed (left blank) where nothing else reads them and no
+        formula makes references at run time (a grader has no use for a self-check sheet)."""
         self.book = book
         self.sheets = list(book.sheets)
         self.index = {s: i for i, s in enumerate(self.sheets)}
@@ -46,17 +48,32 @@ class Engine(Evaluator):
         self._pending: set = set()
         self._running: set = set()
         self.held: set = set()  # groups whose cells hold() fixed
+        if skip:
+            self._skip(skip)
         self.evaluate()
 
+    def _skip(self, sheets):
+        """Hold (never compute) the groups of `sheets` that no other sheet's formulas need."""
+        idx = {self.index[s] for s in sheets if s in self.index}
+        if not idx or any(g.runtime_refs for g in self.groups):
+            return
+        needed, stack = set(), [g.id for g in self.groups if g.sheet not in idx]
+        while stack:
+            i = stack.pop()
+            if i not in needed:
+                needed.add(i)
+                stack.extend(self.pre[i])
+        self.held |= {g.id for g in self.groups if g.id not in needed}
+
     @classmethod
-    def load(cls, path, seed: int = 0, inputs=(), volatile: str = "fresh") -> Engine:
+    def load(cls, path, seed: int = 0, inputs=(), volatile: str = "fresh", skip=()) -> Engine:
         """Read and evaluate a workbook, within sheetnet.limits' bounds of memory and time."""
         from ..limits import bounded
 
         with bounded(path):
-            book = read_book(path, cached=bool(inputs) or volatile == "cached")
+            book = read_book(path, cached=True if volatile == "cached" else _wanted(inputs))
             try:
-                return cls(book, seed, inputs, volatile)
+                return cls(book, seed, inputs, volatile, skip=skip)
             except EngineError as e:
                 raise SheetnetError(f"{path}: {e}") from None
 
@@ -463,7 +480,7 @@ class Engine(Evaluator):
             h, w = num.shape
             t = grid.tile(r0, c0)
             if t is None or r0 + h - 1 > t.r1 or c0 + w - 1 > t.c1:
-                cells += [(s, r0 + i, c0 + j, _as_value(num[i, j], typ[i, j], obj[i, j]))
+                cells += [(s, r0 + i, c0 + j, as_value(num[i, j], typ[i, j], obj[i, j]))
                           for i in range(h) for j in range(w)]
                 continue
             sl = (slice(r0 - t.r0, r0 - t.r0 + h), slice(c0 - t.c0, c0 - t.c0 + w))
@@ -590,7 +607,19 @@ def fit(v: V, H: int, W: int, blank: bool = False) -> V:
 __all__ = ["Engine", "ErrorCode", "BLANK", "fit"]
 
 
-def _as_value(num, typ, obj):
-    """One cell's value from the grid's arrays."""
-    return (None if typ == BLANK else float(num) if typ == NUM else bool(num) if typ == BOOL
-            else str(obj) if typ == TEXT else ErrorCode(obj))
+
+def _wanted(inputs):
+    """{sheet: {(row, col)}} of the input cells (whose cached values stand in for formulas they may hold)."""
+    out: dict = {}
+    for ref in inputs:
+        if isinstance(ref, tuple):
+            return bool(inputs)  # cells by index: every cached value, as before
+        sheet, _, rest = ref.rpartition("!")
+        try:
+            r0, c0, r1, c1 = parse_range(rest.replace("$", "").upper())
+        except ValueError:
+            return True
+        if (r1 - r0 + 1) * (c1 - c0 + 1) > 1 << 20:
+            return True
+        out.setdefault(sheet.strip("'"), set()).update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+    return out or False

@@ -44,7 +44,8 @@ def read_ods(pkg, path: Path, cached: bool = False):
                 name = el.get(f"{T}name") or f"Sheet{len(book.sheets) + 1}"
                 book.sheets.append(name)
                 sheet_data = SheetData(name)
-                builder = _Builder(sheet_data, f"{path}: sheet {name}", [], cached)
+                builder = _Builder(sheet_data, f"{path}: sheet {name}", [],
+                                   frozenset(cached.get(name, ())) if isinstance(cached, dict) else cached)
                 book.data[name] = sheet_data
                 scope = name
                 row = 0
@@ -222,7 +223,7 @@ def _put(b: _Builder, r: int, c: int, cell, path):
         raise SheetnetError(str(e)) from None
     if len(text) > MAX_FORMULA:
         raise SheetnetError(f"{where}: formula of {len(text)} characters is longer than {MAX_FORMULA}; refused")
-    if b.sd.cached is not None:
+    if b.sd.cached is not None and (b.want is None or (r, c) in b.want):
         b.sd.cached[(r, c)] = value
     rows, cols = span
     if rows or cols:

@@ -120,8 +120,9 @@ class _Guarded:
         self.f.close()
 
 
-def read_book(path, cached: bool = False) -> Book:
-    """Any .xlsx / .xlsm (macros never read) or .ods, as untrusted input; `cached`: keep formulas' cached values."""
+def read_book(path, cached=False) -> Book:
+    """Any .xlsx / .xlsm (macros never read) or .ods, as untrusted input; `cached`: keep formulas' cached values
+    (True), or only those of {sheet name: {(row, col)}}."""
     path = Path(path)
     try:
         _refuse_other_formats(path)

@@ -118,6 +118,9 @@ class _Builder:
         self.open: dict = {}  # col -> the run being extended
         self.shared: dict = {}  # si -> (anchor row, col, text)
         self.shared_col: dict = {}  # (si, col) -> RowTemplate
+        self.want = None  # the cells whose cached values are kept (None: every formula cell's)
+        if isinstance(want_cached, (set, frozenset)):
+            self.want, want_cached = want_cached, bool(want_cached)
         if want_cached:
             sd.cached = {}
 
@@ -173,7 +176,7 @@ class _Builder:
             raise SheetnetError(f"{self.where}!{ref}: formula of {len(text)} characters is longer than Excel's "
                                 f"{MAX_FORMULA}; refused")
         sd = self.sd
-        if cached is not None and sd.cached is not None:
+        if cached is not None and sd.cached is not None and (self.want is None or (r, c) in self.want):
             sd.cached[(r, c)] = cached
         if ftype == "array":
             box = parse_range(fattrs.get("ref") or ref)
@@ -231,7 +234,11 @@ def check_xml(data: bytes, where: str):
         raise SheetnetError(f"{where}: malformed XML ({expat.ErrorString(e.code)}, line {e.lineno})") from None
 
 
-def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached: bool = False) -> SheetData:
+def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached=False) -> SheetData:
+    """want_cached: keep formulas' cached values (True), or only these (r, c) cells' (a set), or
+    {sheet name: set} of which this sheet's entry counts."""
+    if isinstance(want_cached, dict):
+        want_cached = frozenset(want_cached.get(name, ()))
     check_xml(data, where)
     sd = SheetData(name)
     b = _Builder(sd, where, strings, want_cached)
@@ -251,7 +258,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     cols: dict = {}
     max_r = max_c = 0
     rows_a, cols_a, vals_a, other, strings = sd.rows, sd.cols, sd.vals, sd.other, b.strings
-    open_runs, cached = b.open, sd.cached
+    open_runs, cached, want = b.open, sd.cached, b.want
     cells = _CELL.findall(data, body)
     for letters, digits, attrs, end, inner in cells:
         c = cols.get(letters)
@@ -266,7 +273,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
             b.place(r, 0, (letters + digits).decode())
         t = None
         dynamic = False
-        if attrs:
+        if attrs and (not attrs.endswith(b' t="n"') or b'cm="' in attrs):  # (LibreOffice marks numbers t="n")
             i = attrs.find(b' t="')
             if i >= 0:
                 t = attrs[i + 4:attrs.find(b'"', i + 4)].decode()
@@ -274,7 +281,15 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
                 dynamic = dict(_ATTR.findall(attrs)).get(b"cm", b"0") != b"0"
         if not inner:
             continue
-        k = 3 if inner[:3] == b"<f>" else 15 if inner[:15] == b'<f aca="false">' else 0
+        head = inner[:3]
+        if head == b"<v>" and inner[-4:] == b"</v>" and t is None:  # the usual number
+            raw = inner[3:-4]
+            if b"<" not in raw:
+                rows_a.append(r)
+                cols_a.append(c)
+                vals_a.append(float(raw))
+                continue
+        k = 3 if head == b"<f>" else 15 if inner[:15] == b'<f aca="false">' else 0
         if k:  # the usual formula: <f>text</f><v>cached</v> (LibreOffice writes <f aca="false">)
             j = inner.find(b"</f>")
             raw = inner[k:j]
@@ -283,11 +298,11 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
                     raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw):
                 op[0].k += 1
                 op[4] += 1
-                if cached is not None:
+                if cached is not None and (want is None or (r, c) in want):
                     vm = _V.search(inner, j)
                     cached[(r, c)] = b.value(t, vm.group(1), r, c) if vm else None
                 continue
-            vm = _V.search(inner, j) if cached is not None else None
+            vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
             b.formula(r, c, a1(r, c), unescape(raw), {}, b.value(t, vm.group(1), r, c) if vm else None, False, raw)
             continue
         if inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:

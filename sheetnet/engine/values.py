@@ -255,3 +255,9 @@ def bool_result(b: np.ndarray, err=None) -> V:
     """TRUE/FALSE values (with any errors carried)."""
     v = V(np.asarray(b).astype(float), np.full(np.shape(b), BOOL, np.uint8))
     return with_errors(v, err)
+
+
+def as_value(num, typ, obj):
+    """One cell's value from a grid's three arrays: None, a number, a bool, text or an ErrorCode."""
+    return (None if typ == BLANK else float(num) if typ == NUM else bool(num) if typ == BOOL
+            else str(obj) if typ == TEXT else ErrorCode(obj))

@@ -515,3 +515,32 @@ def test_indirect_over_several_sheets_at_once_is_refused(tmp_path):
     wb.close()
     with pytest.raises(SheetnetError, match=r"T!A1: INDIRECT of an array of texts"):
         Engine.load(path)
+
+
+def test_skipped_sheets_are_not_computed_unless_something_reads_them(tmp_path):
+    """Engine(skip=...): a self-check sheet nothing else reads is left blank (a grader has no use for it);
+    read by another sheet, or with a run-time reference anywhere, it is computed as ever."""
+    def book(name, main_reads_tasks=False, runtime=False):
+        path = tmp_path / name
+        wb = xlsxwriter.Workbook(str(path))
+        a, t = wb.add_worksheet("A"), wb.add_worksheet("Tasks")
+        a.write_column("A1", [1.0, 2.0, 3.0])
+        a.write_formula("B1", "=SUM(A1:A3)" if not runtime else '=SUM(INDIRECT("A1:A3"))')
+        t.write_formula("A1", "=A!B1*10")
+        t.write_formula("B1", "=A1+1")
+        if main_reads_tasks:
+            a.write_formula("C1", "=Tasks!B1*2")
+        wb.close()
+        return path
+
+    e = Engine.load(book("plain.xlsx"), skip=("Tasks",))
+    assert e.value_at(e.index["A"], 0, 1) == 6.0
+    assert e.value_at(e.index["Tasks"], 0, 0) is None and e.value_at(e.index["Tasks"], 0, 1) is None
+    e.set({"A1": 5.0}, sheet="A")
+    assert e.value_at(e.index["A"], 0, 1) == 10.0 and e.value_at(e.index["Tasks"], 0, 0) is None
+    e = Engine.load(book("read.xlsx", main_reads_tasks=True), skip=("Tasks",))
+    assert e.value_at(e.index["A"], 0, 2) == 122.0 and e.value_at(e.index["Tasks"], 0, 1) == 61.0
+    e = Engine.load(book("runtime.xlsx", runtime=True), skip=("Tasks",))
+    assert e.value_at(e.index["Tasks"], 0, 1) == 61.0
+    e = Engine.load(book("plain.xlsx"))
+    assert e.value_at(e.index["Tasks"], 0, 1) == 61.0
