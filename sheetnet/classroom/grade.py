@@ -25,14 +25,16 @@ from ..engine import Engine, ErrorCode
 from ..engine.values import NUM, as_value
 from ..engine.package import a1, parse_cell
 from ..errors import SheetnetError
-from ..model.graph import Model
-from ..model.layout import FIRST_ROW, HEADER_ROW, ModelLayout
+from ..model.layout import FIRST_ROW, HEADER_ROW
 from ..model.xlsx import formulas as sheet_formulas
 from .hints import PASTED, TYPED, Mistake, diagnose
-from .reference import block, column_sha, expected, numbers, values
+from .identity import formula_fingerprint, identify
+from .key import Key
+from .ladder import StepCells
+from .reference import block, expected, numbers
 from .solvercheck import restart, verdict
 from .tasks import TASKS_SHEET
-from .ladder import StepCells, from_json
+
 
 @dataclass
 class StepResult:
@@ -79,34 +81,6 @@ class Grade:
         return sum(r.points for r in self.rungs)
 
 
-class Key:
-    """The teacher's key (the JSON exercise writes), with the layouts rebuilt."""
-
-    def __init__(self, d: dict, path=""):
-        if d.get("format") != "sheetnet exercise key v1":
-            raise SheetnetError(f"{path}: not a sheetnet exercise key (made by sheetnet exercise)")
-        self.d, self.path = d, str(path)
-        self.rungs = from_json(d["ladder"])
-        self.models = {m["name"]: Model.from_json(__import__("json").dumps(m)) for m in d["models"]}
-        data = d["data"]
-        self.rows = int(data["rows"])
-        self.layouts = {n: ModelLayout(m, self.rows, tuple(data["features"]), int(data["target"]))
-                        for n, m in self.models.items()}
-        self.steps = {sid: StepCells(**{**v, "box": tuple(v["box"]), "aux": [tuple(x) for x in v["aux"]]})
-                      for sid, v in d["steps"].items()}
-        self.students = {s["id"]: s for s in d["students"] if s["id"]}
-        self.by_rows = {s["rows_sha"]: s for s in d["students"]}
-
-    @staticmethod
-    def load(path) -> Key:
-        import json
-
-        try:
-            return Key(json.loads(Path(path).read_text()), path)
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise SheetnetError(f"{path}: not a readable exercise key ({type(e).__name__}: {e})") from None
-
-
 def grade_file(path, key: Key, hints: int = 1, perturbations: int | None = None) -> Grade:
     path = Path(path)
     g = Grade(str(path))
@@ -131,9 +105,9 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
     if eng.book.kind == "xlsx" and _has_macros(path):
         g.flags.append("macros present (not run)")
     _check_layout(eng, key)
-    _identify(eng, key, g, path)
+    identify(eng, key, g, path)
     pos = _Positions(eng, key)
-    g.formulas = _formula_fingerprint(eng, key)
+    g.formulas = formula_fingerprint(eng, key)
     solved = {r.name: _solver_step(eng, key, pos, r) for r in key.rungs if r.solver}  # on the student's own cells
     base, own = {}, {}
     for sid, sc in key.steps.items():  # in the ladder's order: a wrong step is held at its right values, so the
@@ -222,82 +196,6 @@ def _check_layout(eng: Engine, key: Key):
             if got != want:
                 raise SheetnetError(f"sheet {name}: {a1(HEADER_ROW, c)} reads {got!r}, not {want!r}: columns were moved, "
                                     f"so the cells cannot be found; hand in the exercise's layout")
-
-
-def _identify(eng, key: Key, g: Grade, path: Path):
-    from .feedback import student_property
-
-    sid = student_property(path)
-    data_s = eng.index["data"]
-    col = next((c["col"] for c in key.d["raw"] if c["name"] == key.d["fingerprint_column"]), None)
-    owner = None
-    if col is None:  # an info column: find it by its header
-        for c in range(0, 64):
-            if eng.value_at(data_s, HEADER_ROW, c) == key.d["fingerprint_column"]:
-                col = c
-                break
-    if col is not None:
-        vals = values(eng, data_s, (FIRST_ROW, col, FIRST_ROW + key.rows - 1, col))[:, 0]
-        text = "\n".join(_as_text(v) for v in vals)
-        owner = key.by_rows.get(hashlib.sha256(text.encode()).hexdigest())
-    stem = path.stem
-    g.student = sid or (owner["id"] if owner else None) or (stem if stem in key.students else None)
-    info = key.students.get(g.student)
-    g.name = info["name"] if info else None
-    if owner is not None and owner["id"] and g.student and owner["id"] != g.student:
-        g.flags.append(f"rows belong to {owner['id']}'s workbook")
-    if stem in key.students and g.student and stem != g.student:
-        g.flags.append(f"handed in as {stem} but it is {g.student}'s workbook")
-    if key.students and owner is None:
-        g.flags.append("rows match no student's workbook (re-sorted or edited?)")
-    if key.students and g.student and g.student not in key.students:
-        g.flags.append(f"{g.student} is not on the roster")
-    for name, ml in key.layouts.items():  # params still at another student's start
-        s = eng.index[name]
-        theta = np.array([eng.number(s, r, c) for r, c in ml.param_cells()])
-        for other in key.students.values():
-            if other["id"] != g.student and np.array_equal(theta, np.asarray(other["params"].get(name, []))):
-                g.flags.append(f"{name} params are {other['id']}'s")
-    _column_owners(eng, key, g, data_s)
-    if student_property(path, "sheetnet workbook") == "solution":
-        g.flags.append("this is the teacher's solution workbook (its properties say so)")
-
-
-def _column_owners(eng, key: Key, g: Grade, data_s: int):
-    """Whose row order each data column is in: a personal workbook's rows are shuffled its own way, so a
-    copy with a few columns pasted over (an id, the names) keeps its source's order everywhere else."""
-    entries = [st for st in key.d["students"] if st.get("id") and st.get("columns_sha")]
-    if len(entries) < 2:
-        return
-    headers = {}
-    for c in range(min(eng.grids[data_s].num.shape[1], 4096)):
-        v = eng.value_at(data_s, HEADER_ROW, c)
-        if isinstance(v, str):
-            headers.setdefault(v, c)
-    owners: dict = {}
-    for name in entries[0]["columns_sha"]:
-        c = headers.get(name)
-        if c is None:
-            continue
-        sha = column_sha(values(eng, data_s, (FIRST_ROW, c, FIRST_ROW + key.rows - 1, c))[:, 0])
-        who = [st["id"] for st in entries if st["columns_sha"].get(name) == sha]
-        if len(who) == 1:  # a column the same for several students (all one value) says nothing
-            owners.setdefault(who[0], []).append(name)
-    if len(owners) > 1:
-        parts = [f"{', '.join(cols)} in {sid}'s" for sid, cols in sorted(owners.items(), key=lambda x: -len(x[1]))]
-        g.flags.append("the data columns are in two students' row orders: " + "; ".join(parts) +
-                       " (a copy with some columns pasted over?)")
-    elif owners:
-        (sid, cols), = owners.items()
-        flag = f"rows belong to {sid}'s workbook"
-        if g.student and sid != g.student and flag not in g.flags:
-            g.flags.append(flag)
-
-
-def _as_text(v) -> str:
-    if isinstance(v, float):
-        return repr(v)[:-2] if repr(v).endswith(".0") else repr(v)
-    return "" if v is None else str(v)
 
 
 class _Positions:
@@ -429,15 +327,6 @@ def _reads_inputs(eng, key, sc: StepCells):
         return StepResult(sc.id, False, f"{a1(sc.box[0], sc.box[1])} holds a number, not a formula", _first_cell(sc),
                           mistake=PASTED)
     return None
-
-
-def _formula_fingerprint(eng, key) -> str:
-    h = hashlib.sha256()
-    for sid, sc in sorted(key.steps.items()):
-        s = eng.index[sc.sheet]
-        for r, c in sc.cells()[:3] + sc.cells()[-2:]:
-            h.update(f"{sid}|{eng.formula_text(s, r, c)}|{eng.value_at(s, r, c)!r}\n".encode())
-    return h.hexdigest()
 
 
 def _solver_step(eng, key, pos, r) -> StepResult:

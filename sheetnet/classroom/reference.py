@@ -16,7 +16,7 @@ from .ladder import StepCells
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from .grade import Key
+    from .key import Key
 
 
 def block(eng: Engine, sheet: int, box):
