@@ -125,3 +125,26 @@ def test_params_from_a_grg_like_run_typed_in_libreoffice_earn_the_solver_tasks(l
     g = grade_file(early, key)
     got = {r.name: r.earned for r in g.rungs}
     assert got["Solver on the net"] == 0 and got["Solver on linear"] == 2 and g.total == 16
+
+
+def test_the_relu_lessons_solver_feedback_says_what_its_numbers_are(tmp_path):
+    """A ReLU net's Solver task: no "least-squares optimum" (that is the linear sheet's), and the two losses
+    quoted are the student's own and where a Solver-like run from the student's Params takes it."""
+    import openpyxl
+
+    from sheetnet.classroom.exercise import make_exercise
+    from sheetnet.classroom.grade import Key, grade_file
+
+    ex = make_exercise("relu", tmp_path / "relu")
+    key = Key.load(ex.key)
+    assert grade_file(ex.solution, key).total == 7
+    wb = openpyxl.load_workbook(ex.solution)
+    ws = wb["nnet"]
+    for r, c in key.layouts["nnet"].param_cells():
+        ws.cell(r + 1, c + 1).value = ws.cell(r + 1, c + 1).value * 0.8
+    wb.save(tmp_path / "short.xlsx")
+    g = grade_file(tmp_path / "short.xlsx", key)
+    step = next(s for r in g.rungs if r.name == "Solver on nnet" for s in r.steps)
+    assert not step.ok and "least-squares" not in step.reason
+    assert step.reason.startswith("Solver is not finished: run again from your Params") and step.got > step.expected
+    assert f"from {step.got:.9g} to {step.expected:.9g}" in step.reason
