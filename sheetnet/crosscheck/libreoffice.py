@@ -24,7 +24,7 @@ from ..errors import SheetnetError
 WORKER = Path(__file__).with_name("_lo_worker.py")
 # Calc's error numbers (cell.getError()) as the error values Excel shows
 ERROR_CODES = {532: "#DIV/0!", 502: "#NUM!", 503: "#NUM!", 519: "#VALUE!", 32767: "#N/A", 525: "#NAME?",
-               524: "#REF!", 504: "#VALUE!", 511: "#VALUE!"}
+               524: "#REF!", 504: "#VALUE!", 511: "#VALUE!", 523: "#NUM!"}  # 523: no convergence (xlsx: #NUM!)
 # A profile that recalculates every formula of an xlsx or ods on load (LibreOffice 7.4's default never does)
 XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">

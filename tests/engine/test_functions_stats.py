@@ -84,3 +84,37 @@ def test_distributions_and_sample_statistics_match_libreoffice(lo, book):
         if not ok:
             wrong.append(f"{f}: engine {mine!r}, LibreOffice {want[ref]!r}")
     assert not wrong, "\n".join(wrong)
+
+
+FINANCE = """
+=PV(0.05/12,60,-500)|=PV(0.05/12,60,-500,1000,1)|=PV(0,10,-100)|=FV(0.06/12,10,-200,-500,1)|=FV(0,10,-100,-50)
+=FV(0.04,5,-1000)|=PMT(0.08/12,10,10000)|=PMT(0.08/12,10,10000,0,1)|=PMT(0,10,1000)|=PMT(0.06/12,18*12,0,50000)
+=NPER(0.12/12,-100,-1000,10000,1)|=NPER(0.01,-100,1000)|=NPER(0,-100,1000)|=IPMT(0.1/12,1,36,8000)
+=IPMT(0.1,3,3,8000)|=IPMT(0.1/12,2,36,8000,0,1)|=IPMT(0.1/12,1,36,8000,0,1)|=IPMT(0.1,4,3,8000)|=PPMT(0.1/12,1,24,2000)
+=PPMT(0.08,10,10,200000)|=RATE(48,-200,8000)|=RATE(10,-1000,5000,0,1)|=RATE(60,-500,30000,-1000)
+=CUMIPMT(0.09/12,360,125000,13,24,0)|=CUMIPMT(0.09/12,360,125000,1,1,0)|=CUMPRINC(0.09/12,360,125000,13,24,0)
+=CUMPRINC(0.09/12,360,125000,1,1,1)|=CUMIPMT(0.09/12,360,125000,0,1,0)|=ISPMT(0.1/12,1,36,8000000)
+=SLN(30000,7500,10)|=SYD(30000,7500,10,1)|=SYD(30000,7500,10,10)|=DDB(2400,300,120,1)|=DDB(2400,300,10,2,1.5)
+=DDB(2400,300,10,10)|=DB(1000000,100000,6,1,7)|=DB(1000000,100000,6,2,7)|=DB(1000000,100000,6,7,7)|=DB(10000,1000,5,3)
+=EFFECT(0.0525,4)|=NOMINAL(0.053543,4)|=EFFECT(-0.1,4)|=PDURATION(0.025,2000,2200)|=RRI(96,10000,11000)
+=NPV(0.1,-10000,3000,4200,6800)|=NPV(0.08,B1:B8)|=NPV(0.08,A1:A8,C1,-5)|=IRR({-70000,12000,15000,18000,21000,26000})
+=IRR({-70000,12000,15000,18000,21000})|=IRR({-70000,12000,15000},-0.1)|=IRR(A1:A8)|=IRR({1,2,3})
+=MIRR({-120000,39000,30000,21000,37000,46000},0.1,0.12)|=MIRR({-120000,39000,30000,21000},0.1,0.12)|=MIRR({1,2},0.1,0.1)
+=FVSCHEDULE(1,{0.09,0.11,0.1})|=FVSCHEDULE(100,A1:A3)
+=XNPV(0.09,{-10000,2750,4250,3250,2750},{39448,39508,39751,39859,39904})
+=XIRR({-10000,2750,4250,3250,2750},{39448,39508,39751,39859,39904})|=XIRR({-100,110},{39448,39813},0.5)
+""".replace("\n", "|").strip("|").split("|")
+
+
+def test_financial_functions_match_libreoffice(lo, tmp_path):
+    cells = dict(INPUTS)
+    refs = [f"H{i + 1}" for i in range(len(FINANCE))]
+    cells.update(dict(zip(refs, FINANCE)))
+    path = write_book(tmp_path / "finance.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    want = lo_cells(lo, path, "s", refs)
+    excel = {"=MIRR({1,2},0.1,0.1)": "#DIV/0!"}  # Excel: no negative value is #DIV/0!; LibreOffice #NUM!
+    wrong = [f"{f}: engine {eng.get(f's!{ref}')!r}, LibreOffice {want[ref]!r}" for ref, f in zip(refs, FINANCE)
+             if not (str(eng.get(f"s!{ref}")) == excel[f] != want[ref] if f in excel
+                     else same(eng.get(f"s!{ref}"), want[ref], rel=1e-9))]
+    assert not wrong, "\n".join(wrong)

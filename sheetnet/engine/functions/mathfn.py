@@ -67,6 +67,32 @@ def binary(name, f, div0=None, defaults=(None, None), lo=2):
     return impl
 
 
+REQUIRED = object()  # an argument with no default
+
+
+def numeric(name, lo, hi, f, defaults=(), aliases=()):
+    """Register f(*numbers) -> numbers as a function of lo..hi arguments (omitted ones: their default)."""
+    @fn(name, lo, hi, aliases=aliases)
+    def impl(args):
+        args = list(args) + [None] * (hi - len(args))
+        nums, errs = [], []
+        for i, a in enumerate(args):
+            if a is None:
+                d = defaults[i] if i < len(defaults) else 0.0
+                nums.append(np.full((1, 1, 1), np.nan if d is REQUIRED else float(d)))
+            else:
+                n, e = to_number(a)
+                nums.append(n)
+                errs.append(e)
+        with np.errstate(all="ignore"):
+            out = f(*nums)
+        div0 = None
+        if isinstance(out, tuple):  # (values, where a division by zero is the error)
+            out, div0 = out
+        return finish(np.asarray(out, float), first_error(*errs), div0)
+    return impl
+
+
 def power(a, b):
     with np.errstate(all="ignore"):
         out = np.power(a, b)

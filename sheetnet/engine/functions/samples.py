@@ -14,7 +14,7 @@ from .registry import fn
 NA = "#N/A"
 
 
-def _scalar(args, i, default=None):
+def scalar_arg(args, i, default=None):
     """Argument i per cell: ((K,) numbers, (K,) errors or None); omitted: default."""
     if i >= len(args) or args[i] is None:
         return (np.array([np.nan if default is None else float(default)]), None)
@@ -25,7 +25,7 @@ def _scalar(args, i, default=None):
 def _per_cell(args, f, extra=(), need=1):
     """f(sorted-or-not sample, *scalars) -> value per cell; below `need` values #DIV/0!."""
     K0, cells, err = values_per_cell(args[:1])
-    scal = [_scalar(args, i, d) for i, d in extra]
+    scal = [scalar_arg(args, i, d) for i, d in extra]
     K = max([K0] + [s[0].shape[0] for s in scal])
     out, short = np.empty(K), np.zeros(K, bool)
     for k in range(K):
@@ -142,8 +142,8 @@ fn("PERCENTRANK.EXC", 2, 3, arrays={0})(_percentrank_fn(True))
 
 @fn("RANK.AVG", 2, 3, arrays={1})
 def f_rank_avg(args):
-    x, ex = _scalar(args, 0)
-    asc, _ = _scalar(args, 2, 0)
+    x, ex = scalar_arg(args, 0)
+    asc, _ = scalar_arg(args, 2, 0)
     K0, cells, err = values_per_cell([args[1]])
     K = max(K0, x.shape[0], asc.shape[0])
     out = np.empty(K)
@@ -320,16 +320,16 @@ fn("VARPA", arrays="all")(_a(lambda x: np.mean((x - x.mean()) ** 2)))
 
 # ---- paired samples and tests ---------------------------------------------------------------------
 
-def _block(v: V, k: int):
+def cell_block(v: V, k: int):
     """Cell k's block of v: (numbers, counted) with counted = a number there."""
     kk = k if v.shape[0] > 1 else 0
     typ = v.types()[kk]
     return v.num[kk], typ == NUM
 
 
-def _pairs(a: V, b: V, k: int):
+def pairs(a: V, b: V, k: int):
     """The pairs of numbers at the same positions of two same-sized blocks; None when the sizes differ."""
-    (na, ca), (nb, cb) = _block(a, k), _block(b, k)
+    (na, ca), (nb, cb) = cell_block(a, k), cell_block(b, k)
     if na.size != nb.size:
         return None
     both = (ca & cb).ravel()
@@ -342,7 +342,7 @@ def _two(args, f, need=3):
     err = first_error(first_error_per_cell(a), first_error_per_cell(b))
     out, short, na = np.empty(K), np.zeros(K, bool), np.zeros(K, bool)
     for k in range(K):
-        p = _pairs(a, b, k)
+        p = pairs(a, b, k)
         if p is None:
             out[k], na[k] = np.nan, True
         elif len(p[0]) < need:
@@ -370,8 +370,8 @@ def f_steyx(args):
 
 @fn("T.TEST", 4, 4, arrays={0, 1}, aliases=("TTEST",))
 def f_ttest(args):
-    tails, et = _scalar(args, 2)
-    kind, ek = _scalar(args, 3)
+    tails, et = scalar_arg(args, 2)
+    kind, ek = scalar_arg(args, 3)
     a, b = args[0], args[1]
     K = max(a.shape[0], b.shape[0], tails.shape[0], kind.shape[0])
     out, short, na = np.empty(K), np.zeros(K, bool), np.zeros(K, bool)
@@ -382,7 +382,7 @@ def f_ttest(args):
             out[k] = np.nan
             continue
         if ty == 1:
-            p = _pairs(a, b, k)
+            p = pairs(a, b, k)
             if p is None:
                 out[k], na[k] = np.nan, True
                 continue
@@ -394,7 +394,7 @@ def f_ttest(args):
             sd = np.std(d, ddof=1)
             t, df = (d.mean() / (sd / np.sqrt(n)) if sd > 0 else np.inf), n - 1
         else:
-            (x, cx), (y, cy) = _block(a, k), _block(b, k)
+            (x, cx), (y, cy) = cell_block(a, k), cell_block(b, k)
             x, y = x[cx], y[cy]
             n1, n2 = len(x), len(y)
             if n1 < 2 or n2 < 2:
@@ -432,7 +432,7 @@ def f_chisq_test(args):
     K = max(a.shape[0], b.shape[0])
     out, na = np.empty(K), np.zeros(K, bool)
     for k in range(K):
-        (x, cx), (e, ce) = _block(a, k), _block(b, k)
+        (x, cx), (e, ce) = cell_block(a, k), cell_block(b, k)
         if x.shape != e.shape:
             out[k], na[k] = np.nan, True
             continue
@@ -458,7 +458,7 @@ def f_ftest(args):
     K = max(a.shape[0], b.shape[0])
     out = np.empty(K)
     for k in range(K):
-        (x, cx), (y, cy) = _block(a, k), _block(b, k)
+        (x, cx), (y, cy) = cell_block(a, k), cell_block(b, k)
         x, y = x[cx], y[cy]
         if len(x) < 2 or len(y) < 2:
             out[k] = np.inf
@@ -501,12 +501,12 @@ def f_frequency(args):
 @fn("PROB", 3, 4, arrays={0, 1})
 def f_prob(args):
     a, b = args[0], args[1]
-    lo, el = _scalar(args, 2)
-    hi, eh = _scalar(args, 3, np.nan) if len(args) > 3 and args[3] is not None else (lo, None)
+    lo, el = scalar_arg(args, 2)
+    hi, eh = scalar_arg(args, 3, np.nan) if len(args) > 3 and args[3] is not None else (lo, None)
     K = max(a.shape[0], b.shape[0], lo.shape[0], hi.shape[0])
     out, na = np.empty(K), np.zeros(K, bool)
     for k in range(K):
-        p = _pairs(a, b, k)
+        p = pairs(a, b, k)
         if p is None:
             out[k], na[k] = np.nan, True
             continue
