@@ -11,7 +11,7 @@ import numpy as np
 from ..dates import EPOCH, from_date, now_serial, shown, text_to_serial, to_date, ymd
 from ..values import BLANK, BOOL, NUM, TEXT, V, parse_number
 from .registry import fn
-from .text import _Err, _n, elementwise
+from .text import CellError, as_number, elementwise
 
 VALUE, NUMERR = "#VALUE!", "#NUM!"
 
@@ -25,18 +25,18 @@ def _serial(v) -> float:
         if x is None:
             x = text_to_serial(o)
         if x is None:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
     if x < 0 or x > 2958465.99999:
-        raise _Err(NUMERR)
+        raise CellError(NUMERR)
     return x
 
 
 @fn("DATE", 3, 3)
 def f_date(args):
     def f(y, m, d):
-        serial = from_date(int(math.floor(_n(y))), int(math.floor(_n(m))), int(math.floor(_n(d))))
+        serial = from_date(int(math.floor(as_number(y))), int(math.floor(as_number(m))), int(math.floor(as_number(d))))
         if serial is None:
-            raise _Err(NUMERR)
+            raise CellError(NUMERR)
         return serial
     return elementwise(args, f)
 
@@ -44,9 +44,9 @@ def f_date(args):
 @fn("TIME", 3, 3)
 def f_time(args):
     def f(h, m, s):
-        secs = int(math.floor(_n(h))) * 3600 + int(math.floor(_n(m))) * 60 + int(math.floor(_n(s)))
+        secs = int(math.floor(as_number(h))) * 3600 + int(math.floor(as_number(m))) * 60 + int(math.floor(as_number(s)))
         if secs < 0:
-            raise _Err(NUMERR)
+            raise CellError(NUMERR)
         return (secs % 86400) / 86400
     return elementwise(args, f)
 
@@ -70,10 +70,10 @@ _part("SECOND", lambda x: to_date(x).second)
 def f_datevalue(args):
     def f(v):
         if v[0] != TEXT:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         x = text_to_serial(v[2])
         if x is None:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         return float(math.floor(x))
     return elementwise(args, f)
 
@@ -86,9 +86,9 @@ _WEEKDAY = {1: (6, 1), 2: (0, 1), 3: (0, 0), 11: (0, 1), 12: (1, 1), 13: (2, 1),
 def f_weekday(args):
     def f(v, t=None):
         x = _serial(v)
-        kind = int(_n(t)) if t is not None else 1
+        kind = int(as_number(t)) if t is not None else 1
         if kind not in _WEEKDAY:
-            raise _Err(NUMERR)
+            raise CellError(NUMERR)
         first, base = _WEEKDAY[kind]
         days = math.floor(x)
         wd = (days + 5) % 7  # Monday = 0; serials count weekdays on through the fake 1900-02-29
@@ -105,18 +105,18 @@ def _months_later(start: float, months: int, end_of_month: bool) -> float:
     day = last if end_of_month else min(d, last)
     serial = from_date(y2, m2, day)
     if serial is None:
-        raise _Err(NUMERR)
+        raise CellError(NUMERR)
     return serial
 
 
 @fn("EOMONTH", 2, 2)
 def f_eomonth(args):
-    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(_n(m))), True))
+    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(as_number(m))), True))
 
 
 @fn("EDATE", 2, 2)
 def f_edate(args):
-    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(_n(m))), False))
+    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(as_number(m))), False))
 
 
 @fn("DAYS", 2, 2)

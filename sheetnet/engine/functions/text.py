@@ -50,12 +50,12 @@ def elementwise(args, f, out_text=True):
             continue
         try:
             out[idx] = f(*vals)
-        except _Err as e:
+        except CellError as e:
             out[idx] = ErrorCode(e.code)
     return from_python(out)
 
 
-class _Err(Exception):
+class CellError(Exception):
     def __init__(self, code):
         self.code = code
 
@@ -73,14 +73,14 @@ def from_python(out: np.ndarray) -> V:
     return V(num, typ, obj)
 
 
-def _s(v):
+def as_text(v):
     s = text_of(*v)
     if s is None:
-        raise _Err(VALUE)
+        raise CellError(VALUE)
     return s
 
 
-def _n(v, default=None):
+def as_number(v, default=None):
     t, n, o = v
     if t == BLANK and default is not None:
         return default
@@ -88,7 +88,7 @@ def _n(v, default=None):
         return float(n)
     x = parse_number(o) if t == TEXT else None
     if x is None:
-        raise _Err(VALUE)
+        raise CellError(VALUE)
     return x
 
 
@@ -97,7 +97,7 @@ def _flat_texts(v: V, k: int):
     out = []
     for t, n, o in zip(v.types()[kk].ravel(), v.num[kk].ravel(), v.objs()[kk].ravel()):
         if t == ERR:
-            raise _Err(o)
+            raise CellError(o)
         out.append(text_of(t, n, o))
     return out
 
@@ -108,7 +108,7 @@ def _joined(args, f):
     for k in range(K):
         try:
             out[k, 0, 0] = f(k)
-        except _Err as e:
+        except CellError as e:
             out[k, 0, 0] = ErrorCode(e.code)
     return from_python(out)
 
@@ -120,7 +120,7 @@ def f_concat(args):
 
 @fn("CONCATENATE", 1, 255)
 def f_concatenate(args):
-    return elementwise(args, lambda *vs: "".join(_s(v) for v in vs))
+    return elementwise(args, lambda *vs: "".join(as_text(v) for v in vs))
 
 
 @fn("TEXTJOIN", 3, 255, arrays=set(range(2, 255)), keep_omitted=True)
@@ -135,28 +135,28 @@ def f_textjoin(args):
 
 @fn("LEN", 1, 1)
 def f_len(args):
-    return elementwise(args, lambda v: float(len(_s(v))))
+    return elementwise(args, lambda v: float(len(as_text(v))))
 
 
 @fn("UPPER", 1, 1)
 def f_upper(args):
-    return elementwise(args, lambda v: _s(v).upper())
+    return elementwise(args, lambda v: as_text(v).upper())
 
 
 @fn("LOWER", 1, 1)
 def f_lower(args):
-    return elementwise(args, lambda v: _s(v).lower())
+    return elementwise(args, lambda v: as_text(v).lower())
 
 
 @fn("TRIM", 1, 1)
 def f_trim(args):
-    return elementwise(args, lambda v: re.sub(" +", " ", _s(v).strip(" ")))
+    return elementwise(args, lambda v: re.sub(" +", " ", as_text(v).strip(" ")))
 
 
 def _count(v, default):
-    n = _n(v) if v is not None else default  # LEFT(s,) takes 0 characters, LEFT(s) one
+    n = as_number(v) if v is not None else default  # LEFT(s,) takes 0 characters, LEFT(s) one
     if n < 0:
-        raise _Err(VALUE)
+        raise CellError(VALUE)
     return int(n)
 
 
@@ -164,7 +164,7 @@ def _count(v, default):
 def f_left(args):
     args = list(args) + [None] * (2 - len(args))
     n = args[1] if args[1] is not None else V.scalar(1.0)
-    return elementwise([args[0], n], lambda s, k: _s(s)[:_count(k, 1)])
+    return elementwise([args[0], n], lambda s, k: as_text(s)[:_count(k, 1)])
 
 
 @fn("RIGHT", 1, 2)
@@ -174,34 +174,34 @@ def f_right(args):
 
     def f(s, k):
         c = _count(k, 1)
-        return _s(s)[len(_s(s)) - c:] if c else ""
+        return as_text(s)[len(as_text(s)) - c:] if c else ""
     return elementwise([args[0], n], f)
 
 
 @fn("MID", 3, 3)
 def f_mid(args):
     def f(s, a, b):
-        start, cnt = _n(a), _n(b)
+        start, cnt = as_number(a), as_number(b)
         if start < 1 or cnt < 0:
-            raise _Err(VALUE)
-        return _s(s)[int(start) - 1:int(start) - 1 + int(cnt)]
+            raise CellError(VALUE)
+        return as_text(s)[int(start) - 1:int(start) - 1 + int(cnt)]
     return elementwise(args, f)
 
 
 def _find(case: bool):
     """FIND (case-sensitive, literal) and SEARCH (case-insensitive, with * ? ~ wildcards)."""
     def f(needle, hay, start=None):
-        n, h = _s(needle), _s(hay)
-        st = int(_n(start)) if start is not None else 1
+        n, h = as_text(needle), as_text(hay)
+        st = int(as_number(start)) if start is not None else 1
         if st < 1 or st > len(h) + 1:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         if case:
             i = h.find(n, st - 1)
         else:
             pat = wildcard(n)
             i = next((j for j in range(st - 1, len(h) + 1) if pat.match(h, j)), -1)
         if i < 0:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         return float(i + 1)
     return f
 
@@ -219,14 +219,14 @@ def f_search(args):
 @fn("SUBSTITUTE", 3, 4)
 def f_substitute(args):
     def f(s, old, new, which=None):
-        s, old, new = _s(s), _s(old), _s(new)
+        s, old, new = as_text(s), as_text(old), as_text(new)
         if not old:
             return s
         if which is None:
             return s.replace(old, new)
-        n = int(_n(which))
+        n = int(as_number(which))
         if n < 1:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         i = -1
         for _ in range(n):
             i = s.find(old, i + 1)
@@ -239,16 +239,16 @@ def f_substitute(args):
 @fn("REPT", 2, 2)
 def f_rept(args):
     def f(s, n):
-        c = _n(n)
-        if c < 0 or len(_s(s)) * c > 32767:
-            raise _Err(VALUE)
-        return _s(s) * int(c)
+        c = as_number(n)
+        if c < 0 or len(as_text(s)) * c > 32767:
+            raise CellError(VALUE)
+        return as_text(s) * int(c)
     return elementwise(args, f)
 
 
 @fn("EXACT", 2, 2)
 def f_exact(args):
-    return elementwise(args, lambda a, b: _s(a) == _s(b))
+    return elementwise(args, lambda a, b: as_text(a) == as_text(b))
 
 
 @fn("VALUE", 1, 1)
@@ -258,12 +258,12 @@ def f_value(args):
         if t in (NUM, BLANK):
             return float(n)
         if t == BOOL:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         x = parse_number(o)
         if x is None:
             x = text_to_serial(o)
         if x is None:
-            raise _Err(VALUE)
+            raise CellError(VALUE)
         return x
     return elementwise(args, f)
 
@@ -272,7 +272,7 @@ def f_value(args):
 def f_text(args):
     def f(v, fmt):
         t, n, o = v
-        fmt_s = _s(fmt)
+        fmt_s = as_text(fmt)
         if fmt_s == "":
             return ""
         if t == TEXT:
