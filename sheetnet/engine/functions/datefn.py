@@ -16,7 +16,7 @@ from .text import CellError, as_number, elementwise
 VALUE, NUMERR = "#VALUE!", "#NUM!"
 
 
-def _serial(v) -> float:
+def serial_of(v) -> float:
     t, n, o = v
     if t in (NUM, BOOL, BLANK):
         x = float(n)
@@ -54,7 +54,7 @@ def f_time(args):
 def _part(name, f):
     @fn(name, 1, 1)
     def impl(args):
-        return elementwise(args, lambda v: float(f(_serial(v))))
+        return elementwise(args, lambda v: float(f(serial_of(v))))
     return impl
 
 
@@ -85,7 +85,7 @@ _WEEKDAY = {1: (6, 1), 2: (0, 1), 3: (0, 0), 11: (0, 1), 12: (1, 1), 13: (2, 1),
 @fn("WEEKDAY", 1, 2)
 def f_weekday(args):
     def f(v, t=None):
-        x = _serial(v)
+        x = serial_of(v)
         kind = int(as_number(t)) if t is not None else 1
         if kind not in _WEEKDAY:
             raise CellError(NUMERR)
@@ -111,17 +111,17 @@ def _months_later(start: float, months: int, end_of_month: bool) -> float:
 
 @fn("EOMONTH", 2, 2)
 def f_eomonth(args):
-    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(as_number(m))), True))
+    return elementwise(args, lambda s, m: _months_later(serial_of(s), int(math.trunc(as_number(m))), True))
 
 
 @fn("EDATE", 2, 2)
 def f_edate(args):
-    return elementwise(args, lambda s, m: _months_later(_serial(s), int(math.trunc(as_number(m))), False))
+    return elementwise(args, lambda s, m: _months_later(serial_of(s), int(math.trunc(as_number(m))), False))
 
 
 @fn("DAYS", 2, 2)
 def f_days(args):
-    return elementwise(args, lambda a, b: float(math.floor(_serial(a)) - math.floor(_serial(b))))
+    return elementwise(args, lambda a, b: float(math.floor(serial_of(a)) - math.floor(serial_of(b))))
 
 
 @fn("TODAY", 0, 0, mode="ctx", volatile=True)
