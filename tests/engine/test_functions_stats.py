@@ -199,3 +199,48 @@ def test_day_counts_and_working_days_match_libreoffice(lo, tmp_path):
              if not (str(eng.get(f"s!{ref}")) == excel[f] != want[ref] if f in excel
                      else same(eng.get(f"s!{ref}"), want[ref], rel=1e-12))]
     assert not wrong, "\n".join(wrong)
+
+
+TEXTS = """
+=CHAR(65)|=CODE("A")|=CODE("abc")|=CODE(C1)|=UNICHAR(66)|=UNICHAR(8364)
+=UNICODE("B")|=UNICODE("€uro")|=UNICODE("")|=CLEAN("a"&CHAR(9)&"b"&CHAR(10)&"c")|=PROPER("this is a TITLE")
+=PROPER("don't stop-me now2day")|=PROPER(C7)|=REPLACE("abcdefghijk",6,5,"*")|=REPLACE("2009",3,2,"10")
+=REPLACE("abc",5,1,"x")|=FIXED(1234.567,1)|=FIXED(1234.567,-1)|=FIXED(-1234.567,-1,TRUE)
+=FIXED(44.332)|=FIXED(2.5,0)|=FIXED(-0.125,2)|=FIXED(1234567.891,2,TRUE)|=NUMBERVALUE("2.500,27",",",".")
+=NUMBERVALUE(" 1 234 ")|=NUMBERVALUE("1,5",",")|=NUMBERVALUE("12x")
+""".replace("\n", "|").strip("|").split("|")
+
+# LibreOffice 7.4 has no TEXTBEFORE or TEXTAFTER, and differs from Excel's documentation on these: Excel's values
+EXCEL_ONLY = {
+    "=CHAR(233)": "é",  # Excel's CHAR is Windows-1252; LibreOffice on Linux shows U+FFFD
+    "=CHAR(0)": "#VALUE!", "=UNICHAR(0)": "#VALUE!", "=CHAR(256)": "#VALUE!",  # LibreOffice: a NUL, a NUL, #NUM!
+    '=CODE("")': "#VALUE!",  # LibreOffice 0
+    '=REPLACE("abc",0,1,"x")': "#VALUE!",  # start below 1; LibreOffice #NUM!
+    '=NUMBERVALUE("3.5%")': 0.035, '=NUMBERVALUE("")': 0.0,  # trailing % divides by 100, "" is 0; LibreOffice #VALUE!
+    '=TEXTBEFORE("Red riding hood","hood")': "Red riding ", '=TEXTBEFORE("Red riding hood"," ",2)': "Red riding",
+    '=TEXTBEFORE("Red riding hood"," ",-1)': "Red riding", '=TEXTAFTER("Red riding hood"," ")': "riding hood",
+    '=TEXTAFTER("Red riding hood"," ",-1)': "hood", '=TEXTAFTER("Red riding hood","x")': "#N/A",
+    '=TEXTAFTER("Red riding hood","x",1,0,0,"none")': "none", '=TEXTAFTER("Red riding HOOD","hood",1,1)': "",
+    '=TEXTBEFORE("Red riding HOOD","hood",1,1)': "Red riding ", '=TEXTBEFORE("Red riding hood","x",1,0,1)': "Red riding hood",
+    '=TEXTAFTER("a-b-c","-",2)': "c", '=TEXTBEFORE("a-b-c","-",3)': "#N/A", '=TEXTAFTER("a-b-c","-",0)': "#VALUE!",
+}
+
+
+def test_text_functions_match_libreoffice_or_excel(lo, tmp_path):
+    cells = dict(INPUTS)
+    formulas = TEXTS + list(EXCEL_ONLY)
+    refs = [f"H{i + 1}" for i in range(len(formulas))]
+    cells.update(dict(zip(refs, formulas)))
+    path = write_book(tmp_path / "texts.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    want = lo_cells(lo, path, "s", refs[:len(TEXTS)])
+    wrong = []
+    for ref, f in zip(refs, formulas):
+        mine = eng.get(f"s!{ref}")
+        if f in EXCEL_ONLY:
+            ok = (str(mine) if isinstance(mine, ErrorCode) else mine) == EXCEL_ONLY[f]
+        else:
+            ok = same(mine, want[ref], rel=1e-12)
+        if not ok:
+            wrong.append(f"{f}: engine {mine!r}, want {EXCEL_ONLY.get(f, want.get(ref))!r}")
+    assert not wrong, "\n".join(wrong)

@@ -5,7 +5,7 @@ Anything not in the table is refused with the cell and the function named, never
 """
 
 from . import (aggregate, conditional, datefn, distributions, dynamic, finance, integers, logic, lookup,  # noqa: F401
-               mathfn, regress, samples, text, workdays)
+               mathfn, regress, samples, text, textedit, workdays)
 from .registry import FUNCTIONS, REF_FUNCTIONS, Fn, fn, supported
 
 __all__ = ["FUNCTIONS", "REF_FUNCTIONS", "Fn", "fn", "supported"]
