@@ -244,3 +244,46 @@ def test_text_functions_match_libreoffice_or_excel(lo, tmp_path):
         if not ok:
             wrong.append(f"{f}: engine {mine!r}, want {EXCEL_ONLY.get(f, want.get(ref))!r}")
     assert not wrong, "\n".join(wrong)
+
+
+MATRICES = """
+=MDETERM({3,6,1;1,1,0;3,10,2})|=MDETERM(A1:B2)|=INDEX(MINVERSE({4,-1;2,0}),1,2)
+=INDEX(MINVERSE({4,-1;2,0}),2,1)|=SUM(MINVERSE(A1:B2))|=MINVERSE({1,2;2,4})|=SUM(MUNIT(3))|=INDEX(MUNIT(3),2,2)
+=INDEX(MUNIT(3),1,2)|=MUNIT(0)
+""".replace("\n", "|").strip("|").split("|")
+
+# LibreOffice 7.4 has none of Excel 365's array shapers: Excel's values, by its documentation's rules
+SHAPES = {
+    "=ROWS(VSTACK(A1:A3,B1:B2))": 5.0, "=COLUMNS(VSTACK(A1:A3,B1:C2))": 2.0, "=INDEX(VSTACK(A1:A3,B1:C2),2,2)": "#N/A",
+    "=INDEX(VSTACK(A1:A3,B1:C2),5,2)": "Banana", "=INDEX(HSTACK(A1:A2,C1:C2),2,2)": "Banana",
+    "=COLUMNS(HSTACK(A1:B1,C1:E1))": 5.0, "=INDEX(HSTACK(A1:A2,C1),2,2)": "#N/A",
+    "=ROWS(TOCOL(A1:B3))": 6.0, "=INDEX(TOCOL(A1:B3),2)": 2.0, "=INDEX(TOCOL(A1:B3,0,TRUE),2)": 1.5,
+    "=COLUMNS(TOROW(A1:B3))": 6.0, "=TOCOL(A9:B10,1)": "#CALC!", "=INDEX(TOROW(A1:B2),1,3)": 1.5,
+    "=ROWS(WRAPROWS(E1:E8,3))": 3.0, "=INDEX(WRAPROWS(E1:E8,3),3,3)": "#N/A", "=INDEX(WRAPROWS(E1:E8,3,0),3,3)": 0.0,
+    "=INDEX(WRAPCOLS(E1:E8,3),2,3)": 8.0, "=COLUMNS(WRAPCOLS(E1:E8,3))": 3.0, "=WRAPROWS(A1:B2,2)": "#VALUE!",
+    "=INDEX(CHOOSEROWS(A1:B8,3,-1),2,2)": 6.0, "=ROWS(CHOOSEROWS(A1:B8,{1,2,2}))": 3.0, "=CHOOSEROWS(A1:B8,9)": "#VALUE!",
+    "=INDEX(CHOOSECOLS(A1:C3,3,1),1,1)": "apple", "=COLUMNS(CHOOSECOLS(A1:C3,-1,-2))": 2.0,
+    "=ROWS(EXPAND(A1:B2,4))": 4.0, "=INDEX(EXPAND(A1:B2,3,3),3,3)": "#N/A", "=INDEX(EXPAND(A1:B2,3,3,\"-\"),3,1)": "-",
+    "=EXPAND(A1:B2,1)": "#VALUE!",
+    "=MDETERM(A1:B3)": "#VALUE!", "=MUNIT(0)": "#VALUE!",  # (Excel's documented errors; LibreOffice's are #NUM!)
+}
+
+
+def test_matrices_match_libreoffice_and_array_shapers_give_excels_values(lo, tmp_path):
+    cells = dict(INPUTS)
+    formulas = MATRICES + list(SHAPES)
+    refs = [f"H{i + 1}" for i in range(len(formulas))]
+    cells.update(dict(zip(refs, formulas)))
+    path = write_book(tmp_path / "arrays.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    want = lo_cells(lo, path, "s", refs[:len(MATRICES)])
+    wrong = []
+    for ref, f in zip(refs, formulas):
+        mine = eng.get(f"s!{ref}")
+        if f in SHAPES:
+            ok = (str(mine) if isinstance(mine, ErrorCode) else mine) == SHAPES[f]
+        else:
+            ok = same(mine, want[ref], rel=1e-12)
+        if not ok:
+            wrong.append(f"{f}: engine {mine!r}, want {SHAPES.get(f, want.get(ref))!r}")
+    assert not wrong, "\n".join(wrong)

@@ -4,8 +4,8 @@ Each family is a module; importing it registers its functions in the table (regi
 Anything not in the table is refused with the cell and the function named, never a wrong number.
 """
 
-from . import (aggregate, conditional, datefn, distributions, dynamic, finance, integers, logic, lookup,  # noqa: F401
-               mathfn, regress, samples, text, textedit, workdays)
+from . import (aggregate, arrays, conditional, datefn, distributions, dynamic, finance,  # noqa: F401
+               integers, logic, lookup, mathfn, regress, samples, text, textedit, workdays)
 from .registry import FUNCTIONS, REF_FUNCTIONS, Fn, fn, supported
 
 __all__ = ["FUNCTIONS", "REF_FUNCTIONS", "Fn", "fn", "supported"]

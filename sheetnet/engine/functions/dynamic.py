@@ -15,13 +15,13 @@ from .registry import fn
 CALC = "#CALC!"
 
 
-def _int(v, default, k=0):
+def int_arg(v, default, k=0):
     if v is None:
         return default
     n, e = to_number(v)
     kk = k if n.shape[0] > 1 else 0
     if e is not None and e[kk, 0, 0] is not None:
-        raise _Bad(e[kk, 0, 0])
+        raise Refused(e[kk, 0, 0])
     return int(np.trunc(n[kk, 0, 0]))
 
 
@@ -31,27 +31,27 @@ def _num(v, default, k=0):
     n, e = to_number(v)
     kk = k if n.shape[0] > 1 else 0
     if e is not None and e[kk, 0, 0] is not None:
-        raise _Bad(e[kk, 0, 0])
+        raise Refused(e[kk, 0, 0])
     return float(n[kk, 0, 0])
 
 
-class _Bad(Exception):
+class Refused(Exception):
     def __init__(self, code):
         self.code = code
 
 
-def _cell(v: V, k: int) -> V:
+def cell_of(v: V, k: int) -> V:
     kk = k if v.shape[0] > 1 else 0
     return V(v.num[kk:kk + 1], None if v.typ is None else v.typ[kk:kk + 1], None if v.obj is None else v.obj[kk:kk + 1])
 
 
-def _per_cell(args, f, K=None):
+def per_cell(args, f, K=None):
     K = K or max([a.shape[0] for a in args if a is not None] or [1])
     out = []
     for k in range(K):
         try:
             out.append(f(k))
-        except _Bad as e:
+        except Refused as e:
             out.append(V.errors((1, 1, 1), e.code))
     if len({o.shape for o in out}) == 1:
         return V.stack(out)
@@ -63,12 +63,12 @@ def f_sequence(args):
     args = list(args) + [None] * (4 - len(args))
 
     def one(k):
-        rows, cols = _int(args[0], 1, k), _int(args[1], 1, k)
+        rows, cols = int_arg(args[0], 1, k), int_arg(args[1], 1, k)
         start, step = _num(args[2], 1, k), _num(args[3], 1, k)
         if rows < 1 or cols < 1 or rows * cols > 1_048_576:
-            raise _Bad(VALUE if rows < 1 or cols < 1 else "#NUM!")
+            raise Refused(VALUE if rows < 1 or cols < 1 else "#NUM!")
         return V((start + step * np.arange(rows * cols, dtype=float)).reshape(1, rows, cols))
-    return _per_cell(args, one)
+    return per_cell(args, one)
 
 
 @fn("RANDARRAY", 0, 5, mode="ctx", volatile=True, keep_omitted=True)
@@ -76,14 +76,14 @@ def f_randarray(args, ctx):
     args = list(args) + [None] * (5 - len(args))
 
     def one(k):
-        rows, cols = _int(args[0], 1, k), _int(args[1], 1, k)
+        rows, cols = int_arg(args[0], 1, k), int_arg(args[1], 1, k)
         lo, hi = _num(args[2], 0, k), _num(args[3], 1, k)
         whole = args[4] is not None and bool(to_bool(args[4])[0].ravel()[0])
         if rows < 1 or cols < 1 or hi < lo:
-            raise _Bad(VALUE)
+            raise Refused(VALUE)
         u = ctx.eng.rng.random((1, rows, cols))
         return V(np.floor(lo + u * (hi - lo + 1)) if whole else lo + u * (hi - lo))
-    return _per_cell(args, one, K=ctx.k)
+    return per_cell(args, one, K=ctx.k)
 
 
 @fn("FILTER", 2, 3, arrays="all", keep_omitted=True)
@@ -92,9 +92,9 @@ def f_filter(args):
     empty = args[2] if len(args) > 2 else None
 
     def one(k):
-        a, m = _cell(arr, k), _cell(inc, k)
+        a, m = cell_of(arr, k), cell_of(inc, k)
         if m.typ is not None and (m.typ == ERR).any():
-            raise _Bad(m.objs()[m.typ == ERR][0])
+            raise Refused(m.objs()[m.typ == ERR][0])
         b, _ = to_bool(m)
         h, w = a.shape[1:]
         mh, mw = m.shape[1:]
@@ -106,13 +106,13 @@ def f_filter(args):
             out = V(a.num[:, :, sel], None if a.typ is None else a.typ[:, :, sel],
                     None if a.obj is None else a.obj[:, :, sel])
         else:
-            raise _Bad(VALUE)
+            raise Refused(VALUE)
         if out.num.size == 0:
             if empty is None:
-                raise _Bad(CALC)
-            return _cell(empty, k)
+                raise Refused(CALC)
+            return cell_of(empty, k)
         return out
-    return _per_cell(args, one)
+    return per_cell(args, one)
 
 
 def _rows(a: V, by_col: bool):
@@ -135,9 +135,9 @@ def f_unique(args):
     args = list(args) + [None] * (3 - len(args))
 
     def one(k):
-        a = _cell(args[0], k)
-        by_col = bool(_int(args[1], 0, k))
-        once = bool(_int(args[2], 0, k))
+        a = cell_of(args[0], k)
+        by_col = bool(int_arg(args[1], 0, k))
+        once = bool(int_arg(args[2], 0, k))
         t, n, o = _rows(a, by_col)
         keys = [tuple(_keys(t[i], n[i], o[i])) for i in range(t.shape[0])]
         counts: dict = {}
@@ -150,9 +150,9 @@ def f_unique(args):
             seen.add(key)
             pick.append(i)
         if not pick:
-            raise _Bad(CALC)
+            raise Refused(CALC)
         return _pack(t[pick], n[pick], o[pick], by_col)
-    return _per_cell(args, one)
+    return per_cell(args, one)
 
 
 @fn("SORT", 1, 4, arrays={0}, keep_omitted=True)
@@ -160,38 +160,38 @@ def f_sort(args):
     args = list(args) + [None] * (4 - len(args))
 
     def one(k):
-        a = _cell(args[0], k)
-        idx, order = _int(args[1], 1, k), _int(args[2], 1, k)
-        by_col = bool(_int(args[3], 0, k))
+        a = cell_of(args[0], k)
+        idx, order = int_arg(args[1], 1, k), int_arg(args[2], 1, k)
+        by_col = bool(int_arg(args[3], 0, k))
         t, n, o = _rows(a, by_col)
         if not 1 <= idx <= t.shape[1] or order not in (1, -1):
-            raise _Bad(VALUE)
+            raise Refused(VALUE)
         col = _keys(t[:, idx - 1], n[:, idx - 1], o[:, idx - 1])
         if any(c is None and t[i, idx - 1] == ERR for i, c in enumerate(col)):
-            raise _Bad(VALUE)
+            raise Refused(VALUE)
         keys = [c if c is not None else (3, 0.0) for c in col]  # blanks last
         rank = sorted(range(len(keys)), key=lambda i: keys[i], reverse=order == -1)  # stable: ties keep their order
         return _pack(t[rank], n[rank], o[rank], by_col)
-    return _per_cell(args, one)
+    return per_cell(args, one)
 
 
 def _take(args, drop: bool):
     args = list(args) + [None] * (3 - len(args))
 
     def one(k):
-        a = _cell(args[0], k)
+        a = cell_of(args[0], k)
         h, w = a.shape[1:]
-        r = _int(args[1], None if drop else h, k) if args[1] is not None else (0 if drop else h)
-        c = _int(args[2], None, k) if args[2] is not None else (0 if drop else w)
+        r = int_arg(args[1], None if drop else h, k) if args[1] is not None else (0 if drop else h)
+        c = int_arg(args[2], None, k) if args[2] is not None else (0 if drop else w)
         rs = _span(r, h, drop)
         cs = _span(c, w, drop)
         if rs.stop - rs.start <= 0 if rs.stop is not None else False:
-            raise _Bad(CALC)
+            raise Refused(CALC)
         out = V(a.num[:, rs, cs], None if a.typ is None else a.typ[:, rs, cs], None if a.obj is None else a.obj[:, rs, cs])
         if out.num.size == 0:
-            raise _Bad(CALC)
+            raise Refused(CALC)
         return out
-    return _per_cell(args, one)
+    return per_cell(args, one)
 
 
 def _span(n, size, drop):
