@@ -60,6 +60,10 @@ EXCEL_NOT_LIBREOFFICE = {
 }
 
 
+def _shown(v):
+    return str(v) if isinstance(v, ErrorCode) else v
+
+
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     cells = dict(INPUTS)
@@ -286,4 +290,30 @@ def test_matrices_match_libreoffice_and_array_shapers_give_excels_values(lo, tmp
             ok = same(mine, want[ref], rel=1e-12)
         if not ok:
             wrong.append(f"{f}: engine {mine!r}, want {SHAPES.get(f, want.get(ref))!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+INFO = """
+=TYPE(A1)|=TYPE(C1)|=TYPE(D1)|=TYPE(1/0)|=TYPE({1,2})|=TYPE(A9)|=TYPE("")|=ERROR.TYPE(1/0)|=ERROR.TYPE(NA())
+=ERROR.TYPE(A1)|=ERROR.TYPE(#VALUE!)|=ERROR.TYPE(#REF!)|=ERROR.TYPE(#NUM!)|=ERROR.TYPE(#NULL!)|=SHEET()|=SHEET(t!A1)
+=SHEET("t")|=SHEET("nope")|=SHEETS()|=SHEETS(A1:B2)|=ADDRESS(2,3)|=ADDRESS(2,3,2)|=ADDRESS(2,3,3)|=ADDRESS(2,3,4)
+=ADDRESS(2,3,1,FALSE)|=ADDRESS(2,3,2,FALSE)|=ADDRESS(2,3,4,FALSE)|=ADDRESS(2,3,1,TRUE,"My Sheet")
+=ADDRESS(2,3,1,TRUE,"t")|=ADDRESS(1,16384)|=ADDRESS(0,1)|=ADDRESS(1,1,5)|=AREAS(A1:B2)|=AREAS(t!A1)
+""".replace("\n", "|").strip("|").split("|")
+
+
+def test_information_functions_match_libreoffice(lo, tmp_path):
+    cells = dict(INPUTS)
+    refs = [f"H{i + 1}" for i in range(len(INFO))]
+    cells.update(dict(zip(refs, INFO)))
+    path = write_book(tmp_path / "info.xlsx", {"s": cells, "t": {"A1": 1}})
+    eng = Engine.load(path)
+    want = lo_cells(lo, path, "s", refs)
+    excel = {"=TYPE(D1)": 4.0,  # a logical value is 4; LibreOffice 8 for a boolean cell
+             "=ERROR.TYPE(#NULL!)": 1.0,  # LibreOffice #N/A
+             '=SHEET("nope")': "#N/A",  # not a sheet's name; LibreOffice #NUM!
+             "=ADDRESS(0,1)": "#VALUE!", "=ADDRESS(1,1,5)": "#VALUE!"}  # LibreOffice #NUM! and $A$1
+    wrong = [f"{f}: engine {eng.get(f's!{ref}')!r}, LibreOffice {want[ref]!r}" for ref, f in zip(refs, INFO)
+             if not (_shown(eng.get(f"s!{ref}")) == excel[f] != want[ref] if f in excel
+                     else same(eng.get(f"s!{ref}"), want[ref], rel=1e-12))]
     assert not wrong, "\n".join(wrong)
