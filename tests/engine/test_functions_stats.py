@@ -317,3 +317,35 @@ def test_information_functions_match_libreoffice(lo, tmp_path):
              if not (_shown(eng.get(f"s!{ref}")) == excel[f] != want[ref] if f in excel
                      else same(eng.get(f"s!{ref}"), want[ref], rel=1e-12))]
     assert not wrong, "\n".join(wrong)
+
+
+def _orchard():
+    """Microsoft's example database (J1:N7) and criteria (P1:R3): apples 10 to 16 high, or any pear."""
+    rows = [("Tree", "Height", "Age", "Yield", "Profit"), ("Apple", 18, 20, 14, 105), ("Pear", 12, 12, 10, 96),
+            ("Cherry", 13, 14, 9, 105), ("Apple", 14, 15, 10, 75), ("Pear", 9, 8, 8, 76.8), ("Apple", 8, 9, 6, 45)]
+    cells = {f"{'JKLMN'[j]}{i + 1}": v for i, row in enumerate(rows) for j, v in enumerate(row)}
+    cells.update({"P1": "Tree", "Q1": "Height", "R1": "Height", "P2": "Apple", "Q2": ">10", "R2": "<16",
+                  "P3": "Pear", "T1": "Tree", "T2": "Cherry", "U1": "Age", "U2": ">100", "W1": "Nope", "W2": 1})
+    return cells
+
+
+DATABASE = """
+=DSUM(J1:N7,"Profit",P1:R3)|=DSUM(J1:N7,5,P1:R2)|=DAVERAGE(J1:N7,"Yield",P1:R3)|=DCOUNT(J1:N7,"Age",P1:R3)
+=DCOUNT(J1:N7,,P1:R3)|=DCOUNTA(J1:N7,"Tree",P1:R3)|=DGET(J1:N7,"Yield",T1:T2)|=DGET(J1:N7,"Yield",P1:R3)
+=DGET(J1:N7,"Yield",U1:U2)|=DMAX(J1:N7,"Profit",P1:R3)|=DMIN(J1:N7,"Profit",P1:R3)|=DPRODUCT(J1:N7,"Yield",P1:R3)
+=DSTDEV(J1:N7,"Yield",P1:R3)|=DSTDEVP(J1:N7,"Yield",P1:R3)|=DVAR(J1:N7,"Yield",P1:R3)|=DVARP(J1:N7,"Yield",P1:R3)
+=DSUM(J1:N7,"Nope",P1:R3)|=DSUM(J1:N7,"Profit",W1:W2)|=DAVERAGE(J1:N7,"Yield",U1:U2)|=DSUM(J1:N7,"profit",T1:T2)
+""".replace("\n", "|").strip("|").split("|")
+
+
+def test_database_functions_match_libreoffice(lo, tmp_path):
+    cells = dict(INPUTS)
+    cells.update(_orchard())
+    refs = [f"H{i + 1}" for i in range(len(DATABASE))]
+    cells.update(dict(zip(refs, DATABASE)))
+    path = write_book(tmp_path / "db.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    want = lo_cells(lo, path, "s", refs)
+    wrong = [f"{f}: engine {eng.get(f's!{ref}')!r}, LibreOffice {want[ref]!r}" for ref, f in zip(refs, DATABASE)
+             if not same(eng.get(f"s!{ref}"), want[ref], rel=1e-12)]
+    assert not wrong, "\n".join(wrong)
