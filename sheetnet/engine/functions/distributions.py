@@ -270,3 +270,19 @@ numeric("STANDARDIZE", 3, 3, lambda x, m, s: _where(s > 0, (x - m) / s))
 numeric("PERMUT", 2, 2, permut)
 numeric("PERMUTATIONA", 2, 2, lambda n, k: _where((np.trunc(n) >= 0) & (np.trunc(k) >= 0),
                                                   np.trunc(n) ** np.trunc(k)))
+
+
+# ---- Bessel functions (Excel truncates the order; a negative one is #NUM!) -------------------------
+
+def _bessel(f, positive_x=False):
+    def g(x, n):
+        n = np.trunc(n)
+        ok = (n >= 0) & ((x > 0) if positive_x else True)
+        return _where(ok, f(np.where(ok, n, 0), x))
+    return g
+
+
+numeric("BESSELJ", 2, 2, _bessel(lambda n, x: special.jv(n, x)))
+numeric("BESSELY", 2, 2, _bessel(lambda n, x: special.yv(n, x), positive_x=True))
+numeric("BESSELI", 2, 2, _bessel(lambda n, x: special.iv(n, x)))
+numeric("BESSELK", 2, 2, _bessel(lambda n, x: special.kv(n, x), positive_x=True))

@@ -213,3 +213,38 @@ def f_drop(args):
 
 
 __all__ = ["TEXT"]
+
+
+@fn("SORTBY", 2, 254, arrays="all", keep_omitted=True)
+def f_sortby(args):
+    """The array's rows (by column keys) or columns (by row keys) sorted by each key in turn, ascending (1)
+    or descending (-1); ties keep their order."""
+    def one(k):
+        a = cell_of(args[0], k)
+        h, w = a.shape[1:]
+        keys, orders, by_col = [], [], None
+        pairs = list(args[1:])
+        for i in range(0, len(pairs), 2):
+            b = cell_of(pairs[i], k)
+            order = int_arg(pairs[i + 1], 1, k) if i + 1 < len(pairs) and pairs[i + 1] is not None else 1
+            bh, bw = b.shape[1:]
+            if order not in (1, -1):
+                raise Refused(VALUE)
+            if bw == 1 and bh == h and (by_col is None or not by_col):
+                by_col = False
+                t, n, o = b.types()[0][:, 0], b.num[0][:, 0], b.objs()[0][:, 0]
+            elif bh == 1 and bw == w and (by_col is None or by_col):
+                by_col = True
+                t, n, o = b.types()[0][0], b.num[0][0], b.objs()[0][0]
+            else:
+                raise Refused(VALUE)
+            if (t == ERR).any():
+                raise Refused(o[t == ERR][0])
+            keys.append([c if c is not None else (3, 0.0) for c in _keys(t, n, o)])
+            orders.append(order)
+        t, n, o = _rows(a, bool(by_col))
+        rank = list(range(t.shape[0]))
+        for col, order in reversed(list(zip(keys, orders))):  # stable sorts, last key first
+            rank.sort(key=lambda i: col[i], reverse=order == -1)
+        return _pack(t[rank], n[rank], o[rank], bool(by_col))
+    return per_cell(args, one)

@@ -1,12 +1,14 @@
 """Money: annuities (PV, FV, PMT, NPER, RATE, IPMT, PPMT, CUMIPMT, CUMPRINC, ISPMT), cash flows (NPV,
-XNPV, IRR, XIRR, MIRR, FVSCHEDULE), depreciation (SLN, SYD, DB, DDB) and rates (EFFECT, NOMINAL,
+XNPV, IRR, XIRR, MIRR, FVSCHEDULE), depreciation (SLN, SYD, DB, DDB, VDB) and rates (EFFECT, NOMINAL,
 PDURATION, RRI), with Excel's sign convention: money paid out is negative."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..values import first_error
+from ..values import finish, first_error, to_number
 from .aggregate import cell_result, values_per_cell
 from .mathfn import REQUIRED, numeric
 from .registry import fn
@@ -266,3 +268,42 @@ def f_fvschedule(args):
     out = np.array([p[k if p.shape[0] > 1 else 0] * np.prod(1 + cells[k if K0 > 1 else 0]) for k in range(K)])
     return cell_result(out, first_error(None if ep is None else np.broadcast_to(ep, (K,)),
                                         None if err is None else np.broadcast_to(err, (K,))))
+
+
+def _vdb_one(cost, salvage, life, start, end, factor, no_switch):
+    """Excel's VDB: declining balance from `start` to `end` (fractional periods), switching to straight
+    line when that is larger (unless no_switch)."""
+    if not (cost >= 0 and salvage >= 0 and life > 0 and 0 <= start <= end <= life and factor > 0):
+        return np.nan
+    total, book, switched, sl = 0.0, cost, False, 0.0
+    p = 0
+    while p < math.ceil(end):
+        ddb = book * factor / life
+        if not switched and not no_switch:
+            left = life - p
+            line = (book - salvage) / left if left > 0 else 0.0
+            if line > ddb:
+                switched, sl = True, line
+        d = sl if switched else ddb
+        d = max(min(d, book - salvage), 0.0)
+        lo, hi = max(start, p), min(end, p + 1)
+        if hi > lo:
+            total += d * (hi - lo)
+        book -= d
+        p += 1
+    return total
+
+
+@fn("VDB", 5, 7)
+def f_vdb(args):
+    args = list(args) + [None] * (7 - len(args))
+    nums, errs = [], []
+    for i, a in enumerate(args):
+        if a is None:
+            nums.append(np.full((1, 1, 1), 2.0 if i == 5 else 0.0))
+        else:
+            n, e = to_number(a)
+            nums.append(n)
+            errs.append(e)
+    out = np.vectorize(lambda *x: _vdb_one(*x[:6], x[6] != 0), otypes=[float])(*nums)
+    return finish(np.asarray(out, float), first_error(*errs))

@@ -1,4 +1,4 @@
-"""What a value or a reference is: TYPE, ERROR.TYPE, SHEET, SHEETS, ADDRESS, AREAS."""
+"""What a value or a reference is: TYPE, ERROR.TYPE, SHEET, SHEETS, ADDRESS, AREAS, CELL."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 import numpy as np
 
 from ..address import a1 as cell_a1
-from ..values import BLANK, BOOL, ERR, NUM, TEXT, V
+from ..values import BLANK, BOOL, ERR, NUM, TEXT, EngineError, ErrorCode, V
 from .registry import fn, is_reference
-from .text import CellError, as_number, as_text, elementwise
+from .text import CellError, as_number, as_text, elementwise, from_python
 
 NA, VALUE = "#N/A", "#VALUE!"
 _ERROR_NUMBERS = {"#NULL!": 1, "#DIV/0!": 2, "#VALUE!": 3, "#REF!": 4, "#NAME?": 5, "#NUM!": 6, "#N/A": 7,
@@ -105,3 +105,36 @@ def f_areas(nodes, ctx):
         return V.errors((ctx.k, 1, 1), VALUE)
     return V(np.ones((len(ctx.boxes(nodes[0])), 1, 1)))
 
+
+
+@fn("CELL", 1, 2, mode="lazy")
+def f_cell(nodes, ctx):
+    """CELL's address, row, col, contents and type of a reference's top-left cell; what it says about the
+    file, formats and the cell selected in the window is refused, not guessed."""
+    info = ctx.eval(nodes[0])
+    kinds = {str(o).lower() for t, o in zip(info.types().ravel(), info.objs().ravel()) if t == TEXT}
+    if len(kinds) != 1 or info.types().ravel()[0] != TEXT:
+        return V.errors((ctx.k, 1, 1), VALUE)
+    kind = kinds.pop()
+    if len(nodes) < 2 or nodes[1][0] == "missing" or not is_reference(nodes[1], ctx):
+        raise EngineError(f'CELL("{kind}") without a reference means the cell selected in Excel\'s window; refused')
+    if kind not in ("address", "row", "col", "contents", "type"):
+        raise EngineError(f'CELL("{kind}") is not supported (address, row, col, contents and type are); refused')
+    out = []
+    for s, r0, c0, _, _ in ctx.boxes(nodes[1]):
+        if kind == "row":
+            out.append(float(r0 + 1))
+        elif kind == "col":
+            out.append(float(c0 + 1))
+        elif kind == "address":
+            here = "$" + cell_a1(r0, c0).rstrip("0123456789") + "$" + str(r0 + 1)
+            out.append(here if s == ctx.g.sheet else f"{_quoted(ctx.eng.sheets[s])}!{here}")
+        else:
+            v = ctx.read(s, r0, c0, r0, c0)
+            t = v.types().ravel()[0]
+            if kind == "type":
+                out.append("b" if t == BLANK else "l" if t == TEXT else "v")
+            else:
+                out.append(ErrorCode(v.objs().ravel()[0]) if t == ERR else v.objs().ravel()[0] if t == TEXT else
+                           None if t == BLANK else bool(v.num.ravel()[0]) if t == BOOL else float(v.num.ravel()[0]))
+    return from_python(np.array(out, object).reshape(-1, 1, 1))

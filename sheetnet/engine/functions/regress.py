@@ -206,3 +206,38 @@ def f_linest(args):
     typ = np.where(np.isnan(block), ERR, NUM).astype(np.uint8)
     obj = np.where(np.isnan(block), "#N/A", None).astype(object)
     return V(block[None], typ[None], obj[None])
+
+
+def _logged(ys: V) -> V:
+    """ln of y's values (LOGEST and GROWTH fit ln y); a value of 0 or below is #NUM!."""
+    typ = ys.types()
+    bad = (typ == NUM) & (ys.num <= 0)
+    if bad.any():
+        raise _Bad("#NUM!")
+    with np.errstate(all="ignore"):
+        return V(np.where(typ == NUM, np.log(np.where(typ == NUM, ys.num, 1.0)), ys.num), ys.typ, ys.obj)
+
+
+@fn("GROWTH", 1, 4, arrays="all", keep_omitted=True)
+def f_growth(args):
+    args = list(args) + [None] * (4 - len(args))
+    try:
+        fitted = f_trend([_logged(args[0])] + args[1:])
+    except _Bad as e:
+        return V.errors((1, 1, 1), e.code)
+    with np.errstate(all="ignore"):
+        return V(np.exp(fitted.num), fitted.typ, fitted.obj)
+
+
+@fn("LOGEST", 1, 4, arrays="all", keep_omitted=True)
+def f_logest(args):
+    """LINEST of ln y, its first row (the factors and the constant) raised back: e^m, e^b."""
+    args = list(args) + [None] * (4 - len(args))
+    try:
+        out = f_linest([_logged(args[0])] + args[1:])
+    except _Bad as e:
+        return V.errors((1, 1, 1), e.code)
+    num = out.num.copy()
+    with np.errstate(all="ignore"):
+        num[:, 0, :] = np.exp(num[:, 0, :])
+    return V(num, out.typ, out.obj)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import BLANK, ERR, NUM, TEXT, V, first_error, to_number
+from ..values import BLANK, ERR, NUM, TEXT, Ragged, V, first_error, to_number
 from .aggregate import cell_result, first_error_per_cell, values_per_cell
 from .mathfn import special
 from .registry import fn
@@ -178,6 +178,29 @@ def f_mode(args):
         out[k] = -np.inf if np.isnan(best) else best
     res = cell_result(out, err)
     return _na_where(res, np.isneginf(out))
+
+
+@fn("MODE.MULT", arrays="all")
+def f_mode_mult(args):
+    """Every most frequent value, in order of first appearance, as a column (no repeats: #N/A)."""
+    K, cells, err = values_per_cell(args)
+    outs = []
+    for x in cells:
+        x = x[~np.isnan(x)]
+        seen: dict = {}
+        for v in x:
+            seen[v] = seen.get(v, 0) + 1
+        top = max(seen.values(), default=1)
+        modes = [v for v in dict.fromkeys(x) if seen[v] == top] if top > 1 else []
+        outs.append(modes)
+    blocks = []
+    for k, modes in enumerate(outs):
+        e = None if err is None else err[k if len(err) > 1 else 0]
+        blocks.append(V.errors((1, 1, 1), e) if e is not None else V.errors((1, 1, 1), NA) if not modes
+                      else V(np.array(modes, float).reshape(1, -1, 1)))
+    if len({b.shape for b in blocks}) == 1:
+        return V.stack(blocks)
+    raise Ragged()  # each cell's own length: the group is evaluated one cell at a time
 
 
 # ---- means and moments -------------------------------------------------------------------------
