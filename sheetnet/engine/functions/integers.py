@@ -194,9 +194,41 @@ def _from_dec(base):
     return lambda args: elementwise(args, f)
 
 
-for _name, _base in (("BIN", 2), ("OCT", 8), ("HEX", 16)):
+_BASES = (("BIN", 2), ("OCT", 8), ("HEX", 16))
+for _name, _base in _BASES:
     fn(f"{_name}2DEC", 1, 1)(_to_dec(_base))
     fn(f"DEC2{_name}", 1, 2)(_from_dec(_base))
+
+
+def _across(src, dst):
+    """BIN2HEX and kin: through the decimal value (a 10-digit two's complement stays negative)."""
+    def f(v, places=None):
+        t = _int_text(v).strip().upper()
+        if len(t) > 10:
+            raise CellError(NUMERR)
+        try:
+            n = int(t, src) if t else 0
+        except ValueError:
+            raise CellError(NUMERR) from None
+        if len(t) == 10 and n >= src ** 10 // 2:
+            n -= src ** 10
+        half = dst ** 10 // 2
+        if not -half <= n <= half - 1:
+            raise CellError(NUMERR)
+        digits = np.base_repr(n if n >= 0 else dst ** 10 + n, dst).upper()
+        if places is not None and n >= 0:
+            p = np.trunc(as_number(places))
+            if not len(digits) <= p <= 10:
+                raise CellError(NUMERR)
+            digits = digits.zfill(int(p))
+        return digits
+    return lambda args: elementwise(args, f)
+
+
+for _a, _sa in _BASES:
+    for _b, _sb in _BASES:
+        if _a != _b:
+            fn(f"{_a}2{_b}", 1, 2)(_across(_sa, _sb))
 
 
 def _base(v, b, m=None):
