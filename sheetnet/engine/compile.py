@@ -22,7 +22,7 @@ class _No(Exception):
 
 
 def compile_group(eng, g):
-    if g.array_box is not None or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
+    if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
             not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
         return None
     checks: list = []

@@ -23,6 +23,7 @@ from .graph import Group, Order, circular, reads_of, resize_ranges, shift, uniqu
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_cell, parse_range, read_book
 from .parse import Context, parse
+from .template import RowTemplate
 from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, Ragged, V, as_value
 
 
@@ -132,8 +133,10 @@ class Engine(Evaluator):
                             self.groups.append(Group(len(self.groups), s, run.col, start, r - start,
                                                      run.text_at(start), run.tpl))
                         start = r + 1
-            for a in sd.arrays:
-                if (s, a.row, a.col) not in drop:
+            for kind, a, k, tpl in _array_runs(sd.arrays, drop, s):
+                if kind == "run":  # {=...} typed in each cell of a column, differing only by row: one group
+                    self.groups.append(Group(len(self.groups), s, a.col, a.row, k, a.text, tpl, array_eval=True))
+                else:
                     self.groups.append(Group(len(self.groups), s, a.col, a.row, 1, a.text, None,
                                              array_box=a.box, dynamic=a.dynamic))
         for g in list(self.groups):
@@ -171,7 +174,7 @@ class Engine(Evaluator):
         g.reads = reads_of(node, 1)
         for i in range(1, k):
             ng = Group(len(self.groups), g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl,
-                       node=shift(node, i), volatile=g.volatile, runtime_refs=g.runtime_refs)
+                       node=shift(node, i), volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval)
             ng.reads = reads_of(ng.node, 1)
             self.groups.append(ng)
 
@@ -326,7 +329,7 @@ class Engine(Evaluator):
             v = g.fast() if g.fast is not None else None
             if v is None:
                 try:
-                    v = self._eval(g.node, g, g.array_box is not None, True)
+                    v = self._eval(g.node, g, g.array_box is not None or g.array_eval, True)
                 except Ragged:
                     v = self._per_cell(g)
         except EngineError as e:
@@ -359,8 +362,8 @@ class Engine(Evaluator):
                 typ = np.where(keep | (typ != BLANK), np.where(typ == BLANK, NUM, typ), BLANK).astype(np.uint8)
             grid.store(r0, c0, v.num[0], typ, None if v.obj is None else v.obj[0], keep_blank=g.dynamic)
             return
-        if v.shape[1:] != (1, 1):
-            v = self._implicit(v, g)
+        if v.shape[1:] != (1, 1):  # an array formula's cell shows its array's first value
+            v = v.top_left() if g.array_eval else self._implicit(v, g)
         v = v.broadcast((g.k, 1, 1))
         grid.store(g.r0, g.col, v.num[:, :, 0], None if v.typ is None else v.typ[:, :, 0],
                    None if v.obj is None else v.obj[:, :, 0])
@@ -370,10 +373,10 @@ class Engine(Evaluator):
         out = []
         for i in range(g.k):
             cell = Group(g.id, g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl, node=shift(g.node, i),
-                         volatile=g.volatile, runtime_refs=g.runtime_refs)
-            v = self._eval(cell.node, cell, False, True)
+                         volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval)
+            v = self._eval(cell.node, cell, g.array_eval, True)
             if v.shape[1:] != (1, 1):
-                v = self._implicit(v, cell)
+                v = v.top_left() if g.array_eval else self._implicit(v, cell)
             out.append(v.broadcast((1, 1, 1)))
         return V.stack(out)
 
@@ -623,3 +626,24 @@ def _wanted(inputs):
             return True
         out.setdefault(sheet.strip("'"), set()).update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
     return out or False
+
+
+def _array_runs(arrays, drop, s):
+    """The sheet's array formulas as ("run", first, k, RowTemplate) for single-cell ones down a column whose
+    text differs only by row (as a grid of {=...} cells is typed), else ("one", formula, 1, None)."""
+    out, i = [], 0
+    singles = [a for a in arrays if not a.dynamic and a.box[0] == a.box[2] and a.box[1] == a.box[3]
+               and (s, a.row, a.col) not in drop]
+    single_ids = {id(a) for a in singles}
+    others = [a for a in arrays if id(a) not in single_ids and (s, a.row, a.col) not in drop]
+    singles.sort(key=lambda a: (a.col, a.row))
+    while i < len(singles):
+        a = singles[i]
+        tpl = RowTemplate(a.text, a.row)
+        j = i + 1
+        while j < len(singles) and singles[j].col == a.col and singles[j].row == a.row + (j - i) and \
+                tpl.render(singles[j].row) == singles[j].text:
+            j += 1
+        out.append(("run", a, j - i, tpl) if j - i > 1 else ("one", a, 1, None))
+        i = j
+    return out + [("one", a, 1, None) for a in others]

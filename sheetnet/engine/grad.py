@@ -47,6 +47,9 @@ class Differentiable:
                 stack.extend(eng.pre[i])
         self.groups = [eng.groups[i] for i in eng.dirty_groups(self.inputs) if i in needed]
         for g in self.groups:
+            if g.array_eval:  # {=...} typed in each cell: the torch path has no array semantics for a column
+                raise SheetnetError(f"{eng.sheets[g.sheet]}!{a1(g.r0, g.col)}: an array formula in each cell has no "
+                                    f"gradient path")
             for node in _walk(g.node):
                 if node[0] == "fn" and node[1] not in DIFF_FUNCS:
                     raise SheetnetError(f"{eng.sheets[g.sheet]}!{a1(g.r0, g.col)}: {node[1]} has no gradient path")

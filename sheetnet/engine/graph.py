@@ -35,6 +35,7 @@ class Group:
     fast: object = None  # the compiled all-numbers path (sheetnet.engine.compile), or None
     spill: tuple | None = None  # a dynamic array's (rows, columns) as last evaluated
     stored_numbers: bool = False  # its cells' type codes already say "number"
+    array_eval: bool = False  # single-cell array formulas ({=...} in each cell) down a column: array semantics
 
     def cells(self):
         if self.array_box:

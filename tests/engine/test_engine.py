@@ -544,3 +544,24 @@ def test_skipped_sheets_are_not_computed_unless_something_reads_them(tmp_path):
     assert e.value_at(e.index["Tasks"], 0, 1) == 61.0
     e = Engine.load(book("plain.xlsx"))
     assert e.value_at(e.index["Tasks"], 0, 1) == 61.0
+
+
+def test_single_cell_array_formulas_down_a_column_are_one_group(lo, tmp_path):
+    """{=MAX(0,SUM(A1:C3*$F$1:$H$3))} typed in each cell of a grid (as the course's conv sheet has them):
+    each column is one group evaluated with array semantics, and every cell equals LibreOffice's."""
+    from .books import lo_cells, same, write_book
+
+    cells = {f"{'ABCDE'[c]}{r + 1}": float((r * 5 + c) % 7 - 3) for r in range(10) for c in range(5)}
+    cells.update({f"{'FGH'[c]}{r + 1}": float((r + 2 * c) % 3 - 1) for r in range(3) for c in range(3)})
+    for r in range(8):
+        for c in range(3):
+            box = f"{'ABC'[c]}{r + 1}:{'CDE'[c]}{r + 3}"
+            cells[f"{'JKL'[c]}{r + 1}"] = "{=MAX(0,SUM(" + box + "*$F$1:$H$3))}"
+    cells["N1"] = "=FORMULATEXT(J2)"
+    path = write_book(tmp_path / "grid.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    refs = [f"{c}{r}" for c in "JKL" for r in range(1, 9)]
+    assert sum(1 for g in eng.groups if g.array_eval) == 3 and all(g.k == 8 for g in eng.groups if g.array_eval)
+    want = lo_cells(lo, path, "s", refs)
+    assert all(same(eng.get(f"s!{ref}"), want[ref]) for ref in refs), [(r, eng.get(f"s!{r}"), want[r]) for r in refs]
+    assert any(want[r] > 0 for r in refs) and eng.get("s!N1") == "{=MAX(0,SUM(A2:C4*$F$1:$H$3))}"

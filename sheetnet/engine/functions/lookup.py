@@ -600,7 +600,7 @@ def f_formulatext(nodes, ctx):
             continue
         g = eng.groups[i]
         text = "=" + _XL_PREFIX.sub("", g.formula if g.array_box else g.text_at(r))
-        out.append("{" + text + "}" if g.array_box and not g.dynamic else text)  # any cell of an array formula
+        out.append("{" + text + "}" if g.array_box and not g.dynamic or g.array_eval else text)  # any cell of one
     return V.stack([V.scalar(x) for x in out])
 
 
