@@ -87,6 +87,8 @@ class Evaluator:
             if scalar and not array and v.shape[1:] != (1, 1) and bound[0] == "ref":
                 v = self._implicit(v, g, bound)
             return v
+        if kind == "lambda":  # a LAMBDA not given to MAP, BYROW, ...: Excel's #CALC!
+            return V.scalar(ErrorCode("#CALC!"))
         if kind == "let":
             env = dict(env or {})
             for name, vnode in node[1]:

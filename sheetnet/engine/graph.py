@@ -63,6 +63,8 @@ def shift(node, d: int):
         return ("fn", node[1], [shift(a, d) for a in node[2]])
     if kind == "let":
         return ("let", [(n, shift(v, d)) for n, v in node[1]], shift(node[2], d))
+    if kind == "lambda":
+        return ("lambda", node[1], shift(node[2], d))
     return node
 
 
@@ -85,6 +87,8 @@ def _resized(node):
         return ("bin", node[1], _resized(node[2]), _resized(node[3]))
     if kind == "let":
         return ("let", [(n, _resized(v)) for n, v in node[1]], _resized(node[2]))
+    if kind == "lambda":
+        return ("lambda", node[1], _resized(node[2]))
     if kind != "fn":
         return node
     args = [_resized(a) for a in node[2]]
@@ -111,6 +115,8 @@ def walk(node):
             stack.extend(n[2])
         elif kind == "let":
             stack.extend(v for _, v in n[1])
+            stack.append(n[2])
+        elif kind == "lambda":
             stack.append(n[2])
 
 

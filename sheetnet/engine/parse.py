@@ -9,7 +9,7 @@ Nodes are tuples:
     ("num", x) ("str", s) ("bool", b) ("err", code) ("arr", V)
     ("ref", sheet, r0, c0, r1, c1, rel0, rel1)   rows relative to the group's first cell when rel
     ("neg", a) ("pct", a) ("bin", op, a, b) ("fn", NAME, args) ("missing",) (an omitted argument)
-    ("let", [(NAME, value)], body) ("name", NAME) (a LET name)
+    ("let", [(NAME, value)], body) ("name", NAME) (a LET name) ("lambda", [NAME], body)
 """
 
 from __future__ import annotations
@@ -154,7 +154,12 @@ class _Parser:
                 name = name[len(pre):]
         if name == "LET":
             return self.let()
-        args = []
+        if name == "LAMBDA":
+            return self.lambda_()
+        named = _named_lambda(name, self.ctx)
+        if named is not None:  # a defined name that is a LAMBDA, called as a function
+            name = "LAMBDA()"
+        args = [] if named is None else [named]
         if self.peek() is not None and self.peek().type == Token.FUNC and self.peek().subtype == Token.CLOSE:
             self.take()
             return ("fn", name, args)
@@ -197,6 +202,28 @@ class _Parser:
                 if not (close.type == Token.FUNC and close.subtype == Token.CLOSE) or not pairs:
                     raise EngineError(f"{self.ctx.at()}: cannot parse LET(...)")
                 return ("let", pairs, body)
+        finally:
+            self.ctx.let_names = saved
+
+    def lambda_(self):
+        """LAMBDA(param1, ..., calculation): ("lambda", params, body); its params are names in the body."""
+        params, saved = [], self.ctx.let_names
+        try:
+            while True:
+                t = self.take()
+                nxt = self.peek()
+                if t.type == Token.OPERAND and t.subtype == Token.RANGE and nxt is not None and \
+                        nxt.type == Token.SEP and nxt.subtype == Token.ARG and re.match(r"^[A-Za-z_][\w.]*$", t.value):
+                    self.take()
+                    params.append(t.value.upper().removeprefix("_XLPM."))
+                    self.ctx.let_names = self.ctx.let_names + (params[-1],)
+                    continue
+                self.i -= 1
+                body = self.expr(0)
+                close = self.take()
+                if not (close.type == Token.FUNC and close.subtype == Token.CLOSE):
+                    raise EngineError(f"{self.ctx.at()}: cannot parse LAMBDA(...)")
+                return ("lambda", params, body)
         finally:
             self.ctx.let_names = saved
 
@@ -326,6 +353,23 @@ def _a1_box(rest: str, ctx: Context, sheet: str):
             (r0, d0), (r1, d1) = [((int(m.group(2)) - 1 + (dr if not m.group(1) else 0)) % MAX_ROWS, not m.group(1))
                                   for m in rows]
             return (min(r0, r1), 0, max(r0, r1), MAX_COLS - 1, d0, d1)
+    return None
+
+
+def _named_lambda(name: str, ctx: Context):
+    """The parsed LAMBDA a defined name holds (sheet scope first), or None."""
+    for scope in (ctx.sheet, None):
+        formula = ctx.book.names.get((scope, name))
+        if formula is not None and re.match(r"^=?\s*(_xlfn\.)?LAMBDA\s*\(", formula, re.I):
+            if name in ctx.names_seen:
+                raise EngineError(f"{ctx.at()}: defined name {name} calls itself (recursive LAMBDAs are not supported)")
+            saved = ctx.names_seen
+            ctx.names_seen = saved + (name,)
+            try:
+                node = parse(formula, ctx)
+            finally:
+                ctx.names_seen = saved
+            return node if node[0] == "lambda" else None
     return None
 
 

@@ -404,3 +404,31 @@ def test_more_functions_match_libreoffice_or_excel(lo, tmp_path):
         if not ok:
             wrong.append(f"{f}: engine {mine!r}, want {MORE_EXCEL.get(f, want.get(ref))!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_lambda_and_its_helpers_give_excels_values(tmp_path):
+    """LibreOffice 7.4 has no LAMBDA: the values are Excel's, by its documentation's rules (MAP, BYROW, BYCOL,
+    REDUCE, SCAN, MAKEARRAY, a defined name holding a LAMBDA, ISOMITTED, a LAMBDA left uncalled)."""
+    import xlsxwriter
+
+    cases = {
+        "=SUM(MAP(A1:A4,LAMBDA(x,x*2)))": 20.0, "=INDEX(MAP(A1:A4,B1:B4,LAMBDA(x,y,x+y)),3)": 33.0,
+        "=SUM(BYROW(A1:B4,LAMBDA(r,MAX(r))))": 100.0, "=INDEX(BYCOL(A1:B4,LAMBDA(c,SUM(c))),1,2)": 100.0,
+        "=REDUCE(0,A1:A4,LAMBDA(a,v,a+v*v))": 30.0, "=INDEX(SCAN(0,A1:A4,LAMBDA(a,v,a+v)),4)": 10.0,
+        "=SUM(MAKEARRAY(3,3,LAMBDA(r,c,r*c)))": 36.0, "=HYP(3,4)": 5.0, "=OPT(1)": 1.0, "=OPT(1,2)": 3.0,
+        "=LAMBDA(x,x)": "#CALC!", "=MAP(A1:A2,LAMBDA(x,y,x))": "#VALUE!", "=BYROW(A1:B2,LAMBDA(r,r))": "#CALC!",
+        "=LET(f,2,REDUCE(f,A1:A2,LAMBDA(a,v,a*v)))": 4.0,
+    }
+    path = tmp_path / "lambda.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"use_future_functions": True})
+    ws = wb.add_worksheet("s")
+    ws.write_column("A1", [1, 2, 3, 4])
+    ws.write_column("B1", [10, 20, 30, 40])
+    wb.define_name("HYP", "=LAMBDA(a,b,SQRT(a^2+b^2))")
+    wb.define_name("OPT", "=LAMBDA(a,b,IF(ISOMITTED(b),a,a+b))")
+    for i, f in enumerate(cases):
+        ws.write_formula(i, 3, f, None, 0)
+    wb.close()
+    eng = Engine.load(path)
+    got = {f: _shown(eng.get(f"s!D{i + 1}")) for i, f in enumerate(cases)}
+    assert got == cases

@@ -5,7 +5,7 @@ Anything not in the table is refused with the cell and the function named, never
 """
 
 from . import (aggregate, arrays, conditional, database, datefn, distributions, dynamic, finance,  # noqa: F401
-               info, integers, logic, lookup, mathfn, regress, samples, text, textedit, workdays)
+               info, integers, lambdas, logic, lookup, mathfn, regress, samples, text, textedit, workdays)
 from .registry import FUNCTIONS, REF_FUNCTIONS, Fn, fn, supported
 
 __all__ = ["FUNCTIONS", "REF_FUNCTIONS", "Fn", "fn", "supported"]
