@@ -432,3 +432,39 @@ def test_lambda_and_its_helpers_give_excels_values(tmp_path):
     eng = Engine.load(path)
     got = {f: _shown(eng.get(f"s!D{i + 1}")) for i, f in enumerate(cases)}
     assert got == cases
+
+
+BONDS = """
+=DISC(DATE(2024,1,25),DATE(2024,6,15),97.975,100,1)|=DISC(DATE(2024,1,25),DATE(2024,6,15),97.975,100)
+=INTRATE(DATE(2024,2,15),DATE(2024,5,15),1000000,1014420,2)|=RECEIVED(DATE(2024,2,15),DATE(2024,5,15),1000000,0.0575,2)
+=PRICEDISC(DATE(2024,2,16),DATE(2024,3,1),0.0525,100,2)|=YIELDDISC(DATE(2024,2,16),DATE(2024,3,1),99.795,100,2)
+=TBILLPRICE(DATE(2024,3,31),DATE(2024,6,1),0.09)|=TBILLYIELD(DATE(2024,3,31),DATE(2024,6,1),98.45)
+=TBILLEQ(DATE(2024,3,31),DATE(2024,6,1),0.0914)
+=ACCRINTM(DATE(2024,4,1),DATE(2024,6,15),0.1,1000,3)|=DISC(DATE(2024,6,15),DATE(2024,1,25),97,100)
+=COUPDAYBS(DATE(2024,1,25),DATE(2034,11,15),2,1)|=COUPDAYS(DATE(2024,1,25),DATE(2034,11,15),2,1)
+=COUPDAYSNC(DATE(2024,1,25),DATE(2034,11,15),2,1)|=COUPNCD(DATE(2024,1,25),DATE(2034,11,15),2,1)
+=COUPPCD(DATE(2024,1,25),DATE(2034,11,15),2,1)|=COUPNUM(DATE(2024,1,25),DATE(2034,11,15),2,1)
+=COUPDAYS(DATE(2024,1,25),DATE(2034,11,15),4,0)|=COUPDAYSNC(DATE(2024,1,25),DATE(2034,11,15),2,0)
+=COUPDAYBS(DATE(2024,1,25),DATE(2034,11,15),2,0)|=COUPNUM(DATE(2024,1,25),DATE(2024,11,15),2)
+=COUPNCD(DATE(2024,1,31),DATE(2034,8,31),4)|=COUPNUM(DATE(2024,1,25),DATE(2034,11,15),3)
+=PRICE(DATE(2008,2,15),DATE(2017,11,15),0.0575,0.065,100,2,0)|=PRICE(DATE(2024,1,25),DATE(2034,11,15),0.05,0.04,100,2,1)
+=YIELD(DATE(2008,2,15),DATE(2016,11,15),0.0575,95.04287,100,2,0)|=YIELD(DATE(2024,1,25),DATE(2024,11,15),0.05,101,100,2,0)
+=DURATION(DATE(2018,7,1),DATE(2048,1,1),0.08,0.09,2,1)|=MDURATION(DATE(2008,1,1),DATE(2016,1,1),0.08,0.09,2,1)
+""".replace("\n", "|").strip("|").split("|")
+
+
+def test_securities_functions_match_libreoffice(lo, tmp_path):
+    cells = dict(INPUTS)
+    refs = [f"H{i + 1}" for i in range(len(BONDS))]
+    cells.update(dict(zip(refs, BONDS)))
+    path = write_book(tmp_path / "bonds.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    want = lo_cells(lo, path, "s", refs)
+    excel = {  # Excel's documented examples, which LibreOffice misses in the fourth digit
+        "=DURATION(DATE(2018,7,1),DATE(2048,1,1),0.08,0.09,2,1)": 10.9191453,
+        "=MDURATION(DATE(2008,1,1),DATE(2016,1,1),0.08,0.09,2,1)": 5.73567,
+    }
+    wrong = [f"{f}: engine {eng.get(f's!{ref}')!r}, LibreOffice {want[ref]!r}" for ref, f in zip(refs, BONDS)
+             if not (abs(eng.get(f"s!{ref}") - excel[f]) < 5e-6 if f in excel else
+                     same(eng.get(f"s!{ref}"), want[ref], rel=1e-9))]
+    assert not wrong, "\n".join(wrong)

@@ -4,7 +4,7 @@ Each family is a module; importing it registers its functions in the table (regi
 Anything not in the table is refused with the cell and the function named, never a wrong number.
 """
 
-from . import (aggregate, arrays, conditional, database, datefn, distributions, dynamic, finance,  # noqa: F401
+from . import (aggregate, arrays, bonds, conditional, database, datefn, distributions, dynamic, finance,  # noqa: F401
                info, integers, lambdas, logic, lookup, mathfn, regress, samples, text, textedit, workdays)
 from .registry import FUNCTIONS, REF_FUNCTIONS, Fn, fn, supported
 

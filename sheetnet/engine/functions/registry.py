@@ -44,7 +44,8 @@ def fn(name: str, lo: int = 1, hi: int = 255, arrays=None, mode: str = "value", 
 
 
 def supported() -> list[str]:
-    return sorted(FUNCTIONS)
+    """The spreadsheet functions the engine has (not its internal entries, such as a named LAMBDA's call)."""
+    return sorted(n for n in FUNCTIONS if not n.endswith("()"))
 
 
 def is_reference(node, ctx) -> bool:
