@@ -157,21 +157,28 @@ numeric("BITRSHIFT", 2, 2, _bits(lambda a, s: a >> s if s >= 0 else a << -s, shi
 
 # ---- bases and numerals (text in, text out, element by element) ---------------------------------
 
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _int_text(v) -> str:
     """An argument as the digits a user typed: text as it is, numbers without .0."""
     t = as_text(v)
     return t[:-2] if t.endswith(".0") else t
 
 
+def _parse_digits(t: str, base: int) -> int:
+    """The digits of a number in `base` (no sign, no spaces: Python's int() would take both), or #NUM!."""
+    if any(ch not in _DIGITS[:base] for ch in t.upper()):
+        raise CellError(NUMERR)
+    return int(t, base) if t else 0
+
+
 def _to_dec(base):
     def f(v):
-        t = _int_text(v).strip().upper()
+        t = _int_text(v).upper()
         if len(t) > 10:
             raise CellError(NUMERR)
-        try:
-            n = int(t, base) if t else 0
-        except ValueError:
-            raise CellError(NUMERR) from None
+        n = _parse_digits(t, base)
         return float(n - base ** 10 if len(t) == 10 and n >= base ** 10 // 2 else n)
     return lambda args: elementwise(args, f)
 
@@ -203,13 +210,10 @@ for _name, _base in _BASES:
 def _across(src, dst):
     """BIN2HEX and kin: through the decimal value (a 10-digit two's complement stays negative)."""
     def f(v, places=None):
-        t = _int_text(v).strip().upper()
+        t = _int_text(v).upper()
         if len(t) > 10:
             raise CellError(NUMERR)
-        try:
-            n = int(t, src) if t else 0
-        except ValueError:
-            raise CellError(NUMERR) from None
+        n = _parse_digits(t, src)
         if len(t) == 10 and n >= src ** 10 // 2:
             n -= src ** 10
         half = dst ** 10 // 2
@@ -242,10 +246,7 @@ def _decimal(v, b):
     t, base = _int_text(v).strip(), np.trunc(as_number(b))
     if not 2 <= base <= 36 or len(t) > 255:
         raise CellError(NUMERR)
-    try:
-        return float(int(t, int(base))) if t else 0.0
-    except ValueError:
-        raise CellError(NUMERR) from None
+    return float(_parse_digits(t, int(base)))
 
 
 fn("BASE", 2, 3)(lambda args: elementwise(args, _base))
