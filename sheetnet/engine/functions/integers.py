@@ -192,11 +192,11 @@ def _from_dec(base):
             raise CellError(NUMERR)
         x = int(np.trunc(x))
         digits = np.base_repr(x if x >= 0 else base ** 10 + x, base).upper()
-        if places is not None and x >= 0:
+        if places is not None:  # 1 to 10 whatever the sign; a negative number ignores it (ten digits)
             p = np.trunc(as_number(places))
-            if not len(digits) <= p <= 10:
+            if not 1 <= p <= 10 or x >= 0 and p < len(digits):
                 raise CellError(NUMERR)
-            digits = digits.zfill(int(p))
+            digits = digits.zfill(int(p)) if x >= 0 else digits
         return digits
     return lambda args: elementwise(args, f)
 
@@ -220,11 +220,11 @@ def _across(src, dst):
         if not -half <= n <= half - 1:
             raise CellError(NUMERR)
         digits = np.base_repr(n if n >= 0 else dst ** 10 + n, dst).upper()
-        if places is not None and n >= 0:
+        if places is not None:  # 1 to 10 whatever the sign; a negative number ignores it (ten digits)
             p = np.trunc(as_number(places))
-            if not len(digits) <= p <= 10:
+            if not 1 <= p <= 10 or n >= 0 and p < len(digits):
                 raise CellError(NUMERR)
-            digits = digits.zfill(int(p))
+            digits = digits.zfill(int(p)) if n >= 0 else digits
         return digits
     return lambda args: elementwise(args, f)
 
