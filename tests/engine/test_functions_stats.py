@@ -469,3 +469,30 @@ def test_securities_functions_match_libreoffice(lo, tmp_path):
              if not (abs(eng.get(f"s!{ref}") - excel[f]) < 5e-6 if f in excel else
                      same(eng.get(f"s!{ref}"), want[ref], rel=1e-9))]
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_lazy_families_manifest_is_what_they_register():
+    """A command imports only the common families; functions/manifest.py says which module holds each of the
+    rest, so a formula naming one imports it.  Each module, imported alone, registers exactly its names there
+    (and those of the lazy modules it imports)."""
+    import json
+    import subprocess
+    import sys
+
+    from sheetnet.engine.functions.manifest import LAZY
+
+    code = """
+import importlib, json, sys
+from sheetnet.engine.functions import registry as r
+before = set(dict.keys(r.FUNCTIONS))
+importlib.import_module("sheetnet.engine.functions." + sys.argv[1])
+print(json.dumps(sorted(set(dict.keys(r.FUNCTIONS)) - before)))
+"""
+    for module, names in LAZY.items():
+        out = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, check=True)
+        got = set(json.loads(out.stdout))
+        assert set(names) <= got, (module, set(names) - got)
+        assert got <= {n for m, ns in LAZY.items() for n in ns}, (module, got - {n for ns in LAZY.values() for n in ns})
+    started = subprocess.run([sys.executable, "-c", "import sys, sheetnet.engine; print(sorted(m for m in sys.modules "
+                              "if m.startswith('sheetnet.engine.functions.')))"], capture_output=True, text=True)
+    assert not any(f"functions.{m}'" in started.stdout for m in LAZY), started.stdout

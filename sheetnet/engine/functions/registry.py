@@ -9,6 +9,7 @@ random stream); "lazy": impl(nodes, ctx), which evaluates its own arguments (IF,
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,7 +31,58 @@ class Fn:
         return self.arrays == "all" or (self.arrays is not None and i in self.arrays)
 
 
-FUNCTIONS: dict[str, Fn] = {}
+class Table(dict):
+    """name -> Fn.  The less common families (manifest.LAZY) are imported the first time one of their
+    names is asked for, or when the whole table is listed: a command starts without them."""
+
+    def _load(self, name=None):
+        from .manifest import LAZY, module_of
+
+        mods = list(LAZY) if name is None else [module_of(name)]
+        for m in mods:
+            if m is not None and m not in _LOADED:
+                _LOADED.add(m)
+                importlib.import_module(f"{__package__}.{m}")
+
+    def __missing__(self, name):
+        self._load(name)
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def get(self, name, default=None):
+        if not dict.__contains__(self, name):
+            self._load(name)
+        return dict.get(self, name, default)
+
+    def __contains__(self, name):
+        if not dict.__contains__(self, name):
+            self._load(name)
+        return dict.__contains__(self, name)
+
+    def __iter__(self):
+        self._load()
+        return dict.__iter__(self)
+
+    def keys(self):
+        self._load()
+        return dict.keys(self)
+
+    def items(self):
+        self._load()
+        return dict.items(self)
+
+    def values(self):
+        self._load()
+        return dict.values(self)
+
+    def __len__(self):
+        self._load()
+        return dict.__len__(self)
+
+
+_LOADED: set = set()
+FUNCTIONS: Table = Table()
 REF_FUNCTIONS: dict = {}  # functions that can return a reference: name -> boxes(args, ctx), one box per cell
 
 
