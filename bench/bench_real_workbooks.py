@@ -164,6 +164,11 @@ def main():
     print(f"\n{'outcome':<34}{'workbooks':>10}{'share':>8}")
     for kind in ("evaluates", "disagrees", "refused", "crashed"):
         print(f"{kind:<34}{counts[kind]:>10}{counts[kind] / max(total, 1):>8.0%}")
+    print(f"\n{'source (PyPI sdist)':<34}{'workbooks':>10}{'evaluate':>10}{'share':>8}")
+    for name in sorted({r[0] for r in results}, key=lambda n: (-sum(r[0] == n for r in results), n)):
+        mine = [r for r in results if r[0] == name]
+        ok = sum(r[2] == "evaluates" for r in mine)
+        print(f"{name:<34}{len(mine):>10}{ok:>10}{ok / len(mine):>8.0%}")
     cells = sum(r[4] for r in results if r[2] in ("evaluates", "disagrees"))
     wrong = sum(r[5] for r in results)
     print(f"\nformula cells compared with their cached values: {cells}; different: {wrong}")

@@ -32,7 +32,7 @@ from .identity import formula_fingerprint, identify
 from .key import Key
 from .ladder import StepCells
 from .reference import block, expected, numbers
-from .solvercheck import restart, verdict
+from .solvercheck import reference_loss, restart, verdict
 from .tasks import TASKS_SHEET
 
 
@@ -354,7 +354,8 @@ def _solver_step(eng, key, pos, r) -> StepResult:
     if rr is None or not np.isfinite(rr.loss):
         return StepResult(sid, False, "not checked: the loss is not a number, or its slope in the Params could not "
                                       "be computed from this sheet's formulas; ask your teacher", where)
-    ok, why, mistake = verdict(rr, r.bound, getattr(r, "converged", True))
+    reference = reference_loss(eng, ml, name, theta, key.d.get("solution", {}).get("params", {}).get(name))
+    ok, why, mistake = verdict(rr, r.bound, getattr(r, "converged", True), reference)
     if ok:
         return StepResult(sid, True)
     return StepResult(sid, False, why, where, rr.after if r.bound is None or rr.loss <= r.bound else r.bound, rr.loss,
