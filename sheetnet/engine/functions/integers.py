@@ -187,6 +187,8 @@ def _from_dec(base):
     half = base ** 10 // 2
 
     def f(v, places=None):
+        if places is not None and not 1 <= np.trunc(as_number(places)) <= 10:
+            raise CellError(NUMERR)  # Excel checks places first: DEC2BIN("E",0) is #NUM!, not #VALUE!
         x = as_number(v)
         if not -half <= x <= half - 1:
             raise CellError(NUMERR)
