@@ -15,8 +15,8 @@ LibreOffice's DEPS (nlpsolver, 300 learning cycles, 86 s) 1.6e-3, as do Params a
 optimum; a run cut after 20 iterations leaves 7.6e-3, after 10 0.12, after 5 0.44.  GAIN = 3e-3
 takes every GRG-like stop and refuses a run cut at 20 iterations (a margin of 2.5).  An evolutionary
 solver stops where its population is, off any minimum: a second DEPS run reached 0.1327, below the
-exercise's own solve (0.1439), yet a local run from there takes 0.89%.  So a loss at least as low as
-the sheet's loss at the key's solution Params (the exercise's one-start solve) also earns the task.
+exercise's own solve (0.1439), yet a local run from there takes 0.89%.  So a loss below the sheet's
+loss at the key's solution Params (the exercise's one-start solve) also earns the task.
 LibreOffice's SwarmSolver stops on its clock far from a minimum, usually above the rung's bound: its
 answer does not earn the task.
 
@@ -187,7 +187,8 @@ def verdict(rr: Restart, bound: float | None, converged: bool = True, reference:
         return False, f"the loss {rr.loss:.6f} is above the bound {bound:g}", Mistake(
             "Solver not run", f"Run Solver on this sheet until the loss is at most {bound:g}.",
             "Try Solver again from other starting Params (Multistart).")
-    beaten = reference is not None and np.isfinite(reference) and rr.loss <= reference * (1 + 1e-12)
+    # strictly lower: the solution's own Params pasted onto other features equal the reference, and earn nothing
+    beaten = reference is not None and np.isfinite(reference) and rr.loss < reference * (1 - 1e-6)
     if converged and rr.gain > GAIN and not beaten:
         also = f", or a loss at most {reference:.9g}, the exercise's own solve's" if reference is not None else ""
         return False, (f"Solver is not finished: run again from your Params (as Excel's Solver stops) it lowers "

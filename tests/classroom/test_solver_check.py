@@ -191,3 +191,13 @@ def test_a_loss_below_the_exercises_own_solve_earns_the_task_off_a_minimum():
     assert not verdict(rr, 0.16)[0]
     assert verdict(rr, 0.16, reference=full.fun)[0]
     assert not verdict(_gain(m, X, y, full.x * 0.9), 0.16, reference=full.fun)[0]
+
+
+def test_the_solutions_params_on_other_features_do_not_earn_the_solver_tasks(work, plain_key):
+    """LN for LOG10 changes the features; the solution's Params pasted on top equal the reference solve's
+    loss on this sheet (not below it), and a Solver-like run takes more than 0.3%: no Solver task."""
+    from sheetnet.classroom.grade import grade_file
+
+    g = grade_file(work(["LN"]), plain_key)
+    got = {r.name: r.earned for r in g.rungs}
+    assert got["Solver on linear"] == 0 and got["Solver on the net"] == 0 and got["log_Fare"] == 0
