@@ -183,23 +183,29 @@ def _to_dec(base):
     return lambda args: elementwise(args, f)
 
 
-def _from_dec(base):
+def _in_base(n: int, base: int, places) -> str:
+    """n in `base` (a negative one as ten digits of two's complement), padded to `places` (1 to 10; a
+    negative number ignores it), or #NUM!."""
     half = base ** 10 // 2
+    if not -half <= n <= half - 1:
+        raise CellError(NUMERR)
+    digits = np.base_repr(n if n >= 0 else base ** 10 + n, base).upper()
+    if places is not None:
+        p = np.trunc(as_number(places))
+        if not 1 <= p <= 10 or n >= 0 and p < len(digits):
+            raise CellError(NUMERR)
+        digits = digits.zfill(int(p)) if n >= 0 else digits
+    return digits
 
+
+def _from_dec(base):
     def f(v, places=None):
         if places is not None and not 1 <= np.trunc(as_number(places)) <= 10:
             raise CellError(NUMERR)  # Excel checks places first: DEC2BIN("E",0) is #NUM!, not #VALUE!
         x = as_number(v)
-        if not -half <= x <= half - 1:
+        if not -(base ** 10 // 2) <= x < base ** 10 // 2:
             raise CellError(NUMERR)
-        x = int(np.trunc(x))
-        digits = np.base_repr(x if x >= 0 else base ** 10 + x, base).upper()
-        if places is not None:  # 1 to 10 whatever the sign; a negative number ignores it (ten digits)
-            p = np.trunc(as_number(places))
-            if not 1 <= p <= 10 or x >= 0 and p < len(digits):
-                raise CellError(NUMERR)
-            digits = digits.zfill(int(p)) if x >= 0 else digits
-        return digits
+        return _in_base(int(np.trunc(x)), base, places)
     return lambda args: elementwise(args, f)
 
 
@@ -218,16 +224,7 @@ def _across(src, dst):
         n = _parse_digits(t, src)
         if len(t) == 10 and n >= src ** 10 // 2:
             n -= src ** 10
-        half = dst ** 10 // 2
-        if not -half <= n <= half - 1:
-            raise CellError(NUMERR)
-        digits = np.base_repr(n if n >= 0 else dst ** 10 + n, dst).upper()
-        if places is not None:  # 1 to 10 whatever the sign; a negative number ignores it (ten digits)
-            p = np.trunc(as_number(places))
-            if not 1 <= p <= 10 or n >= 0 and p < len(digits):
-                raise CellError(NUMERR)
-            digits = digits.zfill(int(p)) if n >= 0 else digits
-        return digits
+        return _in_base(n, dst, places)
     return lambda args: elementwise(args, f)
 
 
