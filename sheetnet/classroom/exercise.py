@@ -20,6 +20,7 @@ from .. import __version__
 from ..atomic import atomic_path, check_writable
 from ..errors import SheetnetError
 from ..lessons.prepare import Dataset, feature_op
+from ..lessons.printing import print_setup
 from ..lessons.workbook import (close, data_description, new_workbook, plan, store_solver_model, write_data_sheet,
                                 write_description)
 from ..model.layout import ABOUT_SHEET, DATA_SHEET, DESCRIPTION_SHEET
@@ -246,4 +247,5 @@ def write_exercise(path, ds: Dataset, res, rungs, seed, answers: bool, params=No
         for ws in [about, ws_data] + [ws for _, ws in sheets]:
             ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True})
         tasks.activate()
+        print_setup(wb, row_sheets={DATA_SHEET, *(m.name for m in res.models)})
         close(wb, path)

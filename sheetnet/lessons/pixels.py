@@ -80,13 +80,18 @@ class Baseline:
         return float(np.mean(pred[keep] == self.truth[keep]))
 
 
+def _label(v) -> str:
+    """A class's name as a person writes it: 3, not 3.0."""
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def _labels(data):
     """What the target's 1 and 0 mean, from the first input column when it names the classes (digit)."""
     t = data.template
     if t.inputs:
         col = data.frame[t.inputs[0]]
-        one = sorted({str(v) for v, y in zip(col, data.y) if y == 1})
-        zero = sorted({str(v) for v, y in zip(col, data.y) if y == 0})
+        one = sorted({_label(v) for v, y in zip(col, data.y) if y == 1})
+        zero = sorted({_label(v) for v, y in zip(col, data.y) if y == 0})
         if len(one) == 1 and len(zero) == 1:
             return one[0], zero[0]
     return "1", "0"
@@ -179,7 +184,7 @@ def _table(ws, fm, data, dl, result, b, lin, ml):
                  (f'=AVERAGEIFS({right},{sp},"valid",{tgt},0)', b.accuracy(pred, 0.0)),
                  (f'=AVERAGEIFS({right},{sp},"train")', b.accuracy(pred, split="train"))]
         for j, (f, v) in enumerate(cells):
-            ws.write_formula(SUMMARY_ROW + i, 1 + j, f, fm["accuracy"], v)
+            ws.write_formula(SUMMARY_ROW + i, 1 + j, f, fm["accuracy_narrow"], v)  # (the grid's columns are narrow)
     ws.write(SUMMARY_ROW + len(methods) + 1, 0, "L1 and L2 compare an image with the two means made from the train "
              "rows; the linear model's weights were trained on the train rows only.", fm["note"])
     for name, c in col.items():

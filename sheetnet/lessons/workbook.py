@@ -38,6 +38,7 @@ from ..model.xlsx import exact_writer, write_model_sheet
 from ..solver.names import solver_names
 from .about import write_about
 from .prepare import Dataset, feature_op
+from .printing import print_setup
 
 FIXED_DATE = _dt.datetime(2000, 1, 1)  # document dates fixed: same inputs, same bytes
 MAX_TEXT = 32767  # a cell's text limit in Excel
@@ -173,6 +174,7 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
         desc = wb.add_worksheet(DESCRIPTION_SHEET)
         write_description(desc, data_description(dl, template), models, result.training)
         about.activate()
+        print_setup(wb, row_sheets={DATA_SHEET, *(m.name for m in models)})
         close(wb, path)
     return result
 

@@ -22,6 +22,7 @@ def formats(wb) -> dict:
         "param_label": f(bold=True, align="right"),
         "total": f(bg_color=COLOURS["total"], num_format="0.000000", bold=True, **border),
         "accuracy": f(bg_color=COLOURS["total"], num_format="0.00%", bold=True, **border),
+        "accuracy_narrow": f(bg_color=COLOURS["total"], num_format="0.0%", bold=True, **border),  # 100.0% in 7
         "total_label": f(bold=True, align="right"),
         "header": f(bold=True, bg_color=COLOURS["header"], bottom=2, align="center"),
         "note": f(italic=True, font_color="#595959"),

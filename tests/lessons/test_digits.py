@@ -88,3 +88,23 @@ def test_images_are_shaded_grids(digits):
         xml = next(z.read(n).decode() for n in sheets if "AVERAGEIFS" in z.read(n).decode())
     assert xml.count("<colorScale>") == 3  # the mean 3, the mean 7 and the weights
     assert "<f>linear!G4</f>" in xml  # the weights grid reads the model's params (p0 first)
+
+
+def test_the_classes_are_named_3_and_7_and_accuracies_fit_their_columns(tmp_path):
+    """Labels say "3" and "7" (not "3.0"); the pixel summary's accuracies show 100.0% in the grid's narrow
+    columns (0.00% showed ### in LibreOffice)."""
+    import re
+    import zipfile
+
+    from sheetnet.lessons.prepare import prepare
+    from sheetnet.lessons.template import load_template
+    from sheetnet.lessons.workbook import build_workbook
+
+    path = tmp_path / "d.xlsx"
+    build_workbook(path, prepare(load_template("digits")), seed=0)
+    with zipfile.ZipFile(path) as z:
+        text = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+        styles = z.read("xl/styles.xml").decode()
+    assert "3.0" not in re.sub(r"<v>[^<]*</v>|<f>[^<]*</f>", "", text)
+    assert "Pixel similarity: 3 or 7?" in text and "mean 3" in text
+    assert 'formatCode="0.0%"' in styles
