@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sheetnet.engine import Engine  # noqa: E402
 from sheetnet.lessons.prepare import feature_matrix, prepare  # noqa: E402
@@ -158,11 +159,38 @@ def bench_pycel(path, res, data):
     return load, chg, change() - _want(res, data, k[0]) if v is not None else float("nan")
 
 
+def grid_layouts(d: Path):
+    """The course's other layouts (bench/grid_books.py): load + evaluate, sheetnet and ironcalc, one cell checked."""
+    from grid_books import collab_book, conv_book, gd_book
+
+    print(f"{'layout':<8} {'sheetnet s':>10} {'ironcalc s':>10} {'sheetnet vs ironcalc':>21} {'same value':>11}")
+    for name, make in (("conv", conv_book), ("collab", collab_book), ("gd", gd_book)):
+        path, cell = make(d / f"{name}.xlsx")
+        ours = timed(lambda: Engine.load(path), 5)
+        mine = Engine.load(path).get(cell)
+        try:
+            import ironcalc
+
+            def load_eval():
+                m = ironcalc.load_from_xlsx(str(path), "en", "UTC")
+                m.evaluate()
+                return m
+            theirs = timed(load_eval, 5)
+            value = load_eval().get_cell_value_by_ref(cell)
+            agree = abs(float(value) - mine) <= 1e-9 * max(1.0, abs(mine))
+            print(f"{name:<8} {ours:>10.3f} {theirs:>10.3f} {ours / theirs:>20.1f}x {str(agree):>11}")
+        except ImportError:
+            print(f"{name:<8} {ours:>10.3f}  (ironcalc not installed: pip install ironcalc==0.9.1)")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--slow", action="store_true", help="also formulas and pycel, at 712 rows")
     a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        grid_layouts(Path(d))
     sizes = [712] if a.quick else [712, 20_000, 100_000]
     print(f"{'rows':>7} {'engine':<24} {'load+eval s':>11} {'change ms':>10} {'error':>9} {'load vs sheetnet':>17} "
           f"{'change vs sheetnet':>19}")
