@@ -198,10 +198,7 @@ def _price(settle, mat, rate, yld, red, freq, basis):
     dsc = _coupdaysnc(settle, mat, freq, basis)
     a = _coupdaybs(settle, mat, freq, basis)
     n = _schedule(settle, mat, freq)[2]
-    c = 100 * rate / freq
-    if n == 1:
-        t = dsc / e
-        return (red + c) / (1 + t * yld / freq) - a / e * c
+    c = 100 * rate / freq  # (one formula for every N, as Excel documents PRICE; YIELD has a closed form for N = 1)
     k = range(1, n + 1)
     base = 1 + yld / freq
     return red / base ** (n - 1 + dsc / e) + sum(c / base ** (j - 1 + dsc / e) for j in k) - a / e * c

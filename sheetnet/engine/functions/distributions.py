@@ -100,7 +100,8 @@ def _f_pdf(x, a, b):
 def f_dist(x, a, b, cum):
     a, b = np.trunc(a), np.trunc(b)
     ok = (x >= 0) & (a >= 1) & (b >= 1)
-    return _where(ok, np.where(_cum(cum), special.fdtr(a, b, x), _f_pdf(x, a, b)))
+    pdf = np.where(x == 0, np.where(a > 2, 0.0, np.where(a == 2, 1.0, np.nan)), _f_pdf(x, a, b))  # the limit at 0
+    return _where(ok, np.where(_cum(cum), special.fdtr(a, b, x), pdf))
 
 
 def f_rt(x, a, b):
@@ -135,8 +136,9 @@ def _log_comb(n, k):
 
 
 def binom_dist(k, n, p, cum):
+    ok = (k >= 0) & (n >= 0)  # (before truncation: -0.3 is negative, as Excel checks)
     k, n = np.trunc(k), np.trunc(n)
-    ok = (k >= 0) & (k <= n) & (p >= 0) & (p <= 1)
+    ok = ok & (k <= n) & (p >= 0) & (p <= 1)
     pmf = np.where((p == 0) | (p == 1), np.where((p == 0) & (k == 0) | (p == 1) & (k == n), 1.0, 0.0),
                    np.exp(_log_comb(n, k) + k * np.log(p) + (n - k) * np.log1p(-p)))
     cdf = np.where(k >= n, 1.0, special.betainc(np.maximum(n - k, 1e-300), k + 1, 1 - p))  # = bdtr(k, n, p)
@@ -144,8 +146,8 @@ def binom_dist(k, n, p, cum):
 
 
 def poisson_dist(x, m, cum):
-    x = np.trunc(x)
     ok = (x >= 0) & (m >= 0)
+    x = np.trunc(x)
     pmf = np.where(m == 0, np.where(x == 0, 1.0, 0.0), np.exp(x * np.log(m) - m - special.gammaln(x + 1)))
     return _where(ok, np.where(_cum(cum), special.gammaincc(x + 1, m), pmf))  # = pdtr(x, m)
 
@@ -206,8 +208,10 @@ def gamma_fn(x):
 
 def gamma_dist(x, a, b, cum):
     pdf = np.exp((a - 1) * np.log(x) - x / b - a * np.log(b) - special.gammaln(a))
-    pdf = np.where(x == 0, np.where(a == 1, 1 / b, np.where(a > 1, 0.0, np.nan)), pdf)
-    return _where((x >= 0) & (a > 0) & (b > 0), np.where(_cum(cum), special.gammainc(a, x / b), pdf))
+    pdf = np.where(x == 0, np.where(a == 1, 1 / b, np.where(a > 1, 0.0, np.inf)), pdf)
+    ok = (x >= 0) & (a > 0) & (b > 0)
+    out = _where(ok, np.where(_cum(cum), special.gammainc(a, x / b), pdf))
+    return out, ok & ~_cum(cum) & (x == 0) & (a < 1)  # an infinite density at 0: LibreOffice's #DIV/0!
 
 
 def gamma_inv(p, a, b):
@@ -252,12 +256,14 @@ def confidence_norm(alpha, s, n):
 def confidence_t(alpha, s, n):
     n = np.trunc(n)
     out = special.stdtrit(n - 1, 1 - alpha / 2) * s / np.sqrt(n)
-    return _where((alpha > 0) & (alpha < 1) & (s > 0) & (n >= 1), np.where(n == 1, np.inf, out)), n == 1
+    ok = (alpha > 0) & (alpha < 1) & (s > 0) & (n >= 1)
+    return _where(ok, np.where(n == 1, np.inf, out)), ok & (n == 1)
 
 
 def permut(n, k):
+    ok = (n >= 0) & (k >= 0)  # (before truncation: -0.3 is negative)
     n, k = np.trunc(n), np.trunc(k)
-    return _where((n >= 0) & (k >= 0) & (k <= n), np.round(np.exp(special.gammaln(n + 1) - special.gammaln(n - k + 1))))
+    return _where(ok & (k <= n), np.round(np.exp(special.gammaln(n + 1) - special.gammaln(n - k + 1))))
 
 
 numeric("CONFIDENCE.NORM", 3, 3, confidence_norm, aliases=("CONFIDENCE",))
@@ -268,8 +274,7 @@ numeric("FISHER", 1, 1, lambda x: _where(np.abs(x) < 1, np.arctanh(x)))
 numeric("FISHERINV", 1, 1, np.tanh)
 numeric("STANDARDIZE", 3, 3, lambda x, m, s: _where(s > 0, (x - m) / s))
 numeric("PERMUT", 2, 2, permut)
-numeric("PERMUTATIONA", 2, 2, lambda n, k: _where((np.trunc(n) >= 0) & (np.trunc(k) >= 0),
-                                                  np.trunc(n) ** np.trunc(k)))
+numeric("PERMUTATIONA", 2, 2, lambda n, k: _where((n >= 0) & (k >= 0), np.trunc(n) ** np.trunc(k)))
 
 
 # ---- Bessel functions (Excel truncates the order; a negative one is #NUM!) -------------------------

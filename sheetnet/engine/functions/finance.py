@@ -60,10 +60,12 @@ def ppmt(r, per, n, pv_, fv_, t):
 def _rate_one(n, p, v, f, t, guess):
     """RATE by Newton's method on the annuity equation (to 1e-12, at most 100 steps); nan if it does not settle."""
     def g(r):
-        if abs(r) < 1e-12:
+        if not r > -1:  # (1 + r) ** n is not a real number below -100%
+            return np.nan
+        if r == 0:
             return v + p * n + f
-        q = (1 + r) ** n
-        return v * q + p * (1 + r * t) * (q - 1) / r + f
+        growth = np.expm1(n * np.log1p(r))  # (1 + r) ** n - 1, exact near r = 0 (no cancellation)
+        return v * (growth + 1) + p * (1 + r * t) * growth / r + f
     r = guess
     for _ in range(100):
         h = 1e-7 * max(1.0, abs(r))
@@ -100,21 +102,21 @@ def cum(which):
 
 
 def ddb(cost, salvage, life, period, factor):
-    ok = (cost >= 0) & (salvage >= 0) & (life > 0) & (period > 0) & (period <= life) & (factor > 0)
-    top = int(np.nanmax(np.where(ok, np.ceil(period), 0))) if np.any(ok) else 0
-    total = np.zeros(np.broadcast(cost, salvage, life, period, factor).shape)
-    out = np.zeros_like(total)
-    for p in range(1, top + 1):
-        d = np.maximum(np.minimum((cost - total) * factor / life, cost - salvage - total), 0.0)
-        out = np.where(p == np.ceil(period), d, out)
-        total = total + d
+    """Double-declining balance for one period, fractional periods too: cost*rate*(1-rate)^(period-1), never
+    below the salvage (LibreOffice's closed form; Excel documents the same rule for whole periods)."""
+    ok = (cost >= 0) & (salvage >= 0) & (salvage <= cost) & (life > 0) & (period >= 1) & (period <= life) & \
+        (factor > 0)
+    rate = np.minimum(factor / np.where(life > 0, life, 1), 1.0)
+    old = np.where(rate >= 1, np.where(period == 1, cost, 0.0), cost * (1 - rate) ** (period - 1))
+    new = cost * (1 - rate) ** period
+    out = np.maximum(np.where(new < salvage, old - salvage, old - new), 0.0)
     return np.where(ok, out, np.nan)
 
 
 def db(cost, salvage, life, period, month):
     life, period, month = np.trunc(life), np.trunc(period), np.trunc(month)
-    ok = (cost >= 0) & (salvage >= 0) & (life > 0) & (period >= 1) & (month >= 1) & (month <= 12) & \
-        (period <= life + (month < 12))
+    ok = (cost >= 0) & (salvage >= 0) & (salvage <= cost) & (life > 0) & (period >= 1) & (month >= 1) & \
+        (month <= 12) & (period <= life + (month < 12))  # (salvage above cost: LibreOffice's #NUM!)
     with np.errstate(all="ignore"):
         r = np.round(1 - (salvage / cost) ** (1 / life), 3)
     top = int(np.nanmax(np.where(ok, period, 0))) if np.any(ok) else 0
@@ -138,7 +140,8 @@ numeric("RATE", 3, 6, rate, defaults=(R, R, R, 0.0, 0.0, 0.1))
 numeric("CUMIPMT", 6, 6, cum("i"))
 numeric("CUMPRINC", 6, 6, cum("p"))
 numeric("ISPMT", 4, 4, lambda r, per, n, v: np.where(n != 0, v * r * (per / n - 1), np.inf))
-numeric("SLN", 3, 3, lambda c, s, life: np.where(life != 0, (c - s) / np.where(life == 0, 1, life), np.inf))
+numeric("SLN", 3, 3, lambda c, s, life: (np.where(life != 0, (c - s) / np.where(life == 0, 1, life), np.inf),
+                                          life == 0))
 numeric("SYD", 4, 4, lambda c, s, life, per: np.where((life > 0) & (per > 0) & (per <= life) & (s >= 0),
                                                       (c - s) * (life - per + 1) * 2 / (life * (life + 1)), np.nan))
 numeric("DDB", 4, 5, ddb, defaults=(R, R, R, R, 2.0))
@@ -273,7 +276,7 @@ def f_fvschedule(args):
 def _vdb_one(cost, salvage, life, start, end, factor, no_switch):
     """Excel's VDB: declining balance from `start` to `end` (fractional periods), switching to straight
     line when that is larger (unless no_switch)."""
-    if not (cost >= 0 and salvage >= 0 and life > 0 and 0 <= start <= end <= life and factor > 0):
+    if not (cost >= 0 and 0 <= salvage <= cost and life > 0 and 0 <= start <= end <= life and factor > 0):
         return np.nan
     total, book, switched, sl = 0.0, cost, False, 0.0
     p = 0

@@ -71,16 +71,18 @@ numeric("CEILING.MATH", 1, 3, ceiling_math, defaults=(R, np.nan, 0.0))
 numeric("CEILING.PRECISE", 1, 2, lambda x, s: ceiling_math(x, s, 0.0), defaults=(R, np.nan), aliases=("ISO.CEILING",))
 numeric("FLOOR.MATH", 1, 3, floor_math, defaults=(R, np.nan, 0.0))
 numeric("FLOOR.PRECISE", 1, 2, lambda x, s: floor_math(x, s, 0.0), defaults=(R, np.nan))
-numeric("COMBINA", 2, 2, lambda n, k: np.where(
-    (np.trunc(n) >= 0) & (np.trunc(k) >= 0), np.where((np.trunc(n) == 0) & (np.trunc(k) == 0), 0.0, np.round(
-        special.comb(np.trunc(n) + np.trunc(k) - 1, np.trunc(k)))), np.nan))
+numeric("COMBINA", 2, 2, lambda n, k: np.where(  # number at least 0 and at least number_chosen (Excel's rule)
+    (n >= 0) & (k >= 0) & (np.trunc(n) >= np.trunc(k)), np.where((np.trunc(n) == 0) & (np.trunc(k) == 0), 0.0,
+                                                               np.round(special.comb(np.trunc(n) + np.trunc(k) - 1,
+                                                                                     np.trunc(k)))), np.nan))
 numeric("DELTA", 1, 2, lambda a, b: (a == b).astype(float))
 numeric("GESTEP", 1, 2, lambda a, b: (a >= b).astype(float))
 
 
 def _ints_per_cell(args):
     K, cells, err = values_per_cell(args)
-    return K, [np.trunc(c[np.isfinite(c)]) for c in cells], err  # (an argument's error is the result: err)
+    # a negative argument (-0.3 too, before truncation) is #NUM!: marked as -1 for the callers' checks
+    return K, [np.where(c[np.isfinite(c)] < 0, -1.0, np.trunc(c[np.isfinite(c)])) for c in cells], err
 
 
 @fn("GCD", arrays="all")
@@ -235,6 +237,8 @@ for _a, _sa in _BASES:
 
 
 def _base(v, b, m=None):
+    if as_number(v) < 0:
+        raise CellError(NUMERR)
     x, base, width = np.trunc(as_number(v)), np.trunc(as_number(b)), np.trunc(as_number(m)) if m is not None else 0
     if not (0 <= x < 2 ** 53 and 2 <= base <= 36 and 0 <= width <= 255):
         raise CellError(NUMERR)
@@ -257,7 +261,10 @@ _ARABIC = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
 
 def _roman(v, form=None):
-    x = np.trunc(as_number(v))
+    x = as_number(v)
+    if x < 0:
+        raise CellError(VALUE)
+    x = np.trunc(x)
     if form is not None and np.trunc(as_number(form)) != 0:
         raise CellError(VALUE)  # the concise forms (1 to 4) are not supported: a refusal, not another numeral
     if not 0 <= x <= 3999:

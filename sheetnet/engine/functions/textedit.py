@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 
@@ -71,9 +71,11 @@ def _fixed(v, decimals=None, no_commas=None):
     d = math.trunc(as_number(decimals)) if decimals is not None else 2
     if d > 127:
         raise CellError(VALUE)
-    q = Decimal(repr(x))
-    q = q.quantize(Decimal(1).scaleb(-d), ROUND_HALF_UP) if d >= 0 else \
-        q.scaleb(d).quantize(Decimal(1), ROUND_HALF_UP).scaleb(-d)
+    with localcontext() as ctx:  # up to 127 decimals, as Excel allows: beyond Decimal's default 28 digits
+        ctx.prec = 500
+        q = Decimal(repr(x))
+        q = q.quantize(Decimal(1).scaleb(-d), ROUND_HALF_UP) if d >= 0 else \
+            q.scaleb(d).quantize(Decimal(1), ROUND_HALF_UP).scaleb(-d)
     commas = not (no_commas is not None and as_number(no_commas) != 0)
     text = format(abs(q), f"{',' if commas else ''}.{max(d, 0)}f")
     return ("-" if q < 0 else "") + text
