@@ -29,7 +29,8 @@ from sheetnet.engine import Engine  # noqa: E402
 
 # where Excel's documentation says otherwise than LibreOffice (the tests hold Excel's value)
 KNOWN = ("BIT", "CHAR(", "UNICHAR(", "FIXED(", "ROMAN(-", "MROUND(", "STANDARDIZE(", "SYD(", "FACTDOUBLE(-",
-         "MULTINOMIAL(-", "RATE(", "HYPGEOM.DIST(", "F.INV(", "DB(", "PRICEDISC(", "YIELD(", "DEC2", "POISSON.DIST(")
+         "MULTINOMIAL(-", "RATE(", "HYPGEOM.DIST(", "F.INV(", "DB(", "PRICEDISC(", "YIELD(", "DEC2", "POISSON.DIST(",
+         "LOGNORM.DIST(-", "LOGNORM.DIST(0,", "EFFECT(0,", "NOMINAL(0,")
 
 RNG = random.Random(0)
 

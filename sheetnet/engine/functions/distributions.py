@@ -220,7 +220,8 @@ def gamma_inv(p, a, b):
 
 def beta_dist(x, a, b, cum, lo, hi):
     z = (x - lo) / (hi - lo)
-    pdf = np.exp((a - 1) * np.log(z) + (b - 1) * np.log1p(-z) - special.betaln(a, b)) / (hi - lo)
+    # xlogy: 0 * log 0 is 0, so the density at an end where its exponent is 0 is finite (BETA.DIST(1,12,1) = 12)
+    pdf = np.exp(special.xlogy(a - 1, z) + special.xlog1py(b - 1, -z) - special.betaln(a, b)) / (hi - lo)
     ok = (a > 0) & (b > 0) & (lo < hi) & (x >= lo) & (x <= hi)
     return _where(ok, np.where(_cum(cum), special.betainc(a, b, z), pdf))
 
