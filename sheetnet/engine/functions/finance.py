@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..values import finish, first_error, to_number
+from ..values import EngineError, finish, first_error, to_number
 from .aggregate import cell_result, values_per_cell
 from .mathfn import REQUIRED, numeric
 from .registry import fn
@@ -161,8 +161,18 @@ def _scalars(v):
     return scalar_arg([v], 0)
 
 
+def _one_way(args):
+    """Cash flows are read in order: a block of several rows and columns has two orders (LibreOffice reads it
+    by columns); refused rather than guessed."""
+    for a in args:
+        if a is not None and a.shape[1] > 1 and a.shape[2] > 1:
+            raise EngineError("cash flows in a block of several rows and columns: the order they are read in is "
+                              "not certain; give one row or one column")
+
+
 @fn("NPV", 2, 255, arrays="all")
 def f_npv(args):
+    _one_way(args[1:])
     r, er = _scalars(args[0])
     K0, cells, err = values_per_cell(args[1:])
     K = max(K0, r.shape[0])
@@ -195,6 +205,7 @@ def _solve(f, guess):
 
 @fn("IRR", 1, 2, arrays={0})
 def f_irr(args):
+    _one_way(args[:1])
     K0, cells, err = values_per_cell(args[:1])
     g, eg = _scalars(args[1]) if len(args) > 1 and args[1] is not None else (np.array([0.1]), None)
     K = max(K0, g.shape[0])
@@ -244,6 +255,7 @@ def f_xirr(args):
 
 @fn("MIRR", 3, 3, arrays={0})
 def f_mirr(args):
+    _one_way(args[:1])
     K0, cells, err = values_per_cell(args[:1])
     (fr, ef), (rr, erw) = _scalars(args[1]), _scalars(args[2])
     K = max(K0, fr.shape[0], rr.shape[0])
