@@ -425,3 +425,17 @@ print(json.dumps(sorted(set(dict.keys(r.FUNCTIONS)) - before)))
     started = subprocess.run([sys.executable, "-c", "import sys, sheetnet.engine; print(sorted(m for m in sys.modules "
                               "if m.startswith('sheetnet.engine.functions.')))"], capture_output=True, text=True)
     assert not any(f"functions.{m}'" in started.stdout for m in LAZY), started.stdout
+
+
+def test_cash_flows_in_a_block_are_refused_not_guessed(tmp_path):
+    """NPV, IRR and MIRR read their flows in order; a block of several rows and columns has two orders
+    (LibreOffice reads it by columns, Excel's documentation does not say): a one-line refusal naming the cell."""
+    from sheetnet.errors import SheetnetError
+
+    for f in ("=NPV(0.1,A1:B8)", "=IRR(A1:B8)", "=MIRR(A1:B8,0.1,0.1)"):
+        path = write_book(tmp_path / "flows.xlsx", {"s": {**INPUTS, "H1": f}})
+        with pytest.raises(SheetnetError, match=r"s!H1: cash flows in a block of several rows and columns"):
+            Engine.load(path)
+    ok = write_book(tmp_path / "column.xlsx", {"s": {**INPUTS, "H1": "=NPV(0.1,A1:A8)"}})
+    assert abs(Engine.load(ok).get("s!H1") - sum(v / 1.1 ** (i + 1) for i, v in
+                                                   enumerate([3, 1.5, -2, 7, 0, 10, 4.25, 2]))) < 1e-12
