@@ -66,16 +66,19 @@ _part("MINUTE", lambda x: to_date(x).minute)
 _part("SECOND", lambda x: to_date(x).second)
 
 
+def serial_of_text(v) -> float:
+    """A date or time typed as text, as a serial (DATEVALUE keeps its day, TIMEVALUE its time); else #VALUE!."""
+    if v[0] != TEXT:
+        raise CellError(VALUE)
+    x = text_to_serial(v[2])
+    if x is None:
+        raise CellError(VALUE)
+    return x
+
+
 @fn("DATEVALUE", 1, 1)
 def f_datevalue(args):
-    def f(v):
-        if v[0] != TEXT:
-            raise CellError(VALUE)
-        x = text_to_serial(v[2])
-        if x is None:
-            raise CellError(VALUE)
-        return float(math.floor(x))
-    return elementwise(args, f)
+    return elementwise(args, lambda v: float(math.floor(serial_of_text(v))))
 
 
 _WEEKDAY = {1: (6, 1), 2: (0, 1), 3: (0, 0), 11: (0, 1), 12: (1, 1), 13: (2, 1), 14: (3, 1), 15: (4, 1),

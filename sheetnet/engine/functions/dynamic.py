@@ -11,6 +11,7 @@ import numpy as np
 from ..values import ERR, NUM, TEXT, VALUE, Ragged, V, to_bool, to_number
 from .lookup import _keys
 from .registry import fn
+from .text import CellError
 
 CALC = "#CALC!"
 
@@ -46,12 +47,13 @@ def cell_of(v: V, k: int) -> V:
 
 
 def per_cell(args, f, K=None):
+    """f(k) -> each formula cell's own block; an error it raises (Refused, or text's CellError) is that cell's."""
     K = K or max([a.shape[0] for a in args if a is not None] or [1])
     out = []
     for k in range(K):
         try:
             out.append(f(k))
-        except Refused as e:
+        except (Refused, CellError) as e:
             out.append(V.errors((1, 1, 1), e.code))
     if len({o.shape for o in out}) == 1:
         return V.stack(out)

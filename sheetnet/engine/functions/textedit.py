@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 
-from ..values import BLANK, ERR, NUM, TEXT, VALUE, ErrorCode, Ragged, V, number_text, parse_number
+from ..values import BLANK, ERR, NUM, TEXT, VALUE, ErrorCode, V, number_text, parse_number
 from .registry import fn
+from .dynamic import per_cell
 from .text import CellError, as_number, as_text, elementwise, from_python, text_of
 
 NA = "#N/A"
@@ -238,19 +239,6 @@ def _one(v: V | None, k: int, default=None):
     return t, n, o
 
 
-def _cells(args, one):
-    K = max(a.shape[0] for a in args if a is not None)
-    blocks = []
-    for k in range(K):
-        try:
-            blocks.append(one(k))
-        except CellError as e:
-            blocks.append(V.errors((1, 1, 1), e.code))
-    if len({b.shape for b in blocks}) == 1:
-        return V.stack(blocks)
-    raise Ragged()
-
-
 def _grid(rows) -> V:
     out = np.empty((1, len(rows), len(rows[0])), object)
     for i, r in enumerate(rows):
@@ -281,7 +269,7 @@ def f_textsplit(args):
         width = max(len(line) for line in lines)
         fill = ErrorCode(pad[2]) if pad[0] == ERR else text_of(*pad)
         return _grid([line + [fill] * (width - len(line)) for line in lines])
-    return _cells(args, one)
+    return per_cell(args, one)
 
 
 def _pattern(p: str, case) -> re.Pattern:
@@ -321,7 +309,7 @@ def f_regexextract(args):
             groups = [g if g is not None else "" for g in m.groups()] or [m.group(0)]
             return _grid([groups])
         raise CellError(VALUE)
-    return _cells(args, one)
+    return per_cell(args, one)
 
 
 def _regexreplace(t, p, r, occurrence=None, case=None):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..dates import from_date, text_to_serial, ymd
 from ..values import ERR, NUM, TEXT, V
-from .datefn import NUMERR, VALUE, serial_of
+from .datefn import NUMERR, VALUE, serial_of, serial_of_text
 from .registry import fn
 from .text import CellError, as_number, as_text, elementwise
 
@@ -131,11 +131,7 @@ def f_datedif(args):
 @fn("TIMEVALUE", 1, 1)
 def f_timevalue(args):
     def f(v):
-        if v[0] != TEXT:
-            raise CellError(VALUE)
-        x = text_to_serial(v[2])
-        if x is None:
-            raise CellError(VALUE)
+        x = serial_of_text(v)
         return float(x - math.floor(x))
     return elementwise(args, f)
 
