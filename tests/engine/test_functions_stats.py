@@ -439,3 +439,23 @@ def test_cash_flows_in_a_block_are_refused_not_guessed(tmp_path):
     ok = write_book(tmp_path / "column.xlsx", {"s": {**INPUTS, "H1": "=NPV(0.1,A1:A8)"}})
     assert abs(Engine.load(ok).get("s!H1") - sum(v / 1.1 ** (i + 1) for i, v in
                                                    enumerate([3, 1.5, -2, 7, 0, 10, 4.25, 2]))) < 1e-12
+
+
+CONVERTS = """
+=CONVERT(68,"F","C")|=CONVERT(6,"tsp","tbs")|=CONVERT(6,"gal","l")|=CONVERT(6,"km","mi")|=CONVERT(6,"in","ft")
+=CONVERT(6,"cm","in")|=CONVERT(100,"mph","m/s")|=CONVERT(300,"K","F")|=CONVERT(1,"uk_gal","l")|=CONVERT(1,"kn","mph")
+=CONVERT(1,"ft3","l")|=CONVERT(1,"pica","in")|=CONVERT(1,"Pica","in")|=CONVERT(1,"survey_mi","m")|=CONVERT(1,"km2","m2")
+=CONVERT(1,"kibyte","bit")|=CONVERT(1,"yr","day")|=CONVERT(1,"ga","T")|=CONVERT(1,"us_acre","m2")|=CONVERT(1,"Morgen","m2")
+=CONVERT(1,"uk_acre","m2")|=CONVERT(1,"Nmi","m")|=CONVERT(1,"ang","m")|=CONVERT(1,"barrel","l")|=CONVERT(1,"kWh","J")
+=CONVERT(1,"mm3","m3")|=CONVERT(1,"Mibyte","byte")|=CONVERT(1,"Reau","C")|=CONVERT(1,"Rank","K")|=CONVERT(A2,"m","yd")
+""".replace("\n", "|").strip("|").split("|")
+
+
+def test_convert_matches_libreoffice_and_excels_constants(lo, tmp_path):
+    """Where a unit's factor is exact (lengths, volumes, areas, temperatures, bits) LibreOffice agrees; its 7.4
+    table keeps older constants for the pound, horsepower, BTU, the light-year and others, so those are
+    Excel's documented examples (and Excel's #N/A across categories, where LibreOffice gives #NUM!)."""
+    _check(lo, tmp_path, "convert", CONVERTS, rel=1e-9, excel_only={
+        '=CONVERT(1,"lbm","kg")': 0.45359237, '=CONVERT(6,"mi","km")': 9.656064, '=CONVERT(2.5,"ft","sec")': "#N/A",
+        '=CONVERT(1,"xyz","m")': "#N/A", '=CONVERT(1,"HP","W")': 745.6998715822701, '=CONVERT(1,"ly","m")': 9460730472580800.0,
+    })

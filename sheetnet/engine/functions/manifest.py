@@ -2,6 +2,7 @@
 against what each module really registers by tests/engine/test_functions_stats.py)."""
 
 LAZY = {
+    "convert": ("CONVERT",),
     "arrays": ("CHOOSECOLS", "CHOOSEROWS", "EXPAND", "HSTACK", "MDETERM", "MINVERSE", "MUNIT", "TOCOL",
         "TOROW", "VSTACK", "WRAPCOLS", "WRAPROWS",),
     "bonds": ("ACCRINTM", "COUPDAYBS", "COUPDAYS", "COUPDAYSNC", "COUPNCD", "COUPNUM", "COUPPCD", "DISC",
