@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PACKAGES = ["pandas", "xlcalculator", "xlsx2csv", "pyexcel-xlsx", "tablib", "pyexcel", "odfpy", "pyexcel-ods3",
             "ezodf", "python-calamine", "pyexcel-ods", "openpyxl-dictreader", "excel2json-3", "pyexcel-xls",
-            "xlsxgrep", "pylightxl", "frictionless", "messytables", "rows", "agate-excel"]
+            "xlsxgrep", "pylightxl", "frictionless", "messytables", "rows", "agate-excel",
+            # beyond spreadsheet libraries: an Excel automation package, data tools, a converter's expected files
+            "xlwings", "csvkit", "petl", "xls2xlsx", "excel2img"]
 CACHE = Path(__file__).resolve().parent / ".cache"
 EXTS = (".xlsx", ".xlsm", ".ods")
 

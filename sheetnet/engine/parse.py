@@ -25,6 +25,7 @@ from .values import ERRORS, REF, EngineError, V
 MAX_DEPTH = 64  # Excel allows 64 nested levels of functions
 BP = {"=": 10, "<>": 10, "<": 10, ">": 10, "<=": 10, ">=": 10, "&": 20, "+": 30, "-": 30, "*": 40, "/": 40, "^": 50}
 PREFIX_BP, POSTFIX_BP = 60, 70
+INTERSECT_BP = 80
 
 A1_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")
 COL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
@@ -83,7 +84,7 @@ class _Parser:
                 prev = tokens[k - 1] if k else None
                 nxt = tokens[k + 1] if k + 1 < len(tokens) else None
                 if prev is not None and nxt is not None and _is_operand_end(prev) and _is_operand_start(nxt):
-                    raise EngineError(f"{ctx.at()}: the intersection operator (a space between ranges) is not supported")
+                    self.toks.append(Token(" ", Token.OP_IN))  # the intersection operator (A1:C3 B2:D4)
                 continue
             self.toks.append(t)
 
@@ -119,6 +120,12 @@ class _Parser:
                 self.take()
                 right = self.expr(bp)
                 left = ("bin", t.value, left, right)
+                continue
+            if t.type == Token.OP_IN and t.value == " ":  # binds tighter than every other binary operator
+                if INTERSECT_BP <= min_bp:
+                    break
+                self.take()
+                left = _intersection(left, self.expr(INTERSECT_BP), self.ctx)
                 continue
             if t.type == Token.OP_IN and t.value == ",":
                 raise EngineError(f"{self.ctx.at()}: the union operator (A1,B1) is not supported")
@@ -274,6 +281,23 @@ def _const(node, ctx):
         from .values import ErrorCode
         return ErrorCode(node[1])
     raise EngineError(f"{ctx.at()}: array constants hold only numbers, text, TRUE/FALSE and errors")
+
+
+def _intersection(a, b, ctx):
+    """A1:C3 B2:D4: the cells both ranges hold (#NULL! where none), for references fixed in the formula with
+    the same row anchoring (else the intersection would move differently from cell to cell: refused)."""
+    if a[0] != "ref" or b[0] != "ref":
+        raise EngineError(f"{ctx.at()}: the intersection operator takes two references written in the formula")
+    _, sa, r0a, c0a, r1a, c1a, p0a, p1a = a
+    _, sb, r0b, c0b, r1b, c1b, p0b, p1b = b
+    if sa != sb:
+        return ("err", "#NULL!")
+    if (p0a or p1a or p0b or p1b) and (p0a, p1a) != (p0b, p1b):
+        raise EngineError(f"{ctx.at()}: an intersection of ranges anchored differently ($) is not supported")
+    r0, r1, c0, c1 = max(r0a, r0b), min(r1a, r1b), max(c0a, c0b), min(c1a, c1b)
+    if r0 > r1 or c0 > c1:
+        return ("err", "#NULL!")
+    return ("ref", sa, r0, c0, r1, c1, p0a, p1a)
 
 
 def _is_operand_end(t):

@@ -459,3 +459,11 @@ def test_convert_matches_libreoffice_and_excels_constants(lo, tmp_path):
         '=CONVERT(1,"lbm","kg")': 0.45359237, '=CONVERT(6,"mi","km")': 9.656064, '=CONVERT(2.5,"ft","sec")': "#N/A",
         '=CONVERT(1,"xyz","m")': "#N/A", '=CONVERT(1,"HP","W")': 745.6998715822701, '=CONVERT(1,"ly","m")': 9460730472580800.0,
     })
+
+
+def test_the_intersection_operator_matches_libreoffice(lo, tmp_path):
+    """A space between two references is their intersection (Excel's and LibreOffice's); no common cell is
+    #NULL!; a workbook of xlwings' tests used it and was refused before."""
+    _check(lo, tmp_path, "intersect", ["=SUM(A1:C3 B2:D4)", "=A1:A8 A3:B3", "=SUM(A1:B8 B3:B5)*2",
+                                       "=COUNT(A1:B8 A2:B3)"], rel=1e-12,
+           excel={"=SUM(A1:A2 C1:C2)": "#NULL!"})  # no common cell: Excel's #NULL! (LibreOffice's code reads #REF!)
