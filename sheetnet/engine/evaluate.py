@@ -196,6 +196,9 @@ class Engine(Evaluator):
         r0, c0, r1, c1 = grid.clip(r0, c0, r1, c1)
         if r1 < r0 or c1 < c0:
             return []
+        if r0 == r1 and c0 == c1:  # one cell (a recurrence's reads): no array to sort
+            i = grid.group(r0, c0)
+            return [i] if i >= 0 else []
         (gid,) = grid.block(r0, c0, r1, c1, ("gid",))
         return unique_ids(gid)
 
