@@ -11,7 +11,7 @@ import numpy as np
 
 from ..model.layout import FIRST_ROW, HEADER_ROW
 from .key import Key
-from .reference import column_sha, values
+from .reference import cell_text, column_sha, values
 
 
 def identify(eng, key: Key, g, path: Path):
@@ -28,7 +28,7 @@ def identify(eng, key: Key, g, path: Path):
                 break
     if col is not None:
         vals = values(eng, data_s, (FIRST_ROW, col, FIRST_ROW + key.rows - 1, col))[:, 0]
-        text = "\n".join(_as_text(v) for v in vals)
+        text = "\n".join(cell_text(v) for v in vals)
         owner = key.by_rows.get(hashlib.sha256(text.encode()).hexdigest())
     stem = path.stem
     g.student = sid or (owner["id"] if owner else None) or (stem if stem in key.students else None)
@@ -82,12 +82,6 @@ def _column_owners(eng, key: Key, g, data_s: int):
         flag = f"rows belong to {sid}'s workbook"
         if g.student and sid != g.student and flag not in g.flags:
             g.flags.append(flag)
-
-
-def _as_text(v) -> str:
-    if isinstance(v, float):
-        return repr(v)[:-2] if repr(v).endswith(".0") else repr(v)
-    return "" if v is None else str(v)
 
 
 def formula_fingerprint(eng, key) -> str:

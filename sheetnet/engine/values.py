@@ -75,10 +75,14 @@ class V:
             return V(num)
         return V(num, np.concatenate([v.types() for v in vs]), np.concatenate([v.objs() for v in vs]))
 
+    def part(self, index) -> V:
+        """The block's part at a numpy index (slices over K, rows, columns), its types and texts with it."""
+        return V(self.num[index], None if self.typ is None else self.typ[index],
+                 None if self.obj is None else self.obj[index])
+
     def top_left(self) -> V:
         """Each cell's first element (a computed array where one value is needed)."""
-        return V(self.num[:, :1, :1], None if self.typ is None else self.typ[:, :1, :1],
-                 None if self.obj is None else self.obj[:, :1, :1])
+        return self.part((slice(None), slice(0, 1), slice(0, 1)))
 
     def python(self, k=0, i=0, j=0):
         """One element as a Python value."""

@@ -281,7 +281,7 @@ def _accrint(issue, first, settle, rate, par, f, b=None, calc_method=None):
     k = 0
     while _add_months(x_first, -step * k, eom) > start:  # the quasi-coupon date at or before the start
         k += 1
-    total, periods = 0.0, 0
+    total = 0.0
     lo = _add_months(x_first, -step * k, eom)
     if _add_months(x_first, -step * (k - 1), eom) < x_settle:
         # across a coupon date the month-end rules make 30/360's pieces not add up, and Excel's own counting
@@ -293,7 +293,6 @@ def _accrint(issue, first, settle, rate, par, f, b=None, calc_method=None):
         if z > a:
             length = (hi - lo) if basis == 1 else (365 if basis == 3 else 360) / freq
             total += _days(a, z, basis) / length
-            periods += 1
         lo, k = hi, k - 1
     return p * r / freq * total
 

@@ -43,7 +43,7 @@ class Refused(Exception):
 
 def cell_of(v: V, k: int) -> V:
     kk = k if v.shape[0] > 1 else 0
-    return V(v.num[kk:kk + 1], None if v.typ is None else v.typ[kk:kk + 1], None if v.obj is None else v.obj[kk:kk + 1])
+    return v.part(slice(kk, kk + 1))
 
 
 def per_cell(args, f, K=None):
@@ -102,11 +102,10 @@ def f_filter(args):
         mh, mw = m.shape[1:]
         if mw == 1 and mh == h:
             sel = b[0, :, 0]
-            out = V(a.num[:, sel], None if a.typ is None else a.typ[:, sel], None if a.obj is None else a.obj[:, sel])
+            out = a.part((slice(None), sel))
         elif mh == 1 and mw == w:
             sel = b[0, 0, :]
-            out = V(a.num[:, :, sel], None if a.typ is None else a.typ[:, :, sel],
-                    None if a.obj is None else a.obj[:, :, sel])
+            out = a.part((slice(None), slice(None), sel))
         else:
             raise Refused(VALUE)
         if out.num.size == 0:
@@ -189,7 +188,7 @@ def _take(args, drop: bool):
         cs = _span(c, w, drop)
         if rs.stop - rs.start <= 0 if rs.stop is not None else False:
             raise Refused(CALC)
-        out = V(a.num[:, rs, cs], None if a.typ is None else a.typ[:, rs, cs], None if a.obj is None else a.obj[:, rs, cs])
+        out = a.part((slice(None), rs, cs))
         if out.num.size == 0:
             raise Refused(CALC)
         return out

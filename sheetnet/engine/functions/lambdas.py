@@ -33,8 +33,7 @@ def _apply(lam, values, ctx, k: int) -> V:
 
 
 def _element(a: V, i: int, j: int) -> V:
-    return V(a.num[:, i:i + 1, j:j + 1], None if a.typ is None else a.typ[:, i:i + 1, j:j + 1],
-             None if a.obj is None else a.obj[:, i:i + 1, j:j + 1])
+    return a.part((slice(None), slice(i, i + 1), slice(j, j + 1)))
 
 
 def _scalar(v: V) -> V:
@@ -80,9 +79,8 @@ def _by(nodes, ctx, rows: bool):
         h, w = a.shape[1:]
         cells = {}
         for i in range(h if rows else w):
-            part = V(a.num[:, i:i + 1, :] if rows else a.num[:, :, i:i + 1],
-                     None if a.typ is None else (a.typ[:, i:i + 1, :] if rows else a.typ[:, :, i:i + 1]),
-                     None if a.obj is None else (a.obj[:, i:i + 1, :] if rows else a.obj[:, :, i:i + 1]))
+            line = slice(i, i + 1)
+            part = a.part((slice(None), line, slice(None)) if rows else (slice(None), slice(None), line))
             cells[(i, 0) if rows else (0, i)] = _scalar(_apply(lam, [part], ctx, k))
         return _assemble(cells, h if rows else 1, 1 if rows else w)
     return per_cell([arr], one, K=max(ctx.k, arr.shape[0]))

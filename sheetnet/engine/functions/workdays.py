@@ -7,11 +7,11 @@ import calendar
 import datetime as dt
 import math
 
-import numpy as np
 
 from ..dates import from_date, text_to_serial, ymd
 from ..values import ERR, NUM, TEXT, V
 from .datefn import NUMERR, VALUE, serial_of, serial_of_text
+from .dynamic import cell_of, per_cell
 from .registry import fn
 from .text import CellError, as_number, as_text, elementwise
 
@@ -205,19 +205,8 @@ def _per_cell(args, f, holidays_at: int):
     """elementwise over the scalar arguments, with the holidays (a range) read per formula cell."""
     hol = args[holidays_at] if len(args) > holidays_at else None
     scal = [a for i, a in enumerate(args) if i != holidays_at]
-    K = max([a.shape[0] for a in args if a is not None] or [1])
-    out = []
-    for k in range(K):
-        part = [None if a is None else a if a.shape[0] == 1 else
-                V(a.num[k:k + 1], None if a.typ is None else a.typ[k:k + 1], None if a.obj is None else a.obj[k:k + 1])
-                for a in scal]
-        out.append(elementwise(part, lambda *vals, k=k: f(*vals, holidays=_holidays(hol, k))))
-    if K == 1:
-        return out[0]
-    shape = np.broadcast_shapes(*[o.shape[1:] for o in out])
-    out = [o.broadcast((1, *shape)) for o in out]
-    return V(np.concatenate([o.num for o in out]), np.concatenate([o.types() for o in out]),
-             np.concatenate([o.objs() for o in out]))
+    return per_cell(args, lambda k: elementwise([None if a is None else cell_of(a, k) for a in scal],
+                                                lambda *vals: f(*vals, holidays=_holidays(hol, k))))
 
 
 def _networkdays(a, b, weekend=None, holidays=frozenset()):
