@@ -115,7 +115,7 @@ def main():
             known += mark == "known "
             new += mark == "NEW   "
             print(f"{mark}{f}: sheetnet {mine!r}, LibreOffice {want[ref]!r}")
-    print(f"{len(formula_cells)} formulas over {len(SPECS)} functions: {len(cells) - known - new} agree, {known} differ where "
+    print(f"{len(formula_cells)} formulas over {len(SPECS)} functions: {len(formula_cells) - known - new} agree, {known} differ where "
           f"Excel's documentation and LibreOffice part, {new} other differences")
 
 

@@ -87,7 +87,8 @@ def f_percentile_exc(args):
 
 @fn("QUARTILE", 2, 2, arrays={0}, aliases=("QUARTILE.INC",))
 def f_quartile(args):
-    return _per_cell(args, lambda x, q: _pct_inc(x, np.trunc(q) / 4) if 0 <= np.trunc(q) <= 4 else np.nan,
+    # a negative quart is #NUM! before truncation (-0.3 is not quartile 0), as LibreOffice and Excel's rule say
+    return _per_cell(args, lambda x, q: _pct_inc(x, np.trunc(q) / 4) if 0 <= q and np.trunc(q) <= 4 else np.nan,
                      [(1, None)])
 
 
