@@ -17,7 +17,7 @@ imported before sheetnet: then sums may differ in the last bits from the README'
 
 `threads(work)` runs a block on one thread when the work is small (torch's default of one thread a
 core is slower for these tiny models, and a sum split across threads depends on their count), on
-up to four above that, and restores the setting afterwards.
+torch's own count above that (MAX_THREADS caps it), and restores the setting afterwards.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from contextlib import contextmanager
 
 SMALL_WORK = 1 << 20  # rows x params x starts below which one thread is fastest (bench_multistart: 1,000
 # starts of nnet, 14M, ran 3.2x faster on 4 threads than on 1 on a 16-core host; titanic training, 14k, on one)
+MAX_THREADS = None  # the most threads large work gets; None: torch's own count (one a core).  On a 16-core
+# H200 host 1,000 starts took 1.06 s on 16 threads, 2.68 s on 4 (bench_multistart, 2026-11-26)
 
 
 def _has_avx2_fma() -> bool:
@@ -59,10 +61,11 @@ def get_torch():
 
 @contextmanager
 def threads(work: float, device=None):
-    """One torch thread for small work (or any non-CPU device), up to four for large; restored after."""
+    """One torch thread for small work (or any non-CPU device), torch's own count for large; restored after."""
     torch = get_torch()
     before = torch.get_num_threads()
-    want = 1 if (work < SMALL_WORK or (device is not None and str(device) != "cpu")) else min(4, before)
+    most = before if MAX_THREADS is None else min(MAX_THREADS, before)
+    want = 1 if (work < SMALL_WORK or (device is not None and str(device) != "cpu")) else most
     if want != before:
         torch.set_num_threads(want)
     try:
