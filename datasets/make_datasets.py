@@ -8,6 +8,7 @@ gd/quadratic.csv  the lesson 3 notebook's 20 points: np.random.seed(42), x = tor
 gd/line.csv       the 2018 lesson 2 line: 100 points, x uniform(-1, 1), y = 3x + 2 + uniform(0, 1)
 relu/wiggly.csv   50 points of sin(2x) + x/2 on [-3, 3] plus a little noise (seeded)
 digits/digits37.csv  the 3s and 7s of scikit-learn's 8x8 digits, pixels 0..16, split 80/20 (seeded)
+digits/digits378.csv the 3s, 7s and 8s of the same digits, with their class number (softmax lesson)
 """
 
 from __future__ import annotations
@@ -63,14 +64,27 @@ def wiggly() -> bytes:
     return _write([[_num(a), _num(b)] for a, b in zip(x, y)], ["x", "y"])
 
 
-def digits() -> bytes:
+def _sklearn_digits():
     import importlib.util
 
     spec = importlib.util.find_spec("sklearn")
     if spec is None:
         raise SystemExit("digits: scikit-learn is not installed (pip install scikit-learn)")
     src = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
-    data = np.loadtxt(gzip.open(src), delimiter=",")
+    return np.loadtxt(gzip.open(src), delimiter=",")
+
+
+def digits378() -> bytes:
+    """The 3s, 7s and 8s in scikit-learn's order: digit, class (0 for 3, 1 for 7, 2 for 8), p0..p63."""
+    data = _sklearn_digits()
+    classes = [3, 7, 8]
+    rows = [[int(r[-1]), classes.index(int(r[-1]))] + [int(v) for v in r[:-1]]
+            for r in data if int(r[-1]) in classes]
+    return _write(rows, ["digit", "class"] + [f"p{k}" for k in range(64)])
+
+
+def digits() -> bytes:
+    data = _sklearn_digits()
     keep = data[(data[:, -1] == 3) | (data[:, -1] == 7)]
     rng = np.random.default_rng(7)
     valid = np.zeros(len(keep), bool)
@@ -83,7 +97,7 @@ def digits() -> bytes:
 
 
 MAKERS = {"gd/quadratic.csv": quadratic, "gd/line.csv": line, "relu/wiggly.csv": wiggly,
-          "digits/digits37.csv": digits}
+          "digits/digits37.csv": digits, "digits/digits378.csv": digits378}
 
 
 def main(argv):

@@ -134,7 +134,9 @@ def _grade(path: Path, key: Key, g: Grade, hints: int, k_perturb: int):
     for k in range(k_perturb if any(r.ok for r in base.values()) else 0):
         _perturb(eng, key, pos, k)
         for sid, sc in key.steps.items():
-            if base[sid].ok and followed[sid] and not _step_ok(eng, key, pos, sc).ok:
+            if not base[sid].ok:  # a wrong step is held at what it should hold from its perturbed inputs
+                _repair(eng, key, sc)
+            elif followed[sid] and not _step_ok(eng, key, pos, sc).ok:
                 followed[sid] = False
     # (the engine is left perturbed: what follows reads formulas, not values)
     for r in key.rungs:

@@ -101,6 +101,8 @@ def candidates(op: str, xs, W, arg, got, key, sc):
             yield Mistake("not squared", "Square the difference: (prediction - target)^2.", "=(Preds-Survived)^2."), p - y
             yield Mistake("ABS for square", "The lesson's loss squares the difference; ABS is the absolute error.",
                           "=(Preds-Survived)^2."), np.abs(p - y)
+        elif op in SOFTMAX_OPS:
+            yield from _softmax_mistakes(op, xs)
         elif op == "mean":
             v = np.asarray(x, float)
             yield Mistake("SUM for AVERAGE", "The total loss is the mean of the Loss column: AVERAGE, not SUM.",
@@ -109,6 +111,42 @@ def candidates(op: str, xs, W, arg, got, key, sc):
             cols = np.concatenate([np.asarray(a, float) for a in xs], axis=1)
             if cols.shape[1] > 1:
                 yield Mistake("not every ReLU added", "Preds adds every ReLU column.", "=ReLU1+ReLU2."), cols[:, :1]
+
+
+SOFTMAX_OPS = ("exp", "normalise", "crossent", "argmax")
+
+
+def _softmax_mistakes(op: str, xs):
+    """The softmax lesson's usual mistakes (the course's own sheet takes LOG, base 10)."""
+    x = np.asarray(xs[0], float)
+    if op == "exp":
+        yield Mistake("EXP missing", "These cells hold the scores (Lin) themselves: softmax starts with EXP of each.",
+                      "=EXP(the Lin cell)."), x
+    elif op == "normalise":
+        yield Mistake("EXP not normalised", "These cells hold EXP itself: divide each by the sum of its row's Exp "
+                      "cells, so that a row's probabilities add up to 1.",
+                      "=Exp/SUM(the row's Exp cells), their columns pinned with $ (e.g. =E4/SUM($E4:$G4))."), x
+        yield Mistake("column sum for row sum", "Each cell is divided by its column's total; softmax divides by its "
+                      "own row's total (one image, every class).", "=Exp/SUM(the row's Exp cells) (e.g. =E4/SUM($E4:$G4)), then fill right and down."), \
+            x / np.nansum(x, axis=0)
+    elif op == "crossent":
+        y = np.asarray(xs[1], float)
+        if np.isin(y, np.arange(x.shape[1])).all():
+            pt = np.take_along_axis(x, y.astype(int), axis=1)
+            yield Mistake("LOG for LN", "LOG is base 10 (the course's sheet takes it): this lesson's loss, like torch's "
+                          "cross_entropy, takes LN, the natural logarithm, a factor LN(10) = 2.3026 larger.",
+                          "=-LN(INDEX(the row's Softmax cells,1,class+1))."), -np.log10(pt)
+            yield Mistake("minus forgotten", "LN of a probability is negative: the loss is -LN(p), so that it is "
+                          "positive and falls as p rises to 1.", "=-LN(INDEX(the row's Softmax cells,1,class+1))."), \
+                np.log(pt)
+            yield Mistake("every class's -LN", "The loss takes the true class's probability only, not every class's.",
+                          "=-LN(INDEX(the row's Softmax cells,1,class+1)): INDEX picks the true class's column."), \
+                -np.log(x).sum(axis=1, keepdims=True)
+    elif op == "argmax" and x.size:
+        yield Mistake("counted from 1", "MATCH counts columns from 1; the classes (and the target) count from 0.",
+                      "=MATCH(MAX(the row's Softmax cells),the same cells,0)-1."), np.argmax(x, axis=1)[:, None] + 1.0
+        yield Mistake("MAX for the class", "Class is which column holds the highest Softmax, not that probability.",
+                      "=MATCH(MAX(the row's Softmax cells),the same cells,0)-1."), x.max(axis=1, keepdims=True)
 
 
 def diagnose(eng, key, pos, sc, res) -> Mistake | None:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.package import a1
+from ..engine.values import EngineError
 from ..errors import SheetnetError
 from ..model.layout import FIRST_ROW
 from .hints import Mistake
@@ -124,7 +125,11 @@ def _objective(eng, ml, name, theta, loss0):
         return (lambda x: m.loss_and_grad(X, y, x)), "description"
     fg = _autograd(eng, ml, name)
     if fg is not None:
-        return fg, "autograd"
+        try:  # a formula the gradient path meets only when it runs: refused there, so differences instead
+            fg(theta)
+            return fg, "autograd"
+        except (SheetnetError, EngineError, ValueError, RuntimeError):
+            pass
     return (lambda x: _differences(eng, ml, name, x)), "differences"
 
 

@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a model sheet with GD/SGD/momentum/Adam in torch, write the params back")
     tr.add_argument("workbook", help="the workbook (.xlsx, .xlsm or .ods)")
-    tr.add_argument("--model", default="nnet", help="the model sheet (default nnet)")
+    tr.add_argument("--model", help="the model sheet (default: nnet, else the workbook's first model sheet)")
     tr.add_argument("--optimizer", default="sgd", choices=("gd", "sgd", "momentum", "adam"),
                     help="gd (full batch), sgd, momentum (0.9) or adam (default sgd)")
     tr.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
@@ -106,7 +106,7 @@ def parser() -> argparse.ArgumentParser:
 
     cp = sub.add_parser("compare", help="Solver mirror vs GD/SGD/momentum/Adam: table, plot, report, Compare sheet")
     cp.add_argument("workbook", help="the workbook (.xlsx, .xlsm or .ods)")
-    cp.add_argument("--model", default="nnet", help="the model sheet (default nnet)")
+    cp.add_argument("--model", help="the model sheet (default: nnet, else the workbook's first model sheet)")
     cp.add_argument("--epochs", type=int, default=200, help="epochs of each gradient-descent run (default 200)")
     cp.add_argument("--valid", type=float, default=0.2, help="fraction of rows held out, seeded (default 0.2)")
     cp.add_argument("--seed", type=int, default=0, help="seed of the minibatch shuffles (default 0)")

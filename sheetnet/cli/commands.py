@@ -284,6 +284,11 @@ def cmd_train(args) -> int:
     if args.params_out:
         check_output(args.params_out, inputs=[args.workbook], suffixes=(".json", ".csv"), flag="--params-out")
     eng = Engine.load(args.workbook)
+    if args.model is None:
+        try:
+            args.model = stored.default_sheet(eng)
+        except SheetnetError as e:
+            raise SheetnetError(f"{args.workbook}: {e}") from None
     if args.model not in eng.index:
         raise SheetnetError(f"{args.workbook}: no sheet named {args.model!r}")
     try:

@@ -131,6 +131,22 @@ class Differentiable:
             m = t.as_tensor(self._numeric_mask(s, r0, c0, r1, c1)[None].copy(), device=self.device)
         return v, m
 
+    def _index_each(self, arr, idx):
+        """INDEX(block, row, col) with each cell's own position (filled down: the true class's column)."""
+        t = self.torch
+        if len(idx) == 1 and arr.shape[1] == 1:
+            idx = [t.ones((1, 1, 1), dtype=self.dtype, device=self.device), idx[0]]
+        elif len(idx) == 1:
+            idx = [idx[0], t.ones((1, 1, 1), dtype=self.dtype, device=self.device)]
+        k = max([arr.shape[0]] + [i.shape[0] for i in idx])
+        if any(i.numel() not in (1, k) for i in idx) or arr.shape[0] not in (1, k):
+            raise EngineError("INDEX with positions of another shape has no gradient path")
+        r, c = (i.reshape(-1).expand(k).trunc().long() - 1 for i in idx)
+        if bool(((r < 0) | (r >= arr.shape[1]) | (c < 0) | (c >= arr.shape[2])).any()):
+            raise EngineError("INDEX outside its block (or a whole row or column) has no gradient path")
+        rows = t.arange(k, device=self.device) if arr.shape[0] == k else t.zeros(k, dtype=t.long, device=self.device)
+        return arr[rows, r, c].reshape(k, 1, 1)
+
     def _eval(self, node, g, grids):
         t = self.torch
         kind = node[0]
@@ -235,7 +251,7 @@ class Differentiable:
             arr = self._eval(args[0], g, grids)
             idx = [self._eval(a, g, grids) for a in args[1:]]
             if any(i.numel() != 1 for i in idx):
-                raise EngineError("INDEX with varying positions has no gradient path")
+                return self._index_each(arr, idx)
             r = int(idx[0].item()) if idx else 1
             c = int(idx[1].item()) if len(idx) > 1 else 1
             if len(idx) == 1 and arr.shape[1] == 1:

@@ -7,13 +7,24 @@ from pathlib import Path
 
 from .. import __version__
 from ..model.layout import FIRST_ROW, col_name
-from ..model.ops import OPS
+from ..model.ops import ACCURACY_OPS, OPS
 from ..model.styles import LEGEND
 
 
 def _loss_words(m) -> str:
     s = m.step("Loss")
     return f"Loss = {OPS[s.op].doc.replace('pred', m.pred).replace('target', m.target)}"
+
+
+EXCEL_SOLVER_LIMIT = 200  # variable cells Excel's Solver takes (its own message: "Too many Variable Cells")
+
+
+def _solver_limit(models) -> str:
+    counts = ", ".join(f"{m.name} {m.n_params}" for m in models)
+    over = [m.name for m in models if m.n_params > EXCEL_SOLVER_LIMIT]
+    return (f"Params: {counts}. Excel's Solver takes at most {EXCEL_SOLVER_LIMIT} variable cells"
+            + (f": {', '.join(over)} is over it, so use LibreOffice's Solver or  sheetnet solve  there." if over
+               else ", so it solves every sheet here."))
 
 
 def sheet_lines(data, dl, models, result) -> list[tuple[str, str]]:
@@ -52,7 +63,7 @@ def write_about(ws, fm, data, dl, result, seed, live_rand):
     src = Path(data.source)
     digest = hashlib.sha256(src.read_bytes()).hexdigest()[:16] if src.exists() else "-"
     mse = all(m.step("Loss").op == "sqerr" for m in models)
-    acc = [m for m in models if any(s.op == "accuracy" for s in m.steps)]
+    acc = [m for m in models if any(s.op in ACCURACY_OPS for s in m.steps)]
     lines = [
         ("title", f"{t.title}: a neural net in a spreadsheet"),
         ("text", f"{t.subject or 'A lesson'}, built by sheetnet. Every number is a live formula."),
@@ -67,15 +78,19 @@ def write_about(ws, fm, data, dl, result, seed, live_rand):
               f"(B1) change.", ""),
              ("Excel: Data > Solver > Solve. The Solver model is already filled in: minimise B1 by changing the "
               "Params.", "LibreOffice 24.2+ reads it too (Tools > Solver). Google Sheets has no Solver: run  "
-                         "sheetnet solve  instead.")]
+                         "sheetnet solve  instead."),
+             (_solver_limit(models), "")]
     if mse:
         tries.append((f"The best a linear model can do on these rows is a Loss of {result.best_linear_loss:.6f} "
                       f"(least squares).", ""))
     if len(models) >= 3:
         tries.append((f"Compare {models[1].name} and {models[2].name}: two ways to write the same net. Which one would "
                       "you rather extend to 10 hidden units?", ""))
-    if acc:
+    if any(s.op == "accuracy" for m in acc for s in m.steps):
         tries.append(("Accuracy (D1) counts a row as predicted to be 1 when the prediction is above 0.5.", ""))
+    if any(s.op == "classacc" for m in acc for s in m.steps):
+        tries.append(("Accuracy (D1) is the share of rows whose Class (the column of the highest Softmax, counted "
+                      "from 0) is the target.", ""))
     tries += [(line, "") for line in t.try_this]
     for k, (line, more) in enumerate(tries, start=1):
         lines.append(("text", f"{k}. {line}"))

@@ -122,6 +122,15 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
 
 def _check_target(template: Template, y, lines, path) -> bool:
     """A binary task needs 0/1 targets: the first row that is not says so; no task given: from the data."""
+    if template.task == "classes":
+        k = len(template.classes)
+        off = ~np.isin(y, np.arange(k, dtype=float))
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            raise SheetnetError(f"{path}: column {template.target}, line {lines[i]}: {y[i]:g} is not a class number "
+                                f"0 to {k - 1} (template {template.name!r} has the classes "
+                                f"{', '.join(template.classes)})")
+        return False
     off = ~np.isin(y, (0.0, 1.0))
     if template.task == "binary" and off.any():
         i = int(np.flatnonzero(off)[0])

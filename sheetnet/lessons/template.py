@@ -16,7 +16,7 @@ from .resources import TEMPLATES, bundled
 
 TRANSFORMS = ("value", "div_max", "log10p1", "square", "scale", "dummy", "const")
 BLANK_POLICIES = ("drop", "mode")
-TASKS = ("binary", "number")
+TASKS = ("binary", "number", "classes")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class Template:
     blank_columns: tuple[str, ...]
     features: tuple[Feature, ...]
     source: str = "<template>"
-    task: str | None = None  # "binary" (0/1 target: accuracy, log loss) or "number"; None: from the data
+    task: str | None = None  # "binary" (0/1 target: accuracy, log loss), "number" or "classes"; None: from the data
+    classes: tuple = ()  # task "classes": each class's label, in the order of the target's numbers 0..K-1
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -164,7 +165,7 @@ def _data_path(data: str, folder: Path | None) -> Path:
     return (folder or Path.cwd()) / p
 
 
-MODEL_SHEETS = ("linear", "nnet", "mmult")
+MODEL_SHEETS = ("linear", "nnet", "mmult", "softmax")
 
 
 def parse_template(text: str, source: str = "<template>", folder: Path | None = None, variant: str | None = None
@@ -180,7 +181,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         if variant not in variants:
             raise SheetnetError(f"{source}: no variant {variant!r} (variants: {', '.join(variants) or 'none'})")
         d = {**d, **variants[variant]}
-    models = tuple(d.get("models", MODEL_SHEETS))
+    models = tuple(d.get("models", MODEL_SHEETS[:3]))
     if not models or any(m not in MODEL_SHEETS for m in models):
         raise SheetnetError(f"{source}: 'models' takes some of {', '.join(MODEL_SHEETS)}")
     training = d.get("training", {})
@@ -200,6 +201,9 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
     task = d.get("task")
     if task is not None and task not in TASKS:
         raise SheetnetError(f"{source}: 'task' must be one of {', '.join(TASKS)}")
+    classes = tuple(str(c) for c in d.get("classes", ()))
+    if (task == "classes") != bool(classes) or ("softmax" in models) != bool(classes):
+        raise SheetnetError(f"{source}: task = \"classes\", a 'classes' list and the softmax sheet go together")
     exercise = d.get("exercise", {}).get("ladder", []) if isinstance(d.get("exercise", {}), dict) else []
     if not isinstance(exercise, list) or not all(isinstance(r, dict) and isinstance(r.get("steps"), list)
                                                  for r in exercise):
@@ -220,6 +224,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         features=features,
         source=source,
         task=task,
+        classes=classes,
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

@@ -30,7 +30,7 @@ from ..model.layout import (
     DataLayout,
     ModelLayout,
 )
-from ..model.nets import exact15, initial_params, lesson_models
+from ..model.nets import exact15, initial_params, lesson_models, softmax
 from ..model.ops import OPS
 from ..model.stored import description_rows
 from ..model.styles import formats
@@ -87,7 +87,10 @@ def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, lo
     if layers is None and t.layers:  # the template's layers, their width set by hidden (relu's --relus)
         layers = (hidden,) * len(t.layers) if hidden else t.layers
     models = lesson_models(t.feature_names, t.target, labels, hidden=hidden or t.hidden, layers=layers,
-                           output=output or t.output, loss=loss or t.loss, binary=data.binary)
+                           output=output or t.output, loss=loss or t.loss, binary=data.binary) \
+        if set(t.models) - {"softmax"} else []
+    if "softmax" in t.models:
+        models.append(softmax(t.feature_names, t.target, t.classes, labels))
     return [m for m in models if m.name in t.models]
 
 

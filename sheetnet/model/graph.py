@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..errors import SheetnetError
-from .ops import OPS
+from .ops import ACCURACY_OPS, OPS
 
 FEATURES = "features"  # the name under which a model reads the data sheet's feature block
 MAX_UNITS = 1000
@@ -146,11 +146,11 @@ class Model:
         W = self.blocks(theta)
         vals = {FEATURES: np.asarray(X, float), self.target: np.asarray(y, float).reshape(-1, 1)}
         for s in self.steps:
-            if s.op == "accuracy" and not accuracy:
+            if s.op in ACCURACY_OPS and not accuracy:
                 continue
             vals[s.name] = OPS[s.op].forward([vals[i] for i in s.inputs], W.get(s.params), s.arg)
         vals["loss"] = float(vals[self.loss_step])
-        acc = next((s for s in self.steps if s.op == "accuracy"), None)
+        acc = next((s for s in self.steps if s.op in ACCURACY_OPS), None)
         if acc is not None and acc.name in vals:
             vals["accuracy"] = float(vals[acc.name])
         return vals

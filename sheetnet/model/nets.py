@@ -100,6 +100,26 @@ def _deep(feats, target, labels, layers, mmult, output, loss, binary, name) -> M
     return validate(Model(name, target, feats, tuple(params), tuple(steps), "Loss total", pred, mmult, labels, about))
 
 
+def softmax(features, target: str, classes, labels=None, name="softmax") -> Model:
+    """One score per class (Lin_k), EXP, divided by the row's sum (Softmax_k), the cross-entropy of the
+    true class (target: the class number 0..K-1), the predicted Class and the Accuracy."""
+    feats = tuple(features)
+    labels = tuple(labels or feats)
+    classes = tuple(str(c) for c in classes)
+    if not 2 <= len(classes) <= 50 or len(set(classes)) != len(classes):
+        raise SheetnetError(f"a softmax needs 2 to 50 different classes, not {', '.join(classes) or 'none'}")
+    lin, ex, sm = (tuple(f"{tag}_{c}" for c in classes) for tag in ("Lin", "Exp", "Softmax"))
+    steps = (Step("Lin", "linear", (FEATURES,), lin, "Params"), Step("Exp", "exp", ("Lin",), ex),
+             Step("Softmax", "normalise", ("Exp",), sm), Step("Loss", "crossent", ("Softmax", target), ("Loss",)),
+             Step("Loss total", "mean", ("Loss",), label="Loss"), Step("Class", "argmax", ("Softmax",), ("Class",)),
+             Step("Accuracy", "classacc", ("Class", target), label="Accuracy"))
+    params = (Param("Params", len(classes), len(feats), False, labels, lin),)
+    about = (f"{len(classes)} classes ({', '.join(classes)}): Lin_k = SUMPRODUCT(features, Params row k); "
+             "Exp_k = EXP(Lin_k); Softmax_k = Exp_k / SUM(the row's Exp); Class = the column of the highest "
+             "Softmax (0 for the first class)")
+    return validate(Model(name, target, feats, params, steps, "Loss total", "Class", False, labels, about))
+
+
 def lesson_models(features, target: str, labels=None, hidden: int = 2, layers=None, output="linear", loss="mse",
                   binary=True) -> list[Model]:
     """The lesson's three sheets: linear, nnet and mmult (the same net written with MMULT)."""

@@ -294,3 +294,7 @@ _register(
 
 LOSSES = {"mse": "sqerr", "mae": "abserr", "logloss": "logloss", "mnist": "mnistloss"}
 OUTPUTS = ("linear", "sigmoid")
+
+from . import ops_softmax  # noqa: E402  (registers exp, normalise, crossent, argmax, classacc)
+
+ACCURACY_OPS = ops_softmax.ACCURACY_OPS  # the totals reported as "accuracy"

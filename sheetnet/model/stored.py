@@ -158,6 +158,14 @@ def lesson_sheets(eng: Engine) -> list[LessonSheet]:
     return [ls for ls in (find(eng, s, descriptions=desc) for s in desc[1]) if ls is not None]
 
 
+def default_sheet(eng: Engine) -> str:
+    """The model sheet a command takes when none is named: nnet when the workbook has one, else its first."""
+    names = list(read_descriptions(eng)[1])
+    if not names:
+        raise SheetnetError("no sheetnet model description in this workbook (built by sheetnet build?)")
+    return "nnet" if "nnet" in names else names[0]
+
+
 def require(eng: Engine, sheet: str) -> LessonSheet:
     desc = read_descriptions(eng)
     if not desc[1]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..torchenv import get_torch
 from .graph import FEATURES, Model
-from .ops import OPS
+from .ops import ACCURACY_OPS, OPS
 
 
 def pick_device(name: str | None = None):
@@ -59,7 +59,7 @@ class Twin:
         for s in m.steps:
             vals[s.name] = OPS[s.op].torch([vals[i] for i in s.inputs], blocks.get(s.params), s.arg)
         vals["loss"] = vals[m.loss_step]
-        acc = next((s for s in m.steps if s.op == "accuracy"), None)
+        acc = next((s for s in m.steps if s.op in ACCURACY_OPS), None)
         if acc is not None:
             vals["accuracy"] = vals[acc.name]
         return vals

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .graph import Model
 from .layout import DATA_SHEET, FIRST_ROW, HEADER_ROW, NOTE_ROW, ModelLayout, col_name
-from .ops import OPS
+from .ops import ACCURACY_OPS, OPS
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def write_model_sheet(ws, fm, model: Model, ml: ModelLayout, theta, vals: dict, 
         if f.kind == "total":
             s = model.step(f.step)
             ws.write_string(f.row, f.col - 1, s.label, fm["total_label"])
-            fmt = fm["accuracy"] if s.op == "accuracy" else fm["total"]
+            fmt = fm["accuracy"] if s.op in ACCURACY_OPS else fm["total"]
             if f.step in blanks:
                 ws.write_blank(f.row, f.col, None, styles.get(f.step, fmt))
             else:

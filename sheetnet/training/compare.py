@@ -62,9 +62,11 @@ class Comparison:
         return self.runs[0]
 
 
-def compare(path, sheet: str = "nnet", epochs: int = 200, valid: float = 0.2, seed: int = 0, device=None,
+def compare(path, sheet: str | None = None, epochs: int = 200, valid: float = 0.2, seed: int = 0, device=None,
             methods=None, progress: bool = False) -> Comparison:
     eng = Engine.load(path)
+    if sheet is None:  # nnet, or the workbook's only model sheet
+        sheet = stored.default_sheet(eng)
     if sheet not in eng.index:
         raise SheetnetError(f"{path}: no sheet named {sheet!r}")
     ls = stored.require(eng, sheet)

@@ -565,3 +565,24 @@ def test_single_cell_array_formulas_down_a_column_are_one_group(lo, tmp_path):
     want = lo_cells(lo, path, "s", refs)
     assert all(same(eng.get(f"s!{ref}"), want[ref]) for ref in refs), [(r, eng.get(f"s!{r}"), want[r]) for r in refs]
     assert any(want[r] > 0 for r in refs) and eng.get("s!N1") == "{=MAX(0,SUM(A2:C4*$F$1:$H$3))}"
+
+
+def test_row_and_column_of_a_relative_range_filled_down(lo, tmp_path):
+    """COLUMN(B4:D4) inside SUMPRODUCT, filled down: each cell's own column numbers (a student's way to pick
+    the true class's probability); the group once gave #VALUE! or 0 where LibreOffice gives the number."""
+    from .books import lo_cells, same, write_book
+
+    forms = ["=SUMPRODUCT(B{r}:D{r},--(COLUMN(B{r}:D{r})-COLUMN(B{r})=E{r}))", "=SUMPRODUCT(--(ROW(B{r}:B6)>3))",
+             "=SUMPRODUCT(--(COLUMN(B{r}:D{r})=3))", "=SUM(ROW(B{r}:D{r}))+COLUMN(C{r})",
+             "=SUMPRODUCT(B{r}:D{r},COLUMN(B{r}:D{r}))"]
+    cells = {}
+    for r in range(1, 7):
+        cells.update({f"B{r}": r, f"C{r}": 2 * r, f"D{r}": 3 * r, f"E{r}": r % 3})
+        for j, f in enumerate(forms):
+            cells[f"{'GHIJK'[j]}{r}"] = f.replace("{r}", str(r))
+    path = write_book(tmp_path / "rowcol.xlsx", {"s": cells})
+    eng = Engine.load(path)
+    refs = [f"{c}{r}" for c in "GHIJK" for r in range(1, 7)]
+    want = lo_cells(lo, path, "s", refs)
+    assert all(same(eng.get(f"s!{ref}"), want[ref]) for ref in refs), [(r, eng.get(f"s!{r}"), want[r]) for r in refs]
+    assert [want[f"G{r}"] for r in range(1, 7)] == [2.0, 6.0, 3.0, 8.0, 15.0, 6.0]

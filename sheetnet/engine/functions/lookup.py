@@ -549,10 +549,16 @@ def _rowcol(nodes, ctx, axis: int):
         return V((base + 1).astype(float).reshape(-1, 1, 1))
     boxes = ctx.boxes(nodes[0])
     if ctx.array or not ctx.scalar:  # an array of the box's row (column) numbers
-        s, r0, c0, r1, c1 = boxes[0]
-        if all(b == boxes[0] for b in boxes):
-            seq = np.arange(r0, r1 + 1) if axis == 0 else np.arange(c0, c1 + 1)
+        lo, hi = (1, 3) if axis == 0 else (2, 4)
+        first = boxes[0]
+        if all(b[lo] == first[lo] and b[hi] == first[hi] for b in boxes):  # the same numbers in every cell
+            seq = np.arange(first[lo], first[hi] + 1)
             return V((seq + 1).astype(float).reshape((1, -1, 1) if axis == 0 else (1, 1, -1)))
+        n = first[hi] - first[lo]
+        if all(b[hi] - b[lo] == n for b in boxes):  # a relative range filled along: each cell its own numbers
+            seq = np.array([b[lo] for b in boxes])[:, None] + np.arange(n + 1)[None, :] + 1
+            return V(seq.astype(float).reshape((len(boxes), -1, 1) if axis == 0 else (len(boxes), 1, -1)))
+        raise Ragged()  # ranges of different sizes in one group: one cell at a time
     return V(np.array([(b[1] if axis == 0 else b[2]) + 1 for b in boxes], float).reshape(-1, 1, 1))
 
 
