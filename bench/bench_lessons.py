@@ -25,7 +25,8 @@ def main():
     rows = []
     lo = libreoffice.LibreOffice() if libreoffice.find() else None
     try:
-        for name, variant in (("titanic", None), ("gd", None), ("gd", "line"), ("relu", None), ("digits", None)):
+        for name, variant in (("titanic", None), ("gd", None), ("gd", "line"), ("relu", None), ("digits", None),
+                              ("softmax", None)):
             out = tmp / f"{name}-{variant or 'default'}.xlsx"
             times = []
             for _ in range(5):

@@ -86,6 +86,7 @@ def main():
     print("wrote", HERE / "workbook.png")
     compare_picture()
     gd_picture()
+    softmax_picture()
 
 
 def compare_picture():
@@ -128,6 +129,47 @@ def gd_picture():
     fig.tight_layout()
     fig.savefig(HERE / "gd.png")
     print("wrote", HERE / "gd.png")
+
+
+def softmax_picture():
+    """docs/softmax.png: the softmax workbook after sheetnet solve: each class's 64 pixel weights (its Params
+    row) as an 8x8 image, and one image of each class with the Softmax row the sheet computes for it."""
+    import numpy as np
+
+    from sheetnet.engine import Engine
+    from sheetnet.solver.solve import solve_workbook
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "softmax.xlsx"
+        build_workbook(p, prepare(load_template("softmax")), seed=0)
+        _, out = solve_workbook(p, output=Path(d) / "softmax.solved.xlsx")
+        eng = Engine.load(out)
+        W = np.array([[eng.get(f"softmax!{get_column_letter(15 + j)}{4 + k}") for j in range(64)] for k in range(3)])
+        rows = {}
+        for r in range(4, 540):
+            k = int(eng.get(f"softmax!A{r}"))
+            rows.setdefault(k, r)
+        img = {k: np.array([eng.get(f"data!{get_column_letter(67 + j)}{r}") for j in range(64)]) for k, r in rows.items()}
+        sm = {k: [eng.get(f"softmax!{get_column_letter(8 + j)}{r}") for j in range(3)] for k, r in rows.items()}
+        loss, acc = eng.get("softmax!B1"), eng.get("softmax!D1")
+    names = ("3", "7", "8")
+    fig, axes = plt.subplots(2, 3, figsize=(8, 5.6), dpi=110)
+    lim = np.abs(W).max()
+    for k in range(3):
+        a = axes[0, k]
+        a.imshow(W[k].reshape(8, 8), cmap="RdBu", vmin=-lim, vmax=lim)
+        a.set_title(f"weights of class {names[k]} (row {4 + k})", fontsize=9)
+        b = axes[1, k]
+        b.imshow(img[k].reshape(8, 8), cmap="Greys", vmin=0, vmax=1)
+        b.set_title(f"row {rows[k]}: a {names[k]}; Softmax " + " ".join(f"{v:.3f}" for v in sm[k]), fontsize=8)
+        for x in (a, b):
+            x.set_xticks([])
+            x.set_yticks([])
+    fig.suptitle(f"softmax.xlsx after sheetnet solve: Loss {loss:.3g}, Accuracy {acc:.2%} (blue: weight > 0)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(HERE / "softmax.png")
+    print("wrote", HERE / "softmax.png")
 
 
 if __name__ == "__main__":

@@ -121,6 +121,12 @@ def cmd_demo(args) -> int:
     print(f"           digits.xlsx  3 or 7, accuracy on {len(b.va)} valid / {len(b.tr)} train images: L1 "
           f"{b.accuracy(b.pred_l1):.4f} / {b.accuracy(b.pred_l1, split='train'):.4f}, linear (torch SGD) "
           f"{b.accuracy(b.pred_linear):.4f} / {b.accuracy(b.pred_linear, split='train'):.4f}")
+    sm_path = out.with_name("softmax.xlsx")
+    sm = api.build("softmax", sm_path, seed=args.seed)
+    done, _ = api.solve(sm_path, in_place=True)
+    v = sm.values["softmax"]
+    print(f"           softmax.xlsx 3, 7 or 8: EXP, Softmax, -LN of the true class; Solver: Loss {v['loss']:.6f} -> "
+          f"{done[0].result.fun:.3g}, accuracy {v['accuracy']:.4f} -> {_accuracy_after(sm_path):.4f}")
     folder = out.with_name("class")
     ex = api.exercise("titanic", folder, seed=args.seed)
     cls = api.grade(ex.key, [ex.solution, ex.student], folder / "gradebook.csv")
@@ -131,6 +137,15 @@ def cmd_demo(args) -> int:
     print(f"\nDone in {time.perf_counter() - t0:.0f} s. Open {out} in Excel, LibreOffice or Google Sheets: every cell "
           f"is a live formula.\nChange a yellow Params cell and watch Preds and Loss move; in Excel, Data > Solver > Solve.")
     return 0
+
+
+def _accuracy_after(path) -> float:
+    """A solved lesson workbook's Accuracy (D1 of its first model sheet), as sheetnet's engine computes it."""
+    from ..engine import Engine
+    from ..model import stored
+
+    eng = Engine.load(path)
+    return float(eng.get(f"{stored.default_sheet(eng)}!D1"))
 
 
 def _show(v) -> str:

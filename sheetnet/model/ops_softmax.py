@@ -44,7 +44,8 @@ def _norm_forward(xs, W, arg):
 def _norm_backward(g, xs, W, out, arg):
     x = xs[0]
     s = sum_columns([x[..., j:j + 1] for j in range(x.shape[-1])])
-    return [(g - np.sum(g * out, axis=-1, keepdims=True)) / s], None
+    go = g * out
+    return [(g - sum_columns([go[..., j:j + 1] for j in range(go.shape[-1])])) / s], None
 
 
 # ---- cross-entropy of the true class --------------------------------------------------------------
