@@ -154,11 +154,13 @@ def _features(res) -> dict:
 
 def _raw(res, ds) -> list:
     """The data sheet's columns of values (what a perturbation shuffles): name, column, text or numbers."""
+    ids = {m.features[int(s.arg)] for m in res.models for s in m.steps if s.op == "lookup"}
     out = []
     for i, col in enumerate(res.data_layout.columns):
         if col.role in ("target", "input") or (col.role == "feature" and col.feature.transform == "value"):
             name = col.feature.column if col.role == "feature" else col.name
-            out.append({"name": col.name, "col": i, "text": ds.frame[name].dtype == object})
+            out.append({"name": col.name, "col": i, "text": ds.frame[name].dtype == object,
+                        "ids": col.name in ids})  # ids (a lookup's row numbers) are shuffled, never scaled
     return out
 
 

@@ -217,7 +217,7 @@ def _perturb(eng: Engine, key: Key, pos: _Positions, k: int):
     for c, (num, typ, obj) in pos.columns:
         perm = rng.permutation(key.rows)
         num, typ, obj = num[perm].copy(), typ[perm].copy(), obj[perm].copy()
-        if k == 1 and not c["text"] and c["col"] != key.d["data"]["target"]:
+        if k == 1 and not c["text"] and not c.get("ids") and c["col"] != key.d["data"]["target"]:
             num = np.where(typ == NUM, num * 1.75 + 0.5, num)  # extreme: a new maximum, every value moved
         blocks.append((pos.data, FIRST_ROW, c["col"], num, typ, obj))
     scale = (1.0, 5.0, 0.01)[k % 3]

@@ -33,6 +33,7 @@ XCU = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 INSTALL_HINT = "apt-get install -y libreoffice-calc-nogui python3-uno"
+ANSWER_SECONDS = 600  # the longest one call may take (a 60 s SwarmSolver run, a 1,000,000-row load)
 
 
 def _uno_python() -> str | None:
@@ -67,10 +68,16 @@ class LibreOffice:
         self._tmp = tempfile.TemporaryDirectory(prefix="sheetnet-lo-")
         profile = Path(profile) if profile else make_profile(self._tmp.name)
         self.proc = subprocess.Popen([py, str(WORKER), soffice, str(profile)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+                                     stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True)
         self._answer()
 
     def _answer(self) -> dict:
+        import select
+
+        ready, _, _ = select.select([self.proc.stdout], [], [], ANSWER_SECONDS)
+        if not ready:  # LibreOffice hung (seen once in a long test run): a failure, never a wait for ever
+            self._kill()
+            raise SheetnetError(f"LibreOffice did not answer within {ANSWER_SECONDS} s (stopped)")
         line = self.proc.stdout.readline()
         if not line:
             raise SheetnetError("LibreOffice stopped answering")
@@ -129,6 +136,17 @@ class LibreOffice:
 
     def save(self, path, filter_name="Calc MS Excel 2007 XML"):
         self._call("save", path=str(Path(path).resolve()), filter_name=filter_name)
+
+    def _kill(self):
+        """Stop the worker and the LibreOffice it started (its own process group)."""
+        import os
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            self.proc.kill()
+        self.proc.wait()
 
     def close(self):
         if self.proc.poll() is None:

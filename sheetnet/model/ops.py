@@ -295,6 +295,8 @@ _register(
 LOSSES = {"mse": "sqerr", "mae": "abserr", "logloss": "logloss", "mnist": "mnistloss"}
 OUTPUTS = ("linear", "sigmoid")
 
-from . import ops_softmax  # noqa: E402  (registers exp, normalise, crossent, argmax, classacc)
+from . import ops_embed, ops_softmax  # noqa: E402  (their entries: exp, normalise, crossent, argmax, classacc;
+#                                          lookup, rowdot, rootmean)
+MORE_OPS = (ops_softmax, ops_embed)
 
 ACCURACY_OPS = ops_softmax.ACCURACY_OPS  # the totals reported as "accuracy"
