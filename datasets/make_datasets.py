@@ -9,6 +9,7 @@ gd/line.csv       the 2018 lesson 2 line: 100 points, x uniform(-1, 1), y = 3x +
 relu/wiggly.csv   50 points of sin(2x) + x/2 on [-3, 3] plus a little noise (seeded)
 digits/digits37.csv  the 3s and 7s of scikit-learn's 8x8 digits, pixels 0..16, split 80/20 (seeded)
 digits/digits378.csv the 3s, 7s and 8s of the same digits, with their class number (softmax lesson)
+collab/ratings.csv   15 users x 15 movies rated from known factors plus noise (collab lesson; seeded)
 """
 
 from __future__ import annotations
@@ -96,8 +97,24 @@ def digits() -> bytes:
     return _write(rows, ["digit", "is3", "split"] + [f"p{k}" for k in range(64)])
 
 
+def ratings() -> bytes:
+    """15 users x 15 movies from known factors: 3.5 + user bias + movie bias + (3 user factors . 3 movie
+    factors) + noise, clipped to 0.5..5 and rounded to half stars as MovieLens's are; each pair rated with
+    probability 0.75 (default_rng(15)); one row a rating, by user then movie."""
+    rng = np.random.default_rng(15)
+    n, k = 15, 3
+    U, M = rng.normal(0, 0.6, (n, k)), rng.normal(0, 0.6, (n, k))
+    bu, bm = rng.normal(0, 0.4, n), rng.normal(0, 0.4, n)
+    r = 3.5 + bu[:, None] + bm[None, :] + U @ M.T + rng.normal(0, 0.3, (n, n))
+    r = np.clip(np.round(r * 2) / 2, 0.5, 5.0)
+    rated = rng.uniform(size=(n, n)) < 0.75
+    rows = [[i + 1, j + 1, _num(r[i, j])] for i in range(n) for j in range(n) if rated[i, j]]
+    return _write(rows, ["user", "movie", "rating"])
+
+
 MAKERS = {"gd/quadratic.csv": quadratic, "gd/line.csv": line, "relu/wiggly.csv": wiggly,
-          "digits/digits37.csv": digits, "digits/digits378.csv": digits378}
+          "digits/digits37.csv": digits, "digits/digits378.csv": digits378,
+          "collab/ratings.csv": ratings}
 
 
 def main(argv):

@@ -101,6 +101,8 @@ def candidates(op: str, xs, W, arg, got, key, sc):
             yield Mistake("not squared", "Square the difference: (prediction - target)^2.", "=(Preds-Survived)^2."), p - y
             yield Mistake("ABS for square", "The lesson's loss squares the difference; ABS is the absolute error.",
                           "=(Preds-Survived)^2."), np.abs(p - y)
+        elif op in ("lookup", "rootmean"):
+            yield from _collab_mistakes(op, xs, W, arg)
         elif op in SOFTMAX_OPS:
             yield from _softmax_mistakes(op, xs)
         elif op == "mean":
@@ -114,6 +116,22 @@ def candidates(op: str, xs, W, arg, got, key, sc):
 
 
 SOFTMAX_OPS = ("exp", "normalise", "crossent", "argmax")
+
+
+def _collab_mistakes(op: str, xs, W, arg):
+    """The collab lesson's usual mistakes: the other id looked up, the RMSE's SQRT or AVERAGE."""
+    x = np.asarray(xs[0], float)
+    if op == "lookup" and W is not None and x.ndim == 2 and x.shape[1] == 2:
+        other = x[:, 1 - int(arg)].astype(int) - 1
+        if other.min(initial=0) >= 0 and other.max(initial=0) < W.shape[0]:
+            yield Mistake("the other id", "These cells look up the row of the other id column (the movie's number "
+                          "for a user, or the user's for a movie).", "=INDEX(the block, the row's own id column, "
+                          "factor k), the id column pinned with $."), W[other, :]
+    elif op == "rootmean":
+        yield Mistake("SQRT forgotten", "The loss is the root of the mean squared error (RMSE): take SQRT of the "
+                      "AVERAGE.", "=SQRT(AVERAGE(the Loss column))."), np.mean(x)
+        yield Mistake("SUM for AVERAGE", "The RMSE averages the squared errors before the SQRT.",
+                      "=SQRT(AVERAGE(the Loss column))."), np.sqrt(np.nansum(x))
 
 
 def _softmax_mistakes(op: str, xs):

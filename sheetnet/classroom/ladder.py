@@ -149,11 +149,18 @@ def step_words(sid: str, result, requires: str = "") -> str:
             return (f"{', '.join(step.columns)} = MMULT({what.replace('row', 'block')}, the Params block), one array "
                     f"formula over the whole block")
         return f"{', '.join(step.columns)} = SUMPRODUCT({what}, that column's row of Params)"
+    if sc.op == "lookup":
+        f = m.features[int(step.arg)]
+        return (f"{', '.join(step.columns)} = INDEX(the {step.params} block, the row's {f}, factor k): the row of "
+                f"{step.params} for that {f}")
+    if sc.op == "rowdot":
+        return f"{sc.step} = SUMPRODUCT(the row of {names[0]}, the row of {names[1]})"
     ins = m.step(step.inputs[0]).columns if step.inputs and step.inputs[0] in {s.name for s in m.steps} else ()
     if OPS[sc.op].kind == "map" and len(step.columns) > 1 and len(ins) == len(step.columns):
         return ", ".join(f"{c} = " + doc.replace("x", i) for c, i in zip(step.columns, ins))  # ReLU1 = IF(Lin1<0,...)
     x = names[0] if names else "x"
-    text = doc.replace("x1+x2+...", "+".join(m.step(step.inputs[0]).columns) if step.inputs else doc)
+    steps = {s.name for s in m.steps}
+    text = doc.replace("x1+x2+...", "+".join(c for i in step.inputs if i in steps for c in m.step(i).columns))
     text = text.replace("pred", x).replace("target", names[1] if len(names) > 1 else "target")
     text = text.replace("AVERAGE(column)", f"AVERAGE of the {x} column").replace("SUM(x1:xn)", f"SUM of {x}")
     return f"{', '.join(step.columns) if len(step.columns) > 1 else sc.step} = " + text.replace("x", x)

@@ -38,7 +38,8 @@ def sheet_lines(data, dl, models, result) -> list[tuple[str, str]]:
                       f"Columns {col_name(fa)}:{col_name(fb)} are the model's inputs (features).")]
     for m in models:
         total = result.layouts[m.name].loss_cell
-        lines.append(("text", f"{m.name:<8} {m.about}; {_loss_words(m)}; {col_name(total[1])}1 = AVERAGE(Loss)."))
+        how = OPS[m.step(m.loss_step).op].doc.replace("column", "Loss")
+        lines.append(("text", f"{m.name:<8} {m.about}; {_loss_words(m)}; {col_name(total[1])}1 = {how}."))
     if result.training is not None:
         from ..training.optimizers import OPTIMIZERS
         for sp in result.training.sheets:
@@ -50,6 +51,9 @@ def sheet_lines(data, dl, models, result) -> list[tuple[str, str]]:
     if t.baseline == "pixels":
         lines.append(("text", "pixels   the mean image of each class, every image's L1 and L2 distance to them, the "
                               "accuracy; the linear weights as an image."))
+    if t.baseline == "crosstab":
+        lines.append(("text", "crosstab the ratings as the course shows them (users down, movies across, blank where not "
+                              "rated) and every predicted rating from the first sheet's factors, rated or not; their RMSE."))
     deep = [m for m in models if any(p.bias for p in m.params)]
     if deep:
         lines.append(("text", "         Deeper nets: Lin2_3 is unit 3 of hidden layer 2, ReLU2_3 its ReLU; each layer's "
@@ -62,7 +66,8 @@ def write_about(ws, fm, data, dl, result, seed, live_rand):
     models = result.models
     src = Path(data.source)
     digest = hashlib.sha256(src.read_bytes()).hexdigest()[:16] if src.exists() else "-"
-    mse = all(m.step("Loss").op == "sqerr" for m in models)
+    mse = all(m.step("Loss").op == "sqerr" and m.step(m.loss_step).op == "mean" and m.step(m.loss_step).inputs == ("Loss",)
+              and not any(s.op == "lookup" for s in m.steps) for m in models)  # least squares means something
     acc = [m for m in models if any(s.op in ACCURACY_OPS for s in m.steps)]
     lines = [
         ("title", f"{t.title}: a neural net in a spreadsheet"),

@@ -56,6 +56,7 @@ class Template:
     source: str = "<template>"
     task: str | None = None  # "binary" (0/1 target: accuracy, log loss), "number" or "classes"; None: from the data
     classes: tuple = ()  # task "classes": each class's label, in the order of the target's numbers 0..K-1
+    factors: int = 5  # collab (dotprod, bias): factors a user and a movie
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -165,7 +166,7 @@ def _data_path(data: str, folder: Path | None) -> Path:
     return (folder or Path.cwd()) / p
 
 
-MODEL_SHEETS = ("linear", "nnet", "mmult", "softmax")
+MODEL_SHEETS = ("linear", "nnet", "mmult", "softmax", "dotprod", "bias")
 
 
 def parse_template(text: str, source: str = "<template>", folder: Path | None = None, variant: str | None = None
@@ -225,6 +226,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         source=source,
         task=task,
         classes=classes,
+        factors=int(d.get("factors", 5)),
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

@@ -30,7 +30,7 @@ from ..model.layout import (
     DataLayout,
     ModelLayout,
 )
-from ..model.nets import exact15, initial_params, lesson_models, softmax
+from ..model.nets import collab, exact15, initial_params, lesson_models, softmax
 from ..model.ops import OPS
 from ..model.stored import description_rows
 from ..model.styles import formats
@@ -88,10 +88,27 @@ def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, lo
         layers = (hidden,) * len(t.layers) if hidden else t.layers
     models = lesson_models(t.feature_names, t.target, labels, hidden=hidden or t.hidden, layers=layers,
                            output=output or t.output, loss=loss or t.loss, binary=data.binary) \
-        if set(t.models) - {"softmax"} else []
+        if {"linear", "nnet", "mmult"} & set(t.models) else []
     if "softmax" in t.models:
         models.append(softmax(t.feature_names, t.target, t.classes, labels))
+    for name in ("dotprod", "bias"):
+        if name in t.models:
+            users, movies = _id_counts(data)
+            models.append(collab(t.feature_names, t.target, users, movies, t.factors, biases=name == "bias"))
     return [m for m in models if m.name in t.models]
+
+
+def _id_counts(data: Dataset) -> tuple[int, int]:
+    """collab: how many users and movies, from the two id features (whole numbers from 1)."""
+    out = []
+    for j, f in enumerate(data.template.features[:2]):
+        ids = data.X[:, j]
+        if len(ids) == 0 or (ids != np.round(ids)).any() or ids.min() < 1:
+            i = int(np.flatnonzero((ids != np.round(ids)) | (ids < 1))[0]) if len(ids) else 0
+            raise SheetnetError(f"{data.source}: column {f.column}, data row {i + 1}: ids are whole numbers from 1 "
+                                f"(the row of the params block they look up), not {ids[i]:g}")
+        out.append(int(ids.max()))
+    return out[0], out[1]
 
 
 def plan(data: Dataset, *, seed: int = 0, hidden: int | None = None, layers=None, output: str | None = None,
@@ -173,6 +190,9 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
         if template.baseline == "pixels":
             from .pixels import write_pixels
             result.baseline = write_pixels(wb, fm, data, dl, result, seed)
+        if template.baseline == "crosstab":
+            from .crosstab import write_crosstab
+            write_crosstab(wb, fm, data, dl, result)
         result.sheets = [ws.get_name() for ws in wb.worksheets()]
         desc = wb.add_worksheet(DESCRIPTION_SHEET)
         write_description(desc, data_description(dl, template), models, result.training)

@@ -239,6 +239,12 @@ def validate(m: Model) -> Model:
             p = names.get(s.params)
             if p is None or p.inputs != widths[s.inputs[0]] or p.units != len(s.columns):
                 bad(f"step {s.name}: params block {s.params!r} does not fit its inputs and columns")
+        elif op.kind == "lookup":  # one params row per id, one column per factor; arg: the ids' input column
+            p = names.get(s.params)
+            if p is None or p.bias or p.inputs != len(s.columns):
+                bad(f"step {s.name}: params block {s.params!r} does not fit its columns")
+            if not isinstance(s.arg, int) or isinstance(s.arg, bool) or not 0 <= s.arg < widths[s.inputs[0]]:
+                bad(f"step {s.name}: reads the ids from input column {s.arg!r}, which its input does not have")
         elif s.params is not None:
             bad(f"step {s.name}: {s.op} takes no params")
         if op.kind == "total":
@@ -246,7 +252,7 @@ def validate(m: Model) -> Model:
                 bad(f"step {s.name}: a total writes no columns")
         else:
             want = op.units([widths[i] for i in s.inputs]) if op.units else \
-                (len(s.columns) if op.kind == "layer" else widths[s.inputs[0]])
+                (len(s.columns) if op.kind in ("layer", "lookup") else widths[s.inputs[0]])
             if len(s.columns) != want or want < 1:
                 bad(f"step {s.name}: writes {len(s.columns)} columns, not {want}")
         for c in s.columns:

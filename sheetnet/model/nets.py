@@ -120,6 +120,38 @@ def softmax(features, target: str, classes, labels=None, name="softmax") -> Mode
     return validate(Model(name, target, feats, params, steps, "Loss total", "Class", False, labels, about))
 
 
+def collab(features, target: str, users: int, movies: int, factors: int = 5, biases: bool = False,
+           name=None) -> Model:
+    """Collaborative filtering, one row a rating: the user's and the movie's factors looked up (embeddings),
+    Preds their dot product (plus a user and a movie bias), the squared error and its RMSE."""
+    feats = tuple(features)
+    if len(feats) != 2:
+        raise SheetnetError(f"collab reads two id columns (user, movie), not {', '.join(feats)}")
+    if not 1 <= factors <= 50 or not 1 <= users <= 10_000 or not 1 <= movies <= 10_000:
+        raise SheetnetError(f"collab takes 1 to 50 factors and 1 to 10,000 users and movies, not {factors}, "
+                            f"{users}, {movies}")
+    name = name or ("bias" if biases else "dotprod")
+    f = tuple(f"f{k + 1}" for k in range(factors))
+    uf, mf = tuple(f"User_{x}" for x in f), tuple(f"Movie_{x}" for x in f)
+    who = tuple(f"{feats[0]} {i + 1}" for i in range(users)), tuple(f"{feats[1]} {i + 1}" for i in range(movies))
+    params = [Param("Users", users, factors, False, f, who[0]), Param("Movies", movies, factors, False, f, who[1])]
+    steps = [Step("UserF", "lookup", (FEATURES,), uf, "Users", 0), Step("MovieF", "lookup", (FEATURES,), mf, "Movies", 1)]
+    if biases:
+        params += [Param("UserBias", users, 1, False, ("bias",), who[0]),
+                   Param("MovieBias", movies, 1, False, ("bias",), who[1])]
+        steps += [Step("Dot", "rowdot", ("UserF", "MovieF"), ("Dot",)),
+                  Step("UserB", "lookup", (FEATURES,), ("UserB",), "UserBias", 0),
+                  Step("MovieB", "lookup", (FEATURES,), ("MovieB",), "MovieBias", 1),
+                  Step("Preds", "add", ("Dot", "UserB", "MovieB"), ("Preds",))]
+    else:
+        steps.append(Step("Preds", "rowdot", ("UserF", "MovieF"), ("Preds",)))
+    steps += [Step("Loss", "sqerr", ("Preds", target), ("Loss",)), Step("Loss total", "rootmean", ("Loss",), label="Loss")]
+    about = (f"{factors} factors a user and a movie: UserF = INDEX(Users block, {feats[0]}, k), MovieF likewise; "
+             + ("Dot = SUMPRODUCT(UserF, MovieF), Preds = Dot + UserB + MovieB (each bias looked up the same way)"
+                if biases else "Preds = SUMPRODUCT(UserF, MovieF)") + "; the Loss in B1 is the RMSE")
+    return validate(Model(name, target, feats, tuple(params), tuple(steps), "Loss total", "Preds", False, feats, about))
+
+
 def lesson_models(features, target: str, labels=None, hidden: int = 2, layers=None, output="linear", loss="mse",
                   binary=True) -> list[Model]:
     """The lesson's three sheets: linear, nnet and mmult (the same net written with MMULT)."""

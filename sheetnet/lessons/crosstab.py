@@ -1,0 +1,84 @@
+"""The collab lesson's crosstab sheet: the course's picture of the ratings and the predictions.
+
+    the ratings   users down, movies across, blank where the user did not rate the movie
+                  (=IF(COUNTIFS(...)=0,"",SUMIFS(...)) over the data sheet's rows)
+    the preds     every user's predicted rating of every movie, rated or not, from the dotprod sheet's
+                  factors: =SUMPRODUCT(INDEX(Users block,user,0),INDEX(Movies block,movie,0))
+    RMSE          over the rated cells only: the course's =SQRT(SUMXMY2(ratings,preds)/COUNT(ratings)) as
+                  {=SQRT(SUM(IF(ISNUMBER(ratings),(ratings-preds)^2))/COUNT(ratings))}: the dotprod sheet's Loss
+Both grids carry colour scales.  Every formula is written with numpy's value (its cached result).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.layout import DATA_SHEET, cell, col_name
+from ..numerics import weighted_sum
+
+SHEET = "crosstab"
+TOP = 3  # 0-based row of the ratings grid's header (the movie numbers)
+
+
+def write_crosstab(wb, fm, data, dl, result):
+    """After the model sheets: it reads the dotprod (or bias) sheet's factor blocks."""
+    m = next(m for m in result.models if m.name in ("dotprod", "bias"))
+    ml = result.layouts[m.name]
+    W = m.blocks(result.params[m.name])
+    users, movies = W["Users"].shape[0], W["Movies"].shape[0]
+    ids = data.X[:, :2].astype(int)
+    rating = np.full((users, movies), np.nan)
+    rating[ids[:, 0] - 1, ids[:, 1] - 1] = data.y
+    pred = np.array([[weighted_sum(W["Users"][u][None, :], W["Movies"][j]).item() for j in range(movies)]
+                     for u in range(users)])
+    if m.name == "bias":
+        pred = pred + W["UserBias"][:, :1] + W["MovieBias"][:, 0][None, :]
+    ws = wb.add_worksheet(SHEET)
+    rng = {c: dl.column_range(dl.index(c)) for c in (data.template.target, *data.template.feature_names[:2])}
+    rcol, ucol, mcol = (f"{DATA_SHEET}!{rng[c]}" for c in (data.template.target, *data.template.feature_names[:2]))
+    u_block, m_block = (ml.pref(m.param(n), f"{m.name}!").block for n in ("Users", "Movies"))
+    pr = TOP + users + 3  # the predictions grid's header row
+    out = {}  # (row, col) -> (text or formula, value): written row by row (the workbook streams its rows)
+    for top, label in ((TOP, "user \\ movie"), (pr, "Preds")):
+        out[top, 0] = (label, None)
+        for j in range(movies):
+            out[top, 1 + j] = (j + 1, None)
+        for u in range(users):
+            out[top + 1 + u, 0] = (u + 1, None)
+    for u in range(users):
+        for j in range(movies):
+            r, c = TOP + 1 + u, 1 + j
+            crit = f"{ucol},$A{r + 1},{mcol},{col_name(c)}${TOP + 1}"
+            v = rating[u, j]
+            out[r, c] = (f'=IF(COUNTIFS({crit})=0,"",SUMIFS({rcol},{crit}))', "" if np.isnan(v) else float(v))
+            pc = f"{col_name(c)}${pr + 1}"
+            f = f"=SUMPRODUCT(INDEX({u_block},$A{pr + 2 + u},0),INDEX({m_block},{pc},0))"
+            if m.name == "bias":
+                ub, mb = (ml.pref(m.param(n), f"{m.name}!").block for n in ("UserBias", "MovieBias"))
+                f += f"+INDEX({ub},$A{pr + 2 + u},1)+INDEX({mb},{pc},1)"
+            out[pr + 1 + u, c] = (f, float(pred[u, j]))
+    grid = f"{cell(TOP + 1, 1)}:{cell(TOP + users, movies)}"
+    pgrid = f"{cell(pr + 1, 1)}:{cell(pr + users, movies)}"
+    seen = ~np.isnan(rating)
+    rmse = float(np.sqrt(np.sum((rating[seen] - pred[seen]) ** 2) / seen.sum()))
+    out[0, 0] = (f"The ratings (blank: not rated), and every prediction from the {m.name} sheet's factors (blue: "
+                 f"high). RMSE over the rated cells, in {cell(0, movies + 2)}:", "note")
+    # the course's =SQRT(SUMXMY2(ratings,preds)/COUNT(ratings)) skips blank cells, but LibreOffice's SUMXMY2 stops
+    # at the "" of an unrated formula cell (Err:519): the same sum as an array formula every spreadsheet computes
+    out[0, movies + 2] = (f"{{=SQRT(SUM(IF(ISNUMBER({grid}),({grid}-{pgrid})^2))/COUNT({grid}))}}", rmse)
+    for (r, c), (what, v) in sorted(out.items()):
+        if isinstance(what, str) and what.startswith("{="):
+            ws.write_array_formula(r, c, r, c, what, fm["total"], v)
+        elif isinstance(what, str) and what.startswith("="):
+            ws.write_formula(r, c, what, fm["total"] if r == 0 else fm["computed"], v)
+        elif isinstance(what, str):
+            ws.write_string(r, c, what, fm["note"] if v == "note" else fm["header"])
+        else:
+            ws.write_number(r, c, what, fm["header"])
+    scale = {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFFFFF", "max_color": "#5A8AC6"}
+    ws.conditional_format(grid, scale)
+    ws.conditional_format(pgrid, scale)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, movies, 6)
+    ws.freeze_panes(TOP + 1, 1)
+    return rmse

@@ -1,0 +1,100 @@
+"""collab: user and movie factors (embeddings) looked up by INDEX, their dot product, the RMSE; the course's
+crosstab of ratings and predictions; LibreOffice's recalculation and torch's embedding model agree."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sheetnet.errors import SheetnetError
+from sheetnet.lessons.prepare import prepare
+from sheetnet.lessons.template import load_template
+from sheetnet.lessons.workbook import build_workbook
+from sheetnet.model.nets import collab
+
+from ..helpers import assert_recalculated_equal, formula_cells
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare(load_template("collab"))
+
+
+@pytest.fixture(scope="module")
+def built(data, tmp_path_factory):
+    p = tmp_path_factory.mktemp("collab") / "collab.xlsx"
+    return p, build_workbook(p, data, seed=0)
+
+
+def test_the_sheets_are_the_courses_lookups_and_dot_products(built, data, lo):
+    p, res = built
+    assert [m.name for m in res.models] == ["dotprod", "bias"] and data.n == 173
+    assert [m.n_params for m in res.models] == [150, 180]  # both within Excel's Solver limit of 200
+    f = formula_cells(p)
+    d = f["dotprod"]
+    assert d[(3, 1)] == "=INDEX($P$4:$T$18,data!B4,1)" and d[(3, 5)] == "=INDEX($P$4:$T$18,data!B4,5)"
+    assert d[(3, 6)] == "=INDEX($P$21:$T$35,data!C4,1)"
+    assert d[(3, 11)] == "=SUMPRODUCT($B4:$F4,$G4:$K4)" and d[(3, 12)] == "=(L4-A4)^2"
+    assert d[(0, 1)] == "=SQRT(AVERAGE(M4:M176))"
+    b = f["bias"]
+    assert b[(3, 11)] == "=SUMPRODUCT($B4:$F4,$G4:$K4)" and b[(3, 12)] == "=INDEX($S$38:$S$52,data!B4,1)"
+    assert b[(3, 14)] == "=L4+M4+N4" and b[(3, 15)] == "=(O4-A4)^2"
+    c = f["crosstab"]
+    assert c[(4, 1)] == ('=IF(COUNTIFS(data!$B$4:$B$176,$A5,data!$C$4:$C$176,B$4)=0,"",SUMIFS(data!$A$4:$A$176,'
+                         'data!$B$4:$B$176,$A5,data!$C$4:$C$176,B$4))')
+    assert c[(22, 1)] == "=SUMPRODUCT(INDEX(dotprod!$P$4:$T$18,$A23,0),INDEX(dotprod!$P$21:$T$35,B$22,0))"
+    assert c[(0, 17)] == "{=SQRT(SUM(IF(ISNUMBER(B5:P19),(B5:P19-B23:P37)^2))/COUNT(B5:P19))}"
+    # LibreOffice, recalculating from scratch, gets numpy's numbers on the model sheets (also the cached ones)
+    assert assert_recalculated_equal(lo, p, res, data, skip=("crosstab",)) == 173 * (1 + 12 + 16) + 2
+    # and on the crosstab: the ratings where rated (blank elsewhere), every prediction, the RMSE = dotprod's Loss
+    grid = lo.values("crosstab", "A1:R37")
+    rated = {(int(u), int(m)): r for u, m, r in zip(data.X[:, 0], data.X[:, 1], data.y)}
+    for u in range(1, 16):
+        for m in range(1, 16):
+            assert grid[3 + u][m] == rated.get((u, m), "")
+    th = res.params["dotprod"]
+    W = res.models[0].blocks(th)
+    np.testing.assert_allclose(np.array(grid[22:37])[:, 1:16].astype(float), W["Users"] @ W["Movies"].T, rtol=1e-12)
+    assert grid[0][17] == pytest.approx(res.values["dotprod"]["loss"], rel=1e-12)
+
+
+def test_the_sheets_equal_torchs_embedding_model(built, data):
+    import torch
+
+    _, res = built
+    for m in res.models:
+        W = {k: torch.tensor(v, requires_grad=True) for k, v in m.blocks(res.params[m.name]).items()}
+        u, mv = (torch.tensor(data.X[:, j]).long() - 1 for j in (0, 1))
+        emb = torch.nn.functional.embedding
+        pred = (emb(u, W["Users"]) * emb(mv, W["Movies"])).sum(dim=1)
+        if m.name == "bias":
+            pred = pred + emb(u, W["UserBias"])[:, 0] + emb(mv, W["MovieBias"])[:, 0]
+        rmse = torch.sqrt(torch.nn.functional.mse_loss(pred, torch.tensor(data.y)))
+        rmse.backward()
+        loss, grad = m.loss_and_grad(data.X, data.y, res.params[m.name])
+        assert loss == pytest.approx(rmse.item(), rel=1e-12)
+        want = np.concatenate([W[p.name].grad.numpy().reshape(-1) for p in m.params])
+        np.testing.assert_allclose(grad, want, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(res.values[m.name]["Preds"][:, 0], pred.detach().numpy(), rtol=1e-12)
+
+
+def test_solver_fits_both_sheets_and_the_biases_fit_better(built, tmp_path):
+    from sheetnet.solver.solve import solve_workbook
+
+    p, res = built
+    done, out = solve_workbook(p, output=tmp_path / "solved.xlsx")
+    got = {d.sheet: d.result.fun for d in done}
+    assert got["dotprod"] < 0.2 < 3.8 < res.values["dotprod"]["loss"] and got["bias"] < got["dotprod"]
+
+
+def test_ids_must_be_whole_numbers_from_one(tmp_path):
+    with pytest.raises(SheetnetError, match="5 factors|1 to 50 factors"):
+        collab(["user", "movie"], "rating", 3, 3, factors=0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user,movie,rating\n1,1,4\n2,0,3\n")
+    r = subprocess.run([sys.executable, "-m", "sheetnet", "build", "collab", "--data", str(bad), "-o",
+                        str(tmp_path / "o.xlsx")], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "column movie, data row 2: ids are whole numbers from 1" in r.stderr
+    assert not (tmp_path / "o.xlsx").exists()
