@@ -127,6 +127,11 @@ def cmd_demo(args) -> int:
     v = sm.values["softmax"]
     print(f"           softmax.xlsx 3, 7 or 8: EXP, Softmax, -LN of the true class; Solver: Loss {v['loss']:.6f} -> "
           f"{done[0].result.fun:.3g}, accuracy {v['accuracy']:.4f} -> {_accuracy_after(sm_path):.4f}")
+    cf_path = out.with_name("collab.xlsx")
+    cf = api.build("collab", cf_path, seed=args.seed)
+    done, _ = api.solve(cf_path, max_iter=100, in_place=True)  # Excel's Solver's own limit of 100 iterations
+    print(f"           collab.xlsx  {cf.rows} ratings of 15 users x 15 movies, 5 factors each; Solver (100 "
+          f"iterations): RMSE " + ", ".join(f"{d.sheet} {d.result.before:.6f} -> {d.result.fun:.6f}" for d in done))
     folder = out.with_name("class")
     ex = api.exercise("titanic", folder, seed=args.seed)
     cls = api.grade(ex.key, [ex.solution, ex.student], folder / "gradebook.csv")
@@ -146,6 +151,11 @@ def _accuracy_after(path) -> float:
 
     eng = Engine.load(path)
     return float(eng.get(f"{stored.default_sheet(eng)}!D1"))
+
+
+def _loss_text(v: float) -> str:
+    """A loss in a table column of 10: six decimals, or four significant digits when that does not fit."""
+    return f" {v:.6f}" if abs(v) < 1000 else f" {v:.4g}"
 
 
 def _show(v) -> str:
@@ -357,7 +367,8 @@ def cmd_compare(args) -> int:
     print(f"  {'method':<26}{'train loss':>11}{'valid loss':>11}{'valid acc':>10}{'time s':>9}{'grad evals':>11}"
           f"   to Solver's loss+1e-4")
     for r in table_rows(cmp):
-        print(f"  {r[0]:<26}{r[1]:>11.6f}{r[2]:>11.6f}{r[3]:>10.4f}{r[4]:>9.3f}{r[5]:>11.0f}   {r[6]}")
+        acc = "-" if r[3] != r[3] else f"{r[3]:.4f}"  # no accuracy for a number target
+        print(f"  {r[0]:<26}{_loss_text(r[1]):>11}{_loss_text(r[2]):>11}{acc:>10}{r[4]:>9.3f}{r[5]:>11.0f}   {r[6]}")
     print(f"wrote {out} (sheet Compare, with a chart), {md}, {page}, {png}")
     return 0
 

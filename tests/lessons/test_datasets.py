@@ -18,7 +18,7 @@ def _maker():
 
 
 @pytest.mark.parametrize("name", ["gd/quadratic.csv", "gd/line.csv", "relu/wiggly.csv", "digits/digits37.csv",
-                                  "digits/digits378.csv"])
+                                  "digits/digits378.csv", "collab/ratings.csv"])
 def test_bundled_file_is_remade_byte_for_byte(name):
     mk = _maker()
     if name.startswith("digits") and importlib.util.find_spec("sklearn") is None:

@@ -76,24 +76,34 @@ def test_every_op_numpy_gradient_and_torch_agree():
     y = rng.integers(0, 2, size=(7, 1)).astype(float)
     p = rng.uniform(0.05, 0.95, size=(7, 1))
     W = rng.normal(size=(2, 4))
-    cases = {"relu": ([x], None), "sigmoid": ([x], None), "tanh": ([x], None), "add": ([x], None),
-             "sum": ([x], None), "sqerr": ([p, y], None), "abserr": ([p, y], None), "logloss": ([p, y], None),
-             "mnistloss": ([p, y], None), "linear": ([x], W), "mean": ([p], None)}
+    P = rng.uniform(0.05, 1.0, size=(7, 3))
+    P = P / P.sum(axis=1, keepdims=True)
+    cls = rng.integers(0, 3, size=(7, 1)).astype(float)
+    ids = np.c_[rng.integers(1, 5, 7), rng.integers(1, 4, 7)].astype(float)
+    E = rng.normal(size=(4, 3))
+    cases = {"relu": ([x], None, None), "sigmoid": ([x], None, None), "tanh": ([x], None, None),
+             "add": ([x], None, None), "sum": ([x], None, None), "sqerr": ([p, y], None, None),
+             "abserr": ([p, y], None, None), "logloss": ([p, y], None, None), "mnistloss": ([p, y], None, None),
+             "linear": ([x], W, None), "mean": ([p], None, None),
+             # softmax's and collab's (ops_softmax.py, ops_embed.py)
+             "exp": ([x], None, None), "normalise": ([np.exp(x)], None, None), "crossent": ([P, cls], None, None),
+             "rowdot": ([x, x[::-1].copy()], None, None), "lookup": ([ids], E, 0), "rootmean": ([p], None, None)}
     assert set(cases) == {k for k, op in OPS.items() if op.backward is not None and op.kind != "feature"}
-    for name, (xs, w) in cases.items():
+    for name, (xs, w, arg) in cases.items():
         op = OPS[name]
-        out = op.forward(xs, w, None)
-        txs = [torch.tensor(a, requires_grad=True) for a in xs]
+        out = op.forward(xs, w, arg)
+        txs = [torch.tensor(a, requires_grad=name != "lookup") for a in xs]
         tw = None if w is None else torch.tensor(w, requires_grad=True)
-        tout = op.torch(txs, tw, None)
+        tout = op.torch(txs, tw, arg)
         np.testing.assert_allclose(tout.detach().numpy(), out, rtol=1e-14, atol=1e-15, err_msg=name)
         g = np.ones_like(out) if np.ndim(out) else 1.0
-        gx, gw = op.backward(g, xs, w, out, None)
+        gx, gw = op.backward(g, xs, w, out, arg)
         tout.sum().backward()
-        np.testing.assert_allclose(gx[0], txs[0].grad.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
+        for gi, ti in zip(gx, txs):
+            if gi is not None:
+                np.testing.assert_allclose(gi, ti.grad.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
         if w is not None:
             np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
-
 
 def test_log_loss_stays_finite_at_0_and_1():
     op = OPS["logloss"]
