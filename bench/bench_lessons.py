@@ -26,7 +26,7 @@ def main():
     lo = libreoffice.LibreOffice() if libreoffice.find() else None
     try:
         for name, variant in (("titanic", None), ("gd", None), ("gd", "line"), ("relu", None), ("digits", None),
-                              ("softmax", None), ("collab", None)):
+                              ("softmax", None), ("collab", None), ("conv", None)):
             out = tmp / f"{name}-{variant or 'default'}.xlsx"
             times = []
             for _ in range(5):

@@ -87,6 +87,7 @@ def main():
     compare_picture()
     gd_picture()
     softmax_picture()
+    conv_picture()
 
 
 def compare_picture():
@@ -170,6 +171,41 @@ def softmax_picture():
     fig.tight_layout()
     fig.savefig(HERE / "softmax.png")
     print("wrote", HERE / "softmax.png")
+
+
+def conv_picture():
+    """docs/conv.png: the conv workbook's image sheet as the engine reads it back: one digit, the trained
+    filters, each channel of Conv1 and Conv2, the pooled channels."""
+    import numpy as np
+
+    from sheetnet.engine import Engine
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "conv.xlsx"
+        build_workbook(p, prepare(load_template("conv")), seed=0)
+        eng = Engine.load(p)
+
+        def grid(r0, c0, h, w):
+            return np.array([[eng.get(f"image!{get_column_letter(c0 + 1 + j)}{r0 + 2 + i}") for j in range(w)]
+                             for i in range(h)], float)
+        panels = [("image", grid(3, 0, 8, 8), "Greys"), ("Filters1 1", grid(3, 10, 3, 3), "RdBu"),
+                  ("Filters1 2", grid(3, 14, 3, 3), "RdBu"), ("Conv1 channel 1", grid(13, 0, 6, 6), "Blues"),
+                  ("Conv1 channel 2", grid(13, 7, 6, 6), "Blues"), ("Conv2 channel 1", grid(22, 0, 4, 4), "Blues"),
+                  ("Conv2 channel 2", grid(22, 5, 4, 4), "Blues"), ("Pool 1", grid(29, 0, 2, 2), "Blues"),
+                  ("Pool 2", grid(29, 3, 2, 2), "Blues")]
+        soft = grid(29, 8, 1, 3)[0]
+    fig, axes = plt.subplots(1, len(panels), figsize=(15, 2.4), dpi=110)
+    for a, (title, g, cmap) in zip(axes, panels):
+        lim = np.abs(g).max() or 1
+        a.imshow(g, cmap=cmap, vmin=-lim if cmap == "RdBu" else 0, vmax=lim)
+        a.set_title(title, fontsize=8)
+        a.set_xticks([])
+        a.set_yticks([])
+    fig.suptitle("conv.xlsx, its image sheet: a 3 through two layers of 3x3 filters and 2x2 max-pooling; Softmax "
+                 + " ".join(f"{v:.4f}" for v in soft) + " (3, 7, 8)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(HERE / "conv.png")
+    print("wrote", HERE / "conv.png")
 
 
 if __name__ == "__main__":

@@ -40,9 +40,9 @@ def test_wheel_installs_into_a_fresh_venv_and_builds_from_any_folder(tmp_path):
     r = subprocess.run([str(venv / "bin" / "sheetnet"), "build", "titanic"], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "712 rows (of 891 read)" in r.stdout and (work / "titanic.xlsx").exists()
-    for lesson, rows in (("gd", "20 rows"), ("relu", "50 rows"), ("digits", "362 rows"), ("softmax", "536 rows"), ("collab", "173 rows")):
+    for lesson, rows in (("gd", "20 rows"), ("relu", "50 rows"), ("digits", "362 rows"), ("softmax", "536 rows"), ("collab", "173 rows"), ("conv", "536 rows")):
         r = subprocess.run([str(venv / "bin" / "sheetnet"), "build", lesson], cwd=work, capture_output=True, text=True)
         assert r.returncode == 0 and rows in r.stdout and (work / f"{lesson}.xlsx").exists(), r.stderr
     r = subprocess.run([str(venv / "bin" / "sheetnet"), "lessons"], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("titanic")
-    assert [line.split()[0] for line in r.stdout.splitlines()] == ["titanic", "collab", "digits", "gd", "relu", "softmax"]
+    assert [line.split()[0] for line in r.stdout.splitlines()] == ["titanic", "collab", "conv", "digits", "gd", "relu", "softmax"]

@@ -41,13 +41,14 @@ class ClassResult:
         lines = [f"{n} submissions graded in {self.seconds:.1f} s"]
         if not n:
             return lines
-        lines.append(f"  {'task':<24}{'got it':>8}   most common mistake")
+        w = max([24] + [len(r.name) + 1 for r in self.key.rungs])
+        lines.append(f"  {'task':<{w}}{'got it':>8}   most common mistake")
         for i, r in enumerate(self.key.rungs):
             ok = sum(1 for g in self.grades if g.rungs[i].ok)
             labels = collections.Counter(s.mistake.label for g in self.grades for s in g.rungs[i].steps
                                          if not s.ok and s.mistake is not None)
             common = f"{labels.most_common(1)[0][0]} ({labels.most_common(1)[0][1]})" if labels else ""
-            lines.append(f"  {r.name:<24}{ok:>4}/{n:<4}  {common}")
+            lines.append(f"  {r.name:<{w}}{ok:>4}/{n:<4}  {common}")
         totals = sorted(g.total for g in self.grades if not g.error)
         med = "-" if not totals else f"{(totals[(len(totals) - 1) // 2] + totals[len(totals) // 2]) / 2:g}"
         lines.append(f"  total: median {med} of {self.grades[0].possible:g} (graded ones); "

@@ -114,7 +114,7 @@ def make_exercise(template, out_dir, *, data=None, roster=None, steps=None, seed
            "steps": {sid: locate(sid, base).__dict__ for r in rungs for sid in r.steps if not sid.startswith("solve:")},
            "models": [json.loads(m.to_json()) for m in base.models], "data": data_description(base.data_layout, t),
            "features": _features(base), "raw": _raw(base, ds), "best_linear_loss": base.best_linear_loss, "tolerance": 1e-9,
-           "perturbations": 3,
+           "perturbations": 3, "perturb_scales": perturb_scales(base, ds),
            "fingerprint_column": _fingerprint_column(t), "students": [],
            "solution": {"params": {k: v.tolist() for k, v in solved.items()}}}
     personal = {}
@@ -149,6 +149,30 @@ def _features(res) -> dict:
             op, arg = feature_op(f)
             out[f.name] = {"op": op, "arg": arg, "col": i, "source": dl.source_col(f.column) if f.column else None,
                            "formula": feature_formula(f, dl) or (f"={arg:g}" if op == "const" else "")}
+    return out
+
+
+PERTURB_SCALES = (1.0, 5.0, 0.01)  # the grader's random, extreme and tiny params (grade._perturb)
+
+
+def perturb_scales(res, ds) -> list:
+    """Each perturbation's params scale, halved until the lesson's models stay finite on seeded draws like the
+    grader's (a deep net's EXP overflows at params of 5: every right answer would then look wrong)."""
+    rng = np.random.default_rng(20261127)
+    out = []
+    for k, scale in enumerate(PERTURB_SCALES):
+        for _ in range(20):
+            draws = [rng.normal(0, scale, m.n_params) if k != 1 else
+                     rng.choice([-scale, scale], m.n_params) * rng.uniform(0.5, 1, m.n_params)
+                     for m in res.models for _ in range(3)]
+            models = [m for m in res.models for _ in range(3)]
+            with np.errstate(all="ignore"):
+                ok = all(np.isfinite(v).all() for m, th in zip(models, draws)
+                         for v in m.forward(ds.X, ds.y, th).values() if isinstance(v, (float, np.ndarray)))
+            if ok:
+                break
+            scale /= 2
+        out.append(scale)
     return out
 
 

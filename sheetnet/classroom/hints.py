@@ -101,6 +101,8 @@ def candidates(op: str, xs, W, arg, got, key, sc):
             yield Mistake("not squared", "Square the difference: (prediction - target)^2.", "=(Preds-Survived)^2."), p - y
             yield Mistake("ABS for square", "The lesson's loss squares the difference; ABS is the absolute error.",
                           "=(Preds-Survived)^2."), np.abs(p - y)
+        elif op in ("conv", "maxpool"):
+            yield from _conv_mistakes(op, xs, W, arg)
         elif op in ("lookup", "rootmean"):
             yield from _collab_mistakes(op, xs, W, arg)
         elif op in SOFTMAX_OPS:
@@ -116,6 +118,24 @@ def candidates(op: str, xs, W, arg, got, key, sc):
 
 
 SOFTMAX_OPS = ("exp", "normalise", "crossent", "argmax")
+
+
+def _conv_mistakes(op: str, xs, W, arg):
+    """The conv lesson's usual mistakes: the ReLU left out, the filter read across for down, AVERAGE pooling."""
+    from ..model import ops_conv
+
+    if op == "conv" and W is not None:
+        pre = ops_conv._conv_pre(xs, W, arg)
+        yield Mistake("ReLU missing", "Each cell is MAX(0, ...) of its window times the filter: negative sums become 0.",
+                      "=MAX(0,SUMPRODUCT(window row 1, filter row 1)+...)."), pre.reshape(pre.shape[:-3] + (-1,))
+        turned = W.reshape(W.shape[0], -1, 3, 3).swapaxes(-1, -2).reshape(W.shape)
+        yield Mistake("filter turned round", "The window's rows meet the filter's columns: a window row goes with the "
+                      "same row of the filter.", "=MAX(0,SUMPRODUCT(window row 1, filter row 1)+...), row with row."), \
+            ops_conv._conv_forward(xs, turned, arg)
+    elif op == "maxpool":
+        b = ops_conv._pool_blocks(xs[0], arg)
+        yield Mistake("AVERAGE for MAX", "Max-pooling keeps the largest of each 2x2 block, not their mean.",
+                      "=MAX(the block's two pairs of cells)."), b.mean(axis=-1).reshape(b.shape[:-4] + (-1,))
 
 
 def _collab_mistakes(op: str, xs, W, arg):

@@ -132,6 +132,10 @@ def cmd_demo(args) -> int:
     done, _ = api.solve(cf_path, max_iter=100, in_place=True)  # Excel's Solver's own limit of 100 iterations
     print(f"           collab.xlsx  {cf.rows} ratings of 15 users x 15 movies, 5 factors each; Solver (100 "
           f"iterations): RMSE " + ", ".join(f"{d.sheet} {d.result.before:.6f} -> {d.result.fun:.6f}" for d in done))
+    cv = api.build("conv", out.with_name("conv.xlsx"), seed=args.seed)
+    v = cv.values["conv"]
+    print(f"           conv.xlsx    two layers of 3x3 filters, 2x2 max-pooling, softmax (trained at build by torch "
+          f"Adam): Loss {v['loss']:.6f}, accuracy {v['accuracy']:.4f}")
     folder = out.with_name("class")
     ex = api.exercise("titanic", folder, seed=args.seed)
     cls = api.grade(ex.key, [ex.solution, ex.student], folder / "gradebook.csv")

@@ -38,7 +38,7 @@ class SheetCheck:
     def table(self) -> list[str]:
         pairs = list(self.rows[0][1]) if self.rows else []
         head = f"  {'':<9}" + "".join(f"{p:>22}" for p in pairs)
-        lines = [f"{self.sheet}: max |difference| (torch on {self.device}, float64)", head]
+        lines = [f"{self.sheet}: max |difference| / max(1, |value|) (torch on {self.device}, float64)", head]
         for what, diffs in self.rows:
             lines.append(f"  {what:<9}" + "".join(f"{diffs[p]:>22.2e}" for p in pairs))
         verdict = "ok" if self.ok else "DIFFERS"
@@ -87,10 +87,12 @@ def check_workbook(path, device=None, use_libreoffice: bool | None = None, h: fl
 
 
 def _diffs(wb, npv, tv, lo) -> dict:
-    d = {"workbook-numpy": np.max(np.abs(wb - npv)), "workbook-torch": np.max(np.abs(wb - tv)),
-         "numpy-torch": np.max(np.abs(npv - tv))}
+    """Each pair's largest difference, relative where a value is above 1 (EXP reaches 1e13 and more)."""
+    scale = np.maximum(1.0, np.abs(npv))
+    d = {"workbook-numpy": np.max(np.abs(wb - npv) / scale), "workbook-torch": np.max(np.abs(wb - tv) / scale),
+         "numpy-torch": np.max(np.abs(npv - tv) / scale)}
     if lo is not None:
-        d["LibreOffice-numpy"] = np.max(np.abs(lo - npv))
+        d["LibreOffice-numpy"] = np.max(np.abs(lo - npv) / scale)
     return {k: float(v) for k, v in d.items()}
 
 

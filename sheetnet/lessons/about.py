@@ -51,6 +51,9 @@ def sheet_lines(data, dl, models, result) -> list[tuple[str, str]]:
     if t.baseline == "pixels":
         lines.append(("text", "pixels   the mean image of each class, every image's L1 and L2 distance to them, the "
                               "accuracy; the linear weights as an image."))
+    if t.baseline == "image":
+        lines.append(("text", "image    one image through every layer, as grids with colour scales: the pixels, the filters, "
+                              "each channel of Conv1 and Conv2, the pooled channels and the Softmax (B2 picks the row)."))
     if t.baseline == "crosstab":
         lines.append(("text", "crosstab the ratings as the course shows them (users down, movies across, blank where not "
                               "rated) and every predicted rating from the first sheet's factors, rated or not; their RMSE."))

@@ -57,6 +57,7 @@ class Template:
     task: str | None = None  # "binary" (0/1 target: accuracy, log loss), "number" or "classes"; None: from the data
     classes: tuple = ()  # task "classes": each class's label, in the order of the target's numbers 0..K-1
     factors: int = 5  # collab (dotprod, bias): factors a user and a movie
+    filters: tuple = (2, 2)  # conv: the filters of its two convolution layers
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -166,7 +167,7 @@ def _data_path(data: str, folder: Path | None) -> Path:
     return (folder or Path.cwd()) / p
 
 
-MODEL_SHEETS = ("linear", "nnet", "mmult", "softmax", "dotprod", "bias")
+MODEL_SHEETS = ("linear", "nnet", "mmult", "softmax", "dotprod", "bias", "conv")
 
 
 def parse_template(text: str, source: str = "<template>", folder: Path | None = None, variant: str | None = None
@@ -203,8 +204,8 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
     if task is not None and task not in TASKS:
         raise SheetnetError(f"{source}: 'task' must be one of {', '.join(TASKS)}")
     classes = tuple(str(c) for c in d.get("classes", ()))
-    if (task == "classes") != bool(classes) or ("softmax" in models) != bool(classes):
-        raise SheetnetError(f"{source}: task = \"classes\", a 'classes' list and the softmax sheet go together")
+    if (task == "classes") != bool(classes) or bool({"softmax", "conv"} & set(models)) != bool(classes):
+        raise SheetnetError(f"{source}: task = \"classes\", a 'classes' list and a softmax or conv sheet go together")
     exercise = d.get("exercise", {}).get("ladder", []) if isinstance(d.get("exercise", {}), dict) else []
     if not isinstance(exercise, list) or not all(isinstance(r, dict) and isinstance(r.get("steps"), list)
                                                  for r in exercise):
@@ -227,6 +228,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         task=task,
         classes=classes,
         factors=int(d.get("factors", 5)),
+        filters=tuple(int(v) for v in d.get("filters", (2, 2))),
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

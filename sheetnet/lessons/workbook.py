@@ -30,7 +30,7 @@ from ..model.layout import (
     DataLayout,
     ModelLayout,
 )
-from ..model.nets import collab, exact15, initial_params, lesson_models, softmax
+from ..model.nets import collab, convnet, exact15, initial_params, lesson_models, softmax
 from ..model.ops import OPS
 from ..model.stored import description_rows
 from ..model.styles import formats
@@ -91,6 +91,8 @@ def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, lo
         if {"linear", "nnet", "mmult"} & set(t.models) else []
     if "softmax" in t.models:
         models.append(softmax(t.feature_names, t.target, t.classes, labels))
+    if "conv" in t.models:
+        models.append(convnet(t.feature_names, t.target, t.classes, t.image or (8, 8), t.filters))
     for name in ("dotprod", "bias"):
         if name in t.models:
             users, movies = _id_counts(data)
@@ -190,6 +192,9 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
         if template.baseline == "pixels":
             from .pixels import write_pixels
             result.baseline = write_pixels(wb, fm, data, dl, result, seed)
+        if template.baseline == "image":
+            from .imageview import write_image_view
+            write_image_view(wb, fm, data, dl, result)
         if template.baseline == "crosstab":
             from .crosstab import write_crosstab
             write_crosstab(wb, fm, data, dl, result)

@@ -237,7 +237,8 @@ def validate(m: Model) -> Model:
             bad(f"step {s.name}: {s.op} compares with the target {m.target}")
         if op.kind == "layer":
             p = names.get(s.params)
-            if p is None or p.inputs != widths[s.inputs[0]] or p.units != len(s.columns):
+            fits = op.fits or (lambda p, width, cols, arg: p.inputs == width and p.units == cols)
+            if p is None or not fits(p, widths[s.inputs[0]], len(s.columns), s.arg):
                 bad(f"step {s.name}: params block {s.params!r} does not fit its inputs and columns")
         elif op.kind == "lookup":  # one params row per id, one column per factor; arg: the ids' input column
             p = names.get(s.params)
@@ -251,7 +252,7 @@ def validate(m: Model) -> Model:
             if s.columns:
                 bad(f"step {s.name}: a total writes no columns")
         else:
-            want = op.units([widths[i] for i in s.inputs]) if op.units else \
+            want = op.units([widths[i] for i in s.inputs], s.arg) if op.units else \
                 (len(s.columns) if op.kind in ("layer", "lookup") else widths[s.inputs[0]])
             if len(s.columns) != want or want < 1:
                 bad(f"step {s.name}: writes {len(s.columns)} columns, not {want}")

@@ -152,6 +152,45 @@ def collab(features, target: str, users: int, movies: int, factors: int = 5, bia
     return validate(Model(name, target, feats, tuple(params), tuple(steps), "Loss total", "Preds", False, feats, about))
 
 
+def convnet(features, target: str, classes, image=(8, 8), filters=(2, 2), name="conv") -> Model:
+    """The course's conv-example: 3x3 filters with a ReLU (Conv1 over the image, Conv2 over Conv1's channels),
+    2x2 max-pooling, a dense layer with biases to one score per class, then the softmax and cross-entropy."""
+    from .ops_conv import conv_units, pool_units
+
+    feats = tuple(features)
+    classes = tuple(str(c) for c in classes)
+    h, w = (int(v) for v in image)
+    if h * w != len(feats) or h < 6 or w < 6 or len(filters) != 2 or not all(1 <= f <= 8 for f in filters):
+        raise SheetnetError(f"conv takes an image of at least 6 x 6 pixels as its features ({len(feats)} here) and "
+                            f"two layers of 1 to 8 filters")
+    if not 2 <= len(classes) <= 50:
+        raise SheetnetError(f"conv needs 2 to 50 classes, not {len(classes)}")
+    shapes = [(1, h, w), (filters[0], h - 2, w - 2), (filters[1], h - 4, w - 4)]
+    steps, params, prev = [], [], FEATURES
+    for li, (f, shape) in enumerate(zip(filters, shapes), start=1):
+        oh, ow = shape[1] - 2, shape[2] - 2
+        cols = tuple(f"Conv{li}_{o + 1}_{i + 1}{j + 1}" for o in range(f) for i in range(oh) for j in range(ow))
+        assert len(cols) == conv_units(shape, f)
+        taps = tuple(f"ch{c + 1}_{di + 1}{dj + 1}" for c in range(shape[0]) for di in range(3) for dj in range(3))
+        params.append(Param(f"Filters{li}", f, shape[0] * 9, False, taps, tuple(f"filter {o + 1}" for o in range(f))))
+        steps.append(Step(f"Conv{li}", "conv", (prev,), cols, f"Filters{li}", list(shape)))
+        prev = f"Conv{li}"
+    c, ph, pw = filters[1], (h - 4) // 2, (w - 4) // 2
+    pool = tuple(f"Pool_{o + 1}_{i + 1}{j + 1}" for o in range(c) for i in range(ph) for j in range(pw))
+    assert len(pool) == pool_units(shapes[2])
+    steps.append(Step("Pool", "maxpool", ("Conv2",), pool, None, list(shapes[2])))
+    lin, ex, sm = (tuple(f"{tag}_{k}" for k in classes) for tag in ("Lin", "Exp", "Softmax"))
+    params.append(Param("Dense", len(classes), len(pool), True, pool, lin))
+    steps += [Step("Lin", "linear", ("Pool",), lin, "Dense"), Step("Exp", "exp", ("Lin",), ex),
+              Step("Softmax", "normalise", ("Exp",), sm), Step("Loss", "crossent", ("Softmax", target), ("Loss",)),
+              Step("Loss total", "mean", ("Loss",), label="Loss"), Step("Class", "argmax", ("Softmax",), ("Class",)),
+              Step("Accuracy", "classacc", ("Class", target), label="Accuracy")]
+    about = (f"Conv1: {filters[0]} 3x3 filters over the {h}x{w} image, each cell MAX(0, its window times the filter); "
+             f"Conv2: {filters[1]} filters over Conv1's channels; Pool: MAX of each 2x2 block; Lin_k = SUMPRODUCT(Pool, "
+             f"Dense row k) + bias; Exp, Softmax, Class as on the softmax lesson")
+    return validate(Model(name, target, feats, tuple(params), tuple(steps), "Loss total", "Class", False, feats, about))
+
+
 def lesson_models(features, target: str, labels=None, hidden: int = 2, layers=None, output="linear", loss="mse",
                   binary=True) -> list[Model]:
     """The lesson's three sheets: linear, nnet and mmult (the same net written with MMULT)."""

@@ -37,10 +37,11 @@ class Op:
     backward: Callable | None = None
     torch: Callable | None = None
     whole: Callable | None = None
-    units: Callable | None = None  # output columns from the inputs' units (default: the first input's)
+    units: Callable | None = None  # units(inputs' widths, arg): output columns (default: the first input's)
     needs_target: bool = False  # the last input is the target column (no gradient flows into it)
     binary: bool = False  # needs 0/1 targets
     dformula: Callable | None = None  # a loss: its derivative in the prediction, dformula(pred, target) (text)
+    fits: Callable | None = None  # a layer: fits(param, input width, columns, arg) when not units x inputs
 
 
 def _t():
@@ -250,12 +251,12 @@ _register(
     _map("tanh", "TANH(x)", lambda x: f"TANH({x})", lambda xs, W, a: tanh(xs[0]),
          lambda g, xs, W, out, a: ([g * (1 - out ** 2)], None), _tanh_t),
     Op("add", "map", "x1+x2+...", _add_formula, _add_forward, _add_backward,
-       lambda xs, W, a: _add_forward(xs, W, a), whole=_add_whole, units=lambda us: 1),
+       lambda xs, W, a: _add_forward(xs, W, a), whole=_add_whole, units=lambda us, arg: 1),
     Op("sum", "map", "SUM(x1:xn)", lambda ins, p, a, u: f"SUM({ins[0].block})",
        lambda xs, W, a: xs[0].sum(axis=-1, keepdims=True),
        lambda g, xs, W, out, a: ([np.repeat(g, xs[0].shape[-1], axis=-1)], None),
        lambda xs, W, a: xs[0].sum(dim=-1, keepdim=True), whole=lambda ins, p, a: f"MMULT({ins[0].whole},"
-       f"TRANSPOSE(COLUMN({ins[0].first_row})^0))", units=lambda us: 1),
+       f"TRANSPOSE(COLUMN({ins[0].first_row})^0))", units=lambda us, arg: 1),
     _loss("sqerr", "(pred-target)^2", lambda p, y: f"({p}-{y})^2", lambda p, y: (p - y) ** 2,
           lambda g, p, y: g * 2.0 * (p - y), lambda p, y: (p - y) ** 2, dformula=lambda p, y: f"2*({p}-{y})"),
     _loss("abserr", "ABS(pred-target)", lambda p, y: f"ABS({p}-{y})", lambda p, y: np.abs(p - y),
@@ -295,8 +296,8 @@ _register(
 LOSSES = {"mse": "sqerr", "mae": "abserr", "logloss": "logloss", "mnist": "mnistloss"}
 OUTPUTS = ("linear", "sigmoid")
 
-from . import ops_embed, ops_softmax  # noqa: E402  (their entries: exp, normalise, crossent, argmax, classacc;
-#                                          lookup, rowdot, rootmean)
-MORE_OPS = (ops_softmax, ops_embed)
+from . import ops_conv, ops_embed, ops_softmax  # noqa: E402  (their entries: exp, normalise, crossent, argmax,
+#                                                    classacc; lookup, rowdot, rootmean; conv, maxpool)
+MORE_OPS = (ops_softmax, ops_embed, ops_conv)
 
 ACCURACY_OPS = ops_softmax.ACCURACY_OPS  # the totals reported as "accuracy"

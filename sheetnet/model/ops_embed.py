@@ -76,7 +76,7 @@ _register(
     Op("rowdot", "map", "SUMPRODUCT(a row, b row)", lambda ins, p, a, u: f"SUMPRODUCT({ins[0].block},{ins[1].block})",
        _dot_forward, _dot_backward, lambda xs, W, a: (xs[0] * xs[1]).sum(dim=-1, keepdim=True),
        whole=lambda ins, p, a: f"MMULT({ins[0].whole}*{ins[1].whole},TRANSPOSE(COLUMN({ins[0].first_row})^0))",
-       units=lambda us: 1),
+       units=lambda us, arg: 1),
     Op("rootmean", "total", "SQRT(AVERAGE(column))", lambda ins, p, a, u: f"SQRT(AVERAGE({ins[0].rel_whole}))",
        lambda xs, W, a: float(np.sqrt(np.mean(xs[0]))), _rootmean_backward,
        lambda xs, W, a: xs[0].mean(dim=(-2, -1)).sqrt()),

@@ -163,7 +163,7 @@ def test_cli_errors_are_one_line(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("lesson", ["titanic", "gd", "relu", "digits", "softmax", "collab"])
+@pytest.mark.parametrize("lesson", ["titanic", "gd", "relu", "digits", "softmax", "collab", "conv"])
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_rows(tmp_path, lesson):
     """Page setup in the package: every visible sheet landscape and one page wide; About on one page; the
     data and model sheets repeat rows 1-3 on each page (titanic printed as 113 pages in LibreOffice before,
