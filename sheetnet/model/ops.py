@@ -15,33 +15,16 @@ A new op is one entry in OPS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
 from ..numerics import exp, ln, log10, matmul, tanh, weighted_sum
 from ..torchenv import get_torch
+from .opbase import OPS, Op, _register, sum_columns  # noqa: F401  (the table is filled here)
+
+__all__ = ["OPS", "Op", "sum_columns", "ACCURACY_OPS", "EPS", "EPS_TEXT", "LOSSES", "OUTPUTS", "level_text"]
 
 EPS = 1e-15  # log loss clips predictions to [EPS, 1-EPS], identically in formulas, numpy and torch
 EPS_TEXT = "1E-15"
-
-
-@dataclass(frozen=True)
-class Op:
-    name: str
-    kind: str  # "map" (column from columns), "layer" (columns from a block and params), "total", "feature"
-    doc: str  # the formula in words, for the About and Tasks sheets
-    formula: Callable
-    forward: Callable
-    backward: Callable | None = None
-    torch: Callable | None = None
-    whole: Callable | None = None
-    units: Callable | None = None  # units(inputs' widths, arg): output columns (default: the first input's)
-    needs_target: bool = False  # the last input is the target column (no gradient flows into it)
-    binary: bool = False  # needs 0/1 targets
-    dformula: Callable | None = None  # a loss: its derivative in the prediction, dformula(pred, target) (text)
-    fits: Callable | None = None  # a layer: fits(param, input width, columns, arg) when not units x inputs
 
 
 def _t():
@@ -86,14 +69,6 @@ def _tanh_t(xs, W, arg):
 
 
 # ---- sums ---------------------------------------------------------------------------------------
-
-def sum_columns(cols):
-    """Left-to-right sum of columns, the order a spreadsheet's =A+B+C adds in."""
-    total = cols[0]
-    for c in cols[1:]:
-        total = total + c
-    return total
-
 
 def _add_forward(xs, W, arg):
     cols = [x[..., j:j + 1] for x in xs for j in range(x.shape[-1])]
@@ -230,14 +205,6 @@ def _loss(name, doc, formula, forward, backward, torch_f, **kw) -> Op:
               lambda xs, W, arg: forward(*xs), lambda g, xs, W, out, arg: ([backward(g, *xs), None], None),
               lambda xs, W, arg: torch_f(*xs), whole=lambda ins, p, arg: formula(ins[0].whole, ins[1].whole),
               needs_target=True, **kw)
-
-
-OPS: dict[str, Op] = {}
-
-
-def _register(*ops):
-    for op in ops:
-        OPS[op.name] = op
 
 
 _register(

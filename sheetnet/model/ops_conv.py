@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..torchenv import get_torch
-from .ops import Op, _register
+from .opbase import Op, _register
 
 K = 3  # the filters' size
 P = 2  # the pooling's size

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..torchenv import get_torch
-from .ops import Op, _register, sum_columns
+from .opbase import Op, _register, sum_columns
 
 
 def _ids(x, arg):

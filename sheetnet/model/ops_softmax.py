@@ -18,7 +18,7 @@ import numpy as np
 
 from ..numerics import exp, ln
 from ..torchenv import get_torch
-from .ops import Op, _register, sum_columns
+from .opbase import Op, _register, sum_columns
 
 ACCURACY_OPS = ("accuracy", "classacc")  # totals reported as "accuracy"
 

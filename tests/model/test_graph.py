@@ -87,7 +87,10 @@ def test_every_op_numpy_gradient_and_torch_agree():
              "linear": ([x], W, None), "mean": ([p], None, None),
              # softmax's and collab's (ops_softmax.py, ops_embed.py)
              "exp": ([x], None, None), "normalise": ([np.exp(x)], None, None), "crossent": ([P, cls], None, None),
-             "rowdot": ([x, x[::-1].copy()], None, None), "lookup": ([ids], E, 0), "rootmean": ([p], None, None)}
+             "rowdot": ([x, x[::-1].copy()], None, None), "lookup": ([ids], E, 0), "rootmean": ([p], None, None),
+             # conv's: 3x3 filters over two 5x6 channels, 2x2 pooling over a 2x4x4 block
+             "conv": ([rng.normal(size=(7, 60))], rng.normal(size=(3, 18)), [2, 5, 6]),
+             "maxpool": ([rng.normal(size=(7, 32))], None, [2, 4, 4])}
     assert set(cases) == {k for k, op in OPS.items() if op.backward is not None and op.kind != "feature"}
     for name, (xs, w, arg) in cases.items():
         op = OPS[name]
