@@ -36,7 +36,7 @@ def solver_words(r, res) -> str:
 
 def _has_whole(sid: str, res) -> bool:
     sc = locate(sid, res)
-    return sc.kind == "feature" or OPS[res.layouts[sc.model].model.step(sc.step).op].whole is not None
+    return sc.kind in ("feature", "total") or OPS[res.layouts[sc.model].model.step(sc.step).op].whole is not None
 
 
 def _box(sheet: str, box) -> str:
@@ -67,7 +67,7 @@ def step_check(sid: str, res) -> str:
     prefix = f"{sc.model}!"
     ins = [ml.ref(i, prefix) for i in s.inputs]
     p = ml.pref(m.param(s.params), prefix) if s.params else None
-    if OPS[s.op].whole is None:  # no array form (conv, maxpool): the grader recomputes it; here, its formulas only
+    if sc.kind != "total" and OPS[s.op].whole is None:  # no array form (conv, maxpool): its formulas only
         return ""
     if sc.kind == "total":
         expr = OPS[s.op].formula(ins, p, s.arg, 0)

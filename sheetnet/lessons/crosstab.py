@@ -3,7 +3,7 @@
     the ratings   users down, movies across, blank where the user did not rate the movie
                   (=IF(COUNTIFS(...)=0,"",SUMIFS(...)) over the data sheet's rows)
     the preds     every user's predicted rating of every movie, rated or not, from the dotprod sheet's
-                  factors: =SUMPRODUCT(INDEX(Users block,user,0),INDEX(Movies block,movie,0))
+                  factors: =SUMPRODUCT(OFFSET(Users block's first row,user-1,0),OFFSET(Movies' first row,movie-1,0))
     RMSE          over the rated cells only: the course's =SQRT(SUMXMY2(ratings,preds)/COUNT(ratings)) as
                   {=SQRT(SUM(IF(ISNUMBER(ratings),(ratings-preds)^2))/COUNT(ratings))}: the dotprod sheet's Loss
 Both grids carry colour scales.  Every formula is written with numpy's value (its cached result).
@@ -18,6 +18,13 @@ from ..numerics import weighted_sum
 
 SHEET = "crosstab"
 TOP = 3  # 0-based row of the ratings grid's header (the movie numbers)
+
+
+def first_row(block: str) -> str:
+    """'dotprod!$P$4:$T$18' -> 'dotprod!$P$4:$T$4'."""
+    head, _, end = block.rpartition(":")
+    row = head.rpartition("$")[2]
+    return f"{head}:{end.rsplit('$', 1)[0]}${row}"
 
 
 def write_crosstab(wb, fm, data, dl, result):
@@ -52,7 +59,8 @@ def write_crosstab(wb, fm, data, dl, result):
             v = rating[u, j]
             out[r, c] = (f'=IF(COUNTIFS({crit})=0,"",SUMIFS({rcol},{crit}))', "" if np.isnan(v) else float(v))
             pc = f"{col_name(c)}${pr + 1}"
-            f = f"=SUMPRODUCT(INDEX({u_block},$A{pr + 2 + u},0),INDEX({m_block},{pc},0))"
+            # OFFSET of the block's first row, not INDEX(block,id,0): Gnumeric gives #REF! for a whole row by INDEX
+            f = f"=SUMPRODUCT(OFFSET({first_row(u_block)},$A{pr + 2 + u}-1,0),OFFSET({first_row(m_block)},{pc}-1,0))"
             if m.name == "bias":
                 ub, mb = (ml.pref(m.param(n), f"{m.name}!").block for n in ("UserBias", "MovieBias"))
                 f += f"+INDEX({ub},$A{pr + 2 + u},1)+INDEX({mb},{pc},1)"

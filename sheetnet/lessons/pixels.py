@@ -198,7 +198,9 @@ def _table(ws, fm, data, dl, result, b, lin, ml):
                          "valid" if b.is_valid[i] else "train")
         ws.write_formula(R, col[t.target], f"={DATA_SHEET}!{cell(dr, tcol)}", fm["computed_int"], float(b.truth[i]))
         for name, mean, v in ((f"L1 to {one}", m3, b.l1[i, 0]), (f"L1 to {zero}", m7, b.l1[i, 1])):
-            ws.write_formula(R, col[name], f"=SUMPRODUCT(ABS({img}-{mean}))/{k}", fm["computed"], float(v))
+            # an array formula: Gnumeric's SUMPRODUCT takes ABS(range) as one cell (#VALUE!); every spreadsheet sums this
+            ws.write_array_formula(R, col[name], R, col[name], f"{{=SUM(ABS({img}-{mean}))/{k}}}", fm["computed"],
+                                   float(v))
         for name, mean, v in ((f"L2 to {one}", m3, b.l2[i, 0]), (f"L2 to {zero}", m7, b.l2[i, 1])):
             ws.write_formula(R, col[name], f"=SQRT(SUMPRODUCT(({img}-{mean})^2)/{k})", fm["computed"], float(v))
         for tag, pred in (("L1", b.pred_l1[i]), ("L2", b.pred_l2[i])):

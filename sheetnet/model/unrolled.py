@@ -134,23 +134,26 @@ class Formulas:
             return self.batch_refs[t]
         return self.feats, self.target, self.n
 
+    # The loss, its derivatives and their central differences are single-cell array formulas of SUM: Gnumeric's
+    # SUMPRODUCT takes ABS(range) or SIGN(range) of a non-array formula as one cell (0.428 for 2.4219, #VALUE!),
+    # and every spreadsheet computes an array formula's SUM over the arrays alike.
     def _loss_sum(self, pred: str, y: str) -> str:
-        """The loss summed over rows: SUMPRODUCT of the loss op's whole-column formula."""
-        return f"SUMPRODUCT({self.op.whole([SimpleNamespace(whole=pred), SimpleNamespace(whole=y)], None, None)})"
+        """The loss summed over rows: SUM of the loss op's whole-column formula."""
+        return f"SUM({self.op.whole([SimpleNamespace(whole=pred), SimpleNamespace(whole=y)], None, None)})"
 
     def loss(self, R: int) -> str:
-        return f"={self._loss_sum(self._pred(R, self.feats), self.target)}/{self.n}"
+        return f"{{={self._loss_sum(self._pred(R, self.feats), self.target)}/{self.n}}}"
 
     def grad(self, R: int, t: int, j: int) -> str:
         feats, y, n = self._rows(t)
         d = self.op.dformula(self._pred(R, feats), y)
-        return f"=SUMPRODUCT({d},{feats[j]})/{n}"
+        return f"{{=SUM(({d})*{feats[j]})/{n}}}"
 
     def fd(self, R: int, t: int, j: int) -> str:
         feats, y, n = self._rows(t)
 
         up, down = (self._loss_sum(self._pred(R, feats, (j, sign)), y) for sign in "+-")
-        return f"=({up}-{down})/(2*{self._h()}*{n})"
+        return f"{{=({up}-{down})/(2*{self._h()}*{n})}}"
 
     def _fill(self, tpl: str, R: int, j: int) -> str:
         sp = self.sp
@@ -200,15 +203,19 @@ def write_sheet(ws, fm, sp: SheetPlan, f: Formulas, values: dict, note: str):
                 ws.write_number(R - 1, sp.col_params + j, float(th[0, j]), fm["param"])
             else:
                 ws.write_formula(R - 1, sp.col_params + j, f.update(R, j), fm["computed"], float(th[t, j]))
-        ws.write_formula(R - 1, sp.col_loss, f.loss(R), fm["total"] if t == sp.steps else fm["computed"],
-                         float(loss[t]))
+        _array(ws, R - 1, sp.col_loss, f.loss(R), fm["total"] if t == sp.steps else fm["computed"], float(loss[t]))
         if t == sp.steps:
             continue
         for j in range(sp.n_params):
-            ws.write_formula(R - 1, sp.col_grad + j, f.grad(R, t, j), fm["computed"], float(g[t, j]))
-            ws.write_formula(R - 1, sp.col_fd + j, f.fd(R, t, j), fm["info"], float(fd[t, j]))
+            _array(ws, R - 1, sp.col_grad + j, f.grad(R, t, j), fm["computed"], float(g[t, j]))
+            _array(ws, R - 1, sp.col_fd + j, f.fd(R, t, j), fm["info"], float(fd[t, j]))
             for s in sp.states:
                 ws.write_formula(R - 1, sp.state_col(s, j), f.state(R, t, s, j), fm["computed"], float(st[s][t, j]))
+
+
+def _array(ws, r: int, c: int, formula: str, fmt, value: float):
+    """A single-cell array formula ({=...}) with its cached value."""
+    ws.write_array_formula(r, c, r, c, formula, fmt, value)
 
 
 def finite_differences(sum_rows, thetas, steps, batches, minibatch, h=FD_H) -> np.ndarray:
