@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import SheetnetError
 from ..model.ops import OPS
 from .csvfile import read_csv, to_number_text
+from .ratings import keep_top, rename_aliases
 from .template import Template
 
 NA_MARKERS = {"", "na", "nan", "n/a", "null", "none"}
@@ -69,7 +70,7 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
     if path is None:
         raise SheetnetError(f"{template.source}: no data file given and the template names none")
     table = read_csv(path)
-    raw = table.frame
+    raw = rename_aliases(template, table.frame)
     missing = [c for c in template.required_columns if c not in raw.columns]
     if missing:
         raise SheetnetError(f"{path}: missing column {missing[0]!r} (template {template.name!r} needs "
@@ -112,10 +113,11 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
             i = int(np.flatnonzero(frame[col].isna().to_numpy())[0])
             raise SheetnetError(f"{path}: column {col}, line {lines[i]}: a blank; add {col} to the template's "
                                 f"blank_columns")
+    frame, lines, kept = keep_top(template, frame, lines, path)
     y = frame[template.target].to_numpy(float)
     binary = _check_target(template, y, lines, path)
     X, maxes = feature_matrix(template, frame, path, lines)
-    notes = list(table.notes) + _level_notes(template, frame, path)
+    notes = list(table.notes) + _level_notes(template, frame, path) + kept
     return Dataset(source=str(path), template=template, frame=frame, n_read=n_read, X=X, y=y, maxes=maxes,
                    binary=binary, notes=notes)
 

@@ -58,6 +58,8 @@ class Template:
     classes: tuple = ()  # task "classes": each class's label, in the order of the target's numbers 0..K-1
     factors: int = 5  # collab (dotprod, bias): factors a user and a movie
     filters: tuple = (2, 2)  # conv: the filters of its two convolution layers
+    aliases: dict = field(default_factory=dict)  # column -> other names a data file may give it (MovieLens's userId)
+    top: tuple = ()  # collab: keep the (users, items) with the most ratings, ids renumbered 1..N
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -229,6 +231,8 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         classes=classes,
         factors=int(d.get("factors", 5)),
         filters=tuple(int(v) for v in d.get("filters", (2, 2))),
+        aliases={str(k): tuple(str(a) for a in v) for k, v in dict(d.get("aliases", {})).items()},
+        top=tuple(int(v) for v in d.get("top", ())),
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

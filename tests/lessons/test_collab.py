@@ -88,13 +88,43 @@ def test_solver_fits_both_sheets_and_the_biases_fit_better(built, tmp_path):
     assert got["dotprod"] < 0.2 < 3.8 < res.values["dotprod"]["loss"] and got["bias"] < got["dotprod"]
 
 
-def test_ids_must_be_whole_numbers_from_one(tmp_path):
+def test_ids_must_be_whole_numbers(tmp_path):
     with pytest.raises(SheetnetError, match="5 factors|1 to 50 factors"):
         collab(["user", "movie"], "rating", 3, 3, factors=0)
     bad = tmp_path / "bad.csv"
-    bad.write_text("user,movie,rating\n1,1,4\n2,0,3\n")
+    bad.write_text("user,movie,rating\n1,1,4\n2,2.5,3\n")  # any whole numbers are ids (renumbered 1..N); 2.5 is not
     r = subprocess.run([sys.executable, "-m", "sheetnet", "build", "collab", "--data", str(bad), "-o",
                         str(tmp_path / "o.xlsx")], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
-    assert "column movie, data row 2: ids are whole numbers from 1" in r.stderr
+    assert "column movie, line 3: 2.5 is not a whole-number id" in r.stderr
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_movielens_own_file_keeps_the_most_active_users_and_most_rated_movies(tmp_path):
+    """--data takes MovieLens's ratings.csv as it is (userId, movieId, rating, timestamp): the 15 users with the
+    most ratings and the 15 most rated movies are kept, their ids renumbered 1..15 in their own order."""
+    rng = np.random.default_rng(3)
+    rows, seen = ["userId,movieId,rating,timestamp"], set()
+    for k in range(2500):
+        u, m = int(rng.zipf(1.6)) % 60 + 1, int(rng.zipf(1.4)) % 80 + 1
+        if (u, m) not in seen:
+            seen.add((u, m))
+            rows.append(f"{u * 10},{m * 100},{rng.integers(1, 11) / 2},{964982703 + k}")
+    src = tmp_path / "ratings.csv"
+    src.write_text("\n".join(rows) + "\n")
+    data = prepare(load_template("collab"), src)
+    users, movies = np.array([u for u, _ in seen]), np.array([m for _, m in seen])
+    top_u = np.sort(np.unique(users)[np.lexsort((np.unique(users), -np.unique(users, return_counts=True)[1]))][:15])
+    top_m = np.sort(np.unique(movies)[np.lexsort((np.unique(movies), -np.unique(movies, return_counts=True)[1]))][:15])
+    want = {(int(np.searchsorted(top_u, u)) + 1, int(np.searchsorted(top_m, m)) + 1) for u, m in seen
+            if u in top_u and m in top_m}
+    assert {(int(u), int(m)) for u, m in data.X} == want and data.n == len(want)
+    assert data.X[:, 0].max() == 15 and data.X[:, 1].max() == 15
+    assert data.notes[-1].startswith(f"kept the 15 users with the most ratings and the 15 most rated movies: "
+                                     f"{len(want)} of {len(seen)} ratings")
+    res = build_workbook(tmp_path / "ml.xlsx", data, seed=0)
+    assert [m.n_params for m in res.models] == [150, 180]
+    # a user rating a movie twice is one line naming it
+    src.write_text("\n".join(rows[:3] + [rows[1]]) + "\n")
+    with pytest.raises(SheetnetError, match=r"line 4: user \d+ rates movie \d+ a second time"):
+        prepare(load_template("collab"), src)
