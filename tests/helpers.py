@@ -125,3 +125,24 @@ def assert_recalculated_equal(lo, path, res, data, tol=1e-9, skip=()):
     return checked
 
 
+
+
+def lesson_fixtures(name: str, seed: int = 0):
+    """Module fixtures (data, built) for a bundled lesson: its prepared data, and (path, BuildResult) of its
+    workbook built once.  In a test module: data, built = lesson_fixtures("conv")."""
+    import pytest
+
+    from sheetnet.lessons.prepare import prepare
+    from sheetnet.lessons.template import load_template
+    from sheetnet.lessons.workbook import build_workbook
+
+    @pytest.fixture(scope="module")
+    def data():
+        return prepare(load_template(name))
+
+    @pytest.fixture(scope="module")
+    def built(data, tmp_path_factory):
+        p = tmp_path_factory.mktemp(name) / f"{name}.xlsx"
+        return p, build_workbook(p, data, seed=seed)
+
+    return data, built

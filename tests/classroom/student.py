@@ -98,3 +98,23 @@ def do_exercise(lo, src, dst, n, mistakes=(), params=None, solve=("linear", "nne
             lo.paste(sheet, ref, vals)
     lo.save(dst, "Calc MS Excel 2007 XML" if fmt == "xlsx" else "calc8")
     return dst
+
+
+def typist(lo, ex, key, folder, do):
+    """make(mistakes=(), solve=True): the exercise's students' workbook done in LibreOffice by
+    do(lo, src, dst, rows, params, mistakes) (params: the key's solution, or None when Solver is not run), cached."""
+    done = {}
+
+    def make(mistakes=(), solve=True):
+        k = (tuple(sorted(mistakes)), solve)
+        if k not in done:
+            params = key.d["solution"]["params"] if solve else None
+            done[k] = do(lo, ex.student, folder / f"{'-'.join(k[0]) or 'right'}-{solve}.xlsx", key.rows, params,
+                         mistakes)
+        return done[k]
+    return make
+
+
+def earned(g) -> dict:
+    """{rung: points earned} of a Grade."""
+    return {r.name: r.earned for r in g.rungs}

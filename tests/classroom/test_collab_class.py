@@ -9,6 +9,8 @@ import pytest
 from sheetnet.classroom.exercise import make_exercise
 from sheetnet.classroom.grade import Key, grade_file
 
+from .student import earned, typist
+
 FIRST = 4
 
 
@@ -59,20 +61,7 @@ def do_collab(lo, src, dst, n, params=None, mistakes=()):
 @pytest.fixture(scope="module")
 def typed(lo, collab_ex, tmp_path_factory):
     ex, key = collab_ex
-    folder, done = tmp_path_factory.mktemp("collab-typed"), {}
-
-    def make(mistakes=(), solve=True):
-        k = (tuple(sorted(mistakes)), solve)
-        if k not in done:
-            params = key.d["solution"]["params"] if solve else None
-            done[k] = do_collab(lo, ex.student, folder / f"{'-'.join(k[0]) or 'right'}-{solve}.xlsx", key.rows,
-                                params, mistakes)
-        return done[k]
-    return make
-
-
-def _earned(g):
-    return {r.name: r.earned for r in g.rungs}
+    return typist(lo, ex, key, tmp_path_factory.mktemp("collab-typed"), do_collab)
 
 
 def test_collab_typed_in_libreoffice_earns_full_marks(typed, collab_ex):
@@ -81,14 +70,14 @@ def test_collab_typed_in_libreoffice_earns_full_marks(typed, collab_ex):
     assert full == 13
     for mistakes in ((), ("offset",)):
         g = grade_file(typed(mistakes), key)
-        assert g.error is None and g.total == full, (mistakes, _earned(g))
+        assert g.error is None and g.total == full, (mistakes, earned(g))
     assert grade_file(ex.student, key).total == 0
 
 
 def test_solver_not_run_on_collab(typed, collab_ex):
     _, key = collab_ex
     g = grade_file(typed(solve=False), key)
-    got = _earned(g)
+    got = earned(g)
     assert got["Solver on dotprod"] == 0 and got["Solver on bias"] == 0 and g.total == 9
     step = next(r for r in g.rungs if r.name == "Solver on dotprod").steps[0]
     assert step.mistake.label == "Solver not run" and step.cell == "dotprod!B1"
@@ -101,7 +90,7 @@ def test_solver_not_run_on_collab(typed, collab_ex):
 def test_each_collab_mistake_costs_its_rung_and_is_named(typed, collab_ex, mistake, rung, label, cell):
     _, key = collab_ex
     g = grade_file(typed([mistake]), key, hints=2)
-    got = _earned(g)
+    got = earned(g)
     assert got[rung] == 0
     for r in key.rungs:  # the other formula rungs keep their points (the wrong cells held at their right values)
         if r.name != rung and not r.solver:

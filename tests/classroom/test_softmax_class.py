@@ -9,6 +9,8 @@ import pytest
 from sheetnet.classroom.exercise import make_exercise
 from sheetnet.classroom.grade import Key, grade_file
 
+from .student import earned, typist
+
 FIRST = 4
 CLASSES = 3
 
@@ -23,7 +25,7 @@ def _cols(n, *fs):
     return [[f(r) for f in fs] for r in range(FIRST, FIRST + n)]
 
 
-def do_softmax(lo, src, dst, n, theta=None, mistakes=()):
+def do_softmax(lo, src, dst, n, params=None, mistakes=()):
     """data: the 64 pixels / 16 (BO:DZ) and Ones (EA); softmax: Lin (B:D), Exp (E:G), Softmax (H:J), Loss (K),
     Class (L), the Loss in B1 and the Accuracy in D1; Params O4:CA6."""
     m = set(mistakes)
@@ -52,7 +54,8 @@ def do_softmax(lo, src, dst, n, theta=None, mistakes=()):
                                                    sm("F"), sm("G"), loss, cls))
     lo.set("softmax", {"B1": f"=AVERAGE(K{FIRST}:K{last})",
                        "D1": f"=SUMPRODUCT(--(L{FIRST}:L{last}=A{FIRST}:A{last}))/COUNT(A{FIRST}:A{last})"})
-    if theta is not None:
+    if params is not None:
+        theta = params["softmax"]
         lo.paste("softmax", "O4:CA6", [list(theta[i:i + 65]) for i in range(0, len(theta), 65)])
     lo.calc()
     lo.save(dst, "Calc MS Excel 2007 XML")
@@ -62,20 +65,7 @@ def do_softmax(lo, src, dst, n, theta=None, mistakes=()):
 @pytest.fixture(scope="module")
 def typed(lo, softmax_ex, tmp_path_factory):
     ex, key = softmax_ex
-    folder, done = tmp_path_factory.mktemp("softmax-typed"), {}
-
-    def make(mistakes=(), solve=True):
-        k = (tuple(sorted(mistakes)), solve)
-        if k not in done:
-            theta = key.d["solution"]["params"]["softmax"] if solve else None
-            done[k] = do_softmax(lo, ex.student, folder / f"{'-'.join(k[0]) or 'right'}-{solve}.xlsx", key.rows,
-                                 theta, mistakes)
-        return done[k]
-    return make
-
-
-def _earned(g):
-    return {r.name: r.earned for r in g.rungs}
+    return typist(lo, ex, key, tmp_path_factory.mktemp("softmax-typed"), do_softmax)
 
 
 def test_the_softmax_typed_in_libreoffice_earns_full_marks(typed, softmax_ex):
@@ -84,14 +74,14 @@ def test_the_softmax_typed_in_libreoffice_earns_full_marks(typed, softmax_ex):
     assert full == 13
     for mistakes in ((), ("sumproduct_loss",)):
         g = grade_file(typed(mistakes), key)
-        assert g.error is None and g.total == full, (mistakes, _earned(g))
+        assert g.error is None and g.total == full, (mistakes, earned(g))
     assert grade_file(ex.student, key).total == 0
 
 
 def test_solver_not_run_on_the_softmax(typed, softmax_ex):
     _, key = softmax_ex
     g = grade_file(typed(solve=False), key)
-    got = _earned(g)
+    got = earned(g)
     assert got["Solver on softmax"] == 0 and g.total == 11
     step = next(r for r in g.rungs if r.name == "Solver on softmax").steps[0]
     assert step.mistake.label == "Solver not run" and step.cell == "softmax!B1"
@@ -113,7 +103,7 @@ def test_each_softmax_mistake_costs_its_rung_and_is_named(typed, softmax_ex, mis
     _, key = softmax_ex
     rung, label, cell = MISTAKES[mistake]
     g = grade_file(typed([mistake]), key, hints=2)
-    got = _earned(g)
+    got = earned(g)
     points = {r.name: r.points for r in key.rungs}
     assert got[rung] == 0
     for name in points:  # the other rungs keep their points (the wrong cells held at their right values)

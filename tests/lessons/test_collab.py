@@ -13,18 +13,10 @@ from sheetnet.lessons.template import load_template
 from sheetnet.lessons.workbook import build_workbook
 from sheetnet.model.nets import collab
 
-from ..helpers import assert_recalculated_equal, formula_cells
+from ..helpers import assert_recalculated_equal, formula_cells, lesson_fixtures
 
 
-@pytest.fixture(scope="module")
-def data():
-    return prepare(load_template("collab"))
-
-
-@pytest.fixture(scope="module")
-def built(data, tmp_path_factory):
-    p = tmp_path_factory.mktemp("collab") / "collab.xlsx"
-    return p, build_workbook(p, data, seed=0)
+data, built = lesson_fixtures("collab")
 
 
 def test_the_sheets_are_the_courses_lookups_and_dot_products(built, data, lo):

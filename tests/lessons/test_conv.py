@@ -4,22 +4,12 @@
 import numpy as np
 import pytest
 
-from sheetnet.lessons.prepare import prepare
-from sheetnet.lessons.template import load_template
 from sheetnet.lessons.workbook import build_workbook
 
-from ..helpers import assert_recalculated_equal, formula_cells
+from ..helpers import assert_recalculated_equal, formula_cells, lesson_fixtures
 
 
-@pytest.fixture(scope="module")
-def data():
-    return prepare(load_template("conv"))
-
-
-@pytest.fixture(scope="module")
-def built(data, tmp_path_factory):
-    p = tmp_path_factory.mktemp("conv") / "conv.xlsx"
-    return p, build_workbook(p, data, seed=0)
+data, built = lesson_fixtures("conv")
 
 
 def test_the_sheet_is_the_courses_convolutions(built, data, lo):

@@ -8,24 +8,14 @@ import numpy as np
 import pytest
 
 from sheetnet.errors import SheetnetError
-from sheetnet.lessons.prepare import prepare
 from sheetnet.lessons.template import load_template, parse_template
-from sheetnet.lessons.workbook import build_workbook
 from sheetnet.model.nets import softmax
 from sheetnet.solver.solve import solve_workbook
 
-from ..helpers import assert_recalculated_equal, formula_cells
+from ..helpers import assert_recalculated_equal, formula_cells, lesson_fixtures
 
 
-@pytest.fixture(scope="module")
-def data():
-    return prepare(load_template("softmax"))
-
-
-@pytest.fixture(scope="module")
-def built(data, tmp_path_factory):
-    p = tmp_path_factory.mktemp("softmax") / "softmax.xlsx"
-    return p, build_workbook(p, data, seed=0)
+data, built = lesson_fixtures("softmax")
 
 
 def test_the_data_are_three_digits_with_their_class_numbers(data):
