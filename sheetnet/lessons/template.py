@@ -60,6 +60,7 @@ class Template:
     filters: tuple = (2, 2)  # conv: the filters of its two convolution layers
     aliases: dict = field(default_factory=dict)  # column -> other names a data file may give it (MovieLens's userId)
     top: tuple = ()  # collab: keep the (users, items) with the most ratings, ids renumbered 1..N
+    start: dict = field(default_factory=dict)  # [start]: params blocks' starting values, by block name
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -169,6 +170,19 @@ def _data_path(data: str, folder: Path | None) -> Path:
     return (folder or Path.cwd()) / p
 
 
+def _start_blocks(d, source: str) -> dict:
+    """[start]: block name -> its numbers, rows of the block (a list of lists) or one flat list."""
+    if not isinstance(d, dict):
+        raise SheetnetError(f"{source}: [start] must be a table of params blocks")
+    out = {}
+    for name, rows in d.items():
+        flat = [v for r in rows for v in (r if isinstance(r, list) else [r])] if isinstance(rows, list) else None
+        if not flat or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in flat):
+            raise SheetnetError(f"{source}: [start] {name} must be numbers (rows of the block)")
+        out[str(name)] = tuple(float(v) for v in flat)
+    return out
+
+
 MODEL_SHEETS = ("linear", "nnet", "mmult", "softmax", "dotprod", "bias", "conv")
 
 
@@ -233,6 +247,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         filters=tuple(int(v) for v in d.get("filters", (2, 2))),
         aliases={str(k): tuple(str(a) for a in v) for k, v in dict(d.get("aliases", {})).items()},
         top=tuple(int(v) for v in d.get("top", ())),
+        start=_start_blocks(d.get("start", {}), source),
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

@@ -30,7 +30,7 @@ from ..model.layout import (
     DataLayout,
     ModelLayout,
 )
-from ..model.nets import collab, convnet, exact15, initial_params, lesson_models, softmax
+from ..model.nets import collab, convnet, exact15, initial_params, lesson_models, pin_blocks, softmax
 from ..model.ops import OPS
 from ..model.stored import description_rows
 from ..model.styles import formats
@@ -119,7 +119,7 @@ def plan(data: Dataset, *, seed: int = 0, hidden: int | None = None, layers=None
     """What a lesson workbook will hold: its models, their seeded params, every value numpy computes."""
     template = data.template
     models = models or lesson_descriptions(data, hidden, layers, output, loss)
-    start = initial_params(models, seed)
+    start = pin_blocks(initial_params(models, seed), models, template.start, template.source)
     for name, theta in (params or {}).items():
         m = next((m for m in models if m.name == name), None)
         if m is None:
@@ -155,7 +155,8 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
     if template.fit and params is None:  # params trained by torch before anything is written
         from .pixels import fit_params
         fit_models = models or lesson_descriptions(data, hidden, layers, output, loss)
-        params = fit_params(data, fit_models, seed, initial_params(fit_models, seed))
+        params = fit_params(data, fit_models, seed,
+                            pin_blocks(initial_params(fit_models, seed), fit_models, template.start, template.source))
     result = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, params=params,
                   models=models, path=path)
     if template.training or optimizer or steps or lr:

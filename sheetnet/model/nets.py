@@ -216,6 +216,24 @@ def initial_params(models, seed: int) -> dict[str, np.ndarray]:
     return out
 
 
+def pin_blocks(start: dict, models, blocks: dict, source: str = "<template>") -> dict:
+    """The seeded start with some params blocks set as a template's [start] gives them (conv's Filters1 = the
+    course's top-edge and left-edge filters), in every model that has a block of that name."""
+    out = dict(start)
+    for m in models:
+        theta, k = np.array(out[m.name], float), 0
+        for p in m.params:
+            if p.name in blocks:
+                v = np.asarray(blocks[p.name], float).reshape(-1)
+                if v.size != p.size:
+                    raise SheetnetError(f"{source}: [start] {p.name} needs {p.size} numbers ({p.units} rows of "
+                                        f"{p.size // p.units}), not {v.size}")
+                theta[k:k + p.size] = exact15(v)
+            k += p.size
+        out[m.name] = theta
+    return out
+
+
 def exact15(a) -> np.ndarray:
     """Round to 15 significant digits: the written decimal then reads back as the same double."""
     a = np.asarray(a, dtype=float)

@@ -79,3 +79,27 @@ def test_the_exercise_grades_the_solution_full_and_names_a_missing_relu(tmp_path
     x, W = rng.normal(size=(4, 64)), rng.normal(size=(2, 9))
     labels = [mk.label for mk, _ in _conv_mistakes("conv", [x], W, [1, 8, 8])]
     assert labels == ["ReLU missing", "filter turned round"]
+
+
+def test_conv1_starts_from_the_courses_edge_filters():
+    from sheetnet.errors import SheetnetError
+    from sheetnet.lessons.template import load_template, parse_template
+    from sheetnet.model.nets import initial_params, pin_blocks
+
+    t = load_template("conv")
+    assert t.start["Filters1"] == (1, 1, 1, 0, 0, 0, -1, -1, -1, 1, 0, -1, 1, 0, -1, 1, 0, -1)  # top edge, left edge
+    m = next(iter(lesson_models_of(t)))
+    start = pin_blocks(initial_params([m], 0), [m], t.start)["conv"]
+    assert start[:18].tolist() == list(t.start["Filters1"])
+    assert np.array_equal(start[18:], initial_params([m], 0)["conv"][18:])  # the rest from the seed
+    with pytest.raises(SheetnetError, match=r"\[start\] Filters1 needs 18 numbers"):
+        pin_blocks(initial_params([m], 0), [m], {"Filters1": (1.0, 2.0)}, "t.toml")
+    with pytest.raises(SheetnetError, match=r"\[start\] Filters1 must be numbers"):
+        parse_template(t.source and open(t.source).read().replace('Filters1 = [[1, 1, 1', 'Filters1 = [["a", 1, 1'),
+                       "t.toml")
+
+
+def lesson_models_of(t):
+    from sheetnet.model.nets import convnet
+
+    return [convnet(t.feature_names, t.target, t.classes, t.image, t.filters)]
