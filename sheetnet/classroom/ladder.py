@@ -144,11 +144,15 @@ def step_words(sid: str, result, requires: str = "") -> str:
     step = m.step(sc.step)
     names = [", ".join(m.step(i).columns) if i in {s.name for s in m.steps} else i for i in step.inputs]
     if sc.op == "linear":
-        what = "the features' row" if step.inputs[0] == "features" else f"the row of {names[0]}"
+        what = "the features' row" if step.inputs[0] == "features" else f"the row of {_span(m.step(step.inputs[0]))}"
+        bias = " + its bias" if m.param(step.params).bias else ""
         if requires.upper() == "MMULT":
-            return (f"{', '.join(step.columns)} = MMULT({what.replace('row', 'block')}, the Params block), one array "
-                    f"formula over the whole block")
-        return f"{', '.join(step.columns)} = SUMPRODUCT({what}, that column's row of Params)"
+            return (f"{', '.join(step.columns)} = MMULT({what.replace('row', 'block')}, the {step.params} block), one "
+                    f"array formula over the whole block")
+        return f"{', '.join(step.columns)} = SUMPRODUCT({what}, that column's row of {step.params}){bias}"
+    special = _class_words(m, step)
+    if special:
+        return special
     if sc.op == "lookup":
         f = m.features[int(step.arg)]
         return (f"{', '.join(step.columns)} = INDEX(the {step.params} block, the row's {f}, factor k): the row of "
@@ -164,6 +168,36 @@ def step_words(sid: str, result, requires: str = "") -> str:
     text = text.replace("pred", x).replace("target", names[1] if len(names) > 1 else "target")
     text = text.replace("AVERAGE(column)", f"AVERAGE of the {x} column").replace("SUM(x1:xn)", f"SUM of {x}")
     return f"{', '.join(step.columns) if len(step.columns) > 1 else sc.step} = " + text.replace("x", x)
+
+
+def _span(step) -> str:
+    """A step's columns in words: "Lin_3, Lin_7, Lin_8", or the first to the last when there are many."""
+    cols = step.columns
+    return ", ".join(cols) if len(cols) <= 4 else f"{cols[0]} to {cols[-1]}"
+
+
+def _class_words(m, step) -> str:
+    """The softmax and conv ops in words (their op-table docs name no columns)."""
+    ins = [m.step(i) for i in step.inputs if i in {s.name for s in m.steps}]
+    src = _span(ins[0]) if ins else "the features"
+    row = f"the row's {ins[0].columns[0]}:{ins[0].columns[-1]} cells" if ins else "the row"
+    if step.op == "normalise":
+        return f"{_span(step)} = each of {src} / SUM({row})"
+    if step.op == "crossent":
+        return f"{step.name} = -LN(INDEX({row}, 1, {step.inputs[1]}+1)): the true class's probability"
+    if step.op == "argmax":
+        return f"{step.name} = MATCH(MAX({row}), {row}, 0)-1: the most probable class, counted from 0"
+    if step.op == "classacc":
+        return f"{step.label or step.name} = the share of rows where {step.inputs[0]} = {step.inputs[1]}"
+    if step.op == "conv":
+        c, h, w = (int(v) for v in step.arg)
+        what = "the image" if not ins else f"{src} ({c} channels of {h}x{w})"
+        return (f"{_span(step)} = MAX(0, SUMPRODUCT of each row of the cell's 3x3 window of {what} with that row "
+                f"of its filter in {step.params}, added over the window's rows and channels); channel k of the "
+                f"output is filter k, cell ij the window at row i, column j")
+    if step.op == "maxpool":
+        return f"{_span(step)} = MAX of each 2x2 block of {src}, channel by channel"
+    return ""
 
 
 def to_json(rungs) -> list:
