@@ -83,6 +83,14 @@ class BuildResult:
 def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, loss=None):
     """The template's model sheets (linear, nnet, mmult or some of them); None takes the template's choice."""
     t = data.template
+    nets, heads = {"nnet", "mmult"} & set(t.models), {"linear", "nnet", "mmult"} & set(t.models)
+    for flag, given, fits, where in (
+            ("--hidden/--relus", hidden, nets, "the nnet and mmult sheets (titanic, relu)"),
+            ("--layers", layers, nets, "the nnet and mmult sheets (titanic, relu)"),
+            ("--activation", output, heads, "the linear, nnet and mmult sheets (titanic, relu, gd, digits)"),
+            ("--loss", loss, heads, "the linear, nnet and mmult sheets (titanic, relu, gd, digits)")):
+        if given is not None and not fits:
+            raise SheetnetError(f"{flag} applies to {where}, not to {t.name}'s {', '.join(t.models)}")
     labels = [f.param_label for f in t.features]
     if layers is None and t.layers:  # the template's layers, their width set by hidden (relu's --relus)
         layers = (hidden,) * len(t.layers) if hidden else t.layers

@@ -184,3 +184,19 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_rows(tmp_pat
             assert ('fitToHeight="0"' in setup) == (name != "About"), name
             if name in ["data"] + [m.name for m in res.models]:
                 assert f'localSheetId="{i}">{name}!$1:$3<' in book, name
+
+
+@pytest.mark.parametrize("lesson", ["softmax", "collab", "conv"])
+def test_the_course_spreadsheets_pass_check(tmp_path, lesson, lo):
+    """`sheetnet check` on each new lesson: sheetnet's engine, LibreOffice, numpy and torch agree on every cell
+    (1e-9 relative to the value's size), and autograd agrees with central differences on the workbook."""
+    from sheetnet.crosscheck.check import check_workbook
+    from sheetnet.lessons.template import load_template
+
+    path = tmp_path / f"{lesson}.xlsx"
+    build_workbook(path, prepare(load_template(lesson)), seed=0)
+    results = check_workbook(path, device="cpu", use_libreoffice=True)
+    assert results and all(r.ok for r in results), [line for r in results for line in r.table()]
+    assert all("LibreOffice-numpy" in d for r in results for _, d in r.rows)
+    worst = max(v for r in results for _, d in r.rows for k, v in d.items() if k == "numpy-torch")
+    assert worst <= 1e-12

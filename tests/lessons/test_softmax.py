@@ -109,3 +109,13 @@ def test_a_target_that_is_not_a_class_number_is_one_line(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert "column class, line 6: 3 is not a class number 0 to 2" in r.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("lesson, option", [("softmax", "--hidden"), ("collab", "--layers"), ("conv", "--activation"),
+                                            ("collab", "--loss"), ("digits", "--relus")])
+def test_options_for_other_sheets_are_refused_not_ignored(tmp_path, lesson, option):
+    value = {"--activation": "sigmoid", "--loss": "mae"}.get(option, "3")
+    r = subprocess.run([sys.executable, "-m", "sheetnet", "build", lesson, option, value, "-o", str(tmp_path / "o.xlsx")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "applies to the" in r.stderr and f"not to {lesson}'s" in r.stderr and not (tmp_path / "o.xlsx").exists()
