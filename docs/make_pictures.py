@@ -193,7 +193,7 @@ def conv_picture():
                   ("Conv1 channel 2", grid(13, 7, 6, 6), "Blues"), ("Conv2 channel 1", grid(22, 0, 4, 4), "Blues"),
                   ("Conv2 channel 2", grid(22, 5, 4, 4), "Blues"), ("Pool 1", grid(29, 0, 2, 2), "Blues"),
                   ("Pool 2", grid(29, 3, 2, 2), "Blues")]
-        soft = grid(29, 8, 1, 3)[0]
+        soft = grid(29, 7, 1, 3)[0]
     fig, axes = plt.subplots(1, len(panels), figsize=(15, 2.4), dpi=110)
     for a, (title, g, cmap) in zip(axes, panels):
         lim = np.abs(g).max() or 1

@@ -43,41 +43,41 @@ def write_image_view(wb, fm, data, dl, result):
     out[1, 0] = ("h", "data row", None)
     out[1, 1] = ("v", row0, None)
     fa = dl.feature_cols[0]
-    img = data.X[0, :64]
-    grid(3, 0, "image (pixels / 16)", lambda i, j: "=" + index_of(DATA_SHEET, fa + i * 8 + j), (8, 8), img)
-    for o in range(theta["Filters1"].shape[0]):
-        r, c = ml.param_cell(m.param("Filters1"), o, 0)
-        grid(3, 10 + 4 * o, f"Filters1 {o + 1}", lambda i, j, r=r, c=c: f"={m.name}!{cell(r, c + i * 3 + j, True)}",
-             (3, 3), theta["Filters1"][o])
-    shapes = [("Conv1", 6), ("Conv2", 4)]
-    top = 13
-    for name, side in shapes:
+    H, W = data.template.image or (8, 8)
+
+    def filters(top, x, pname):  # each filter of a block, channel by channel, as 3x3 grids from column x
+        p = m.param(pname)
+        for o in range(p.units):
+            r, c = ml.param_cell(p, o, 0)
+            for ch in range(p.inputs // 9):
+                grid(top, x, f"{pname} {o + 1}" + (f", ch {ch + 1}" if p.inputs > 9 else ""),
+                     lambda i, j, r=r, c=c, ch=ch: f"={m.name}!{cell(r, c + ch * 9 + i * 3 + j, True)}", (3, 3),
+                     theta[pname][o, ch * 9:(ch + 1) * 9])
+                x += 4
+
+    grid(3, 0, "image (pixels / 16)", lambda i, j: "=" + index_of(DATA_SHEET, fa + i * W + j), (H, W),
+         data.X[0, :H * W])
+    filters(3, W + 2, "Filters1")
+    top = 3 + H + 2
+    for name, (h, w), pname in (("Conv1", (H - 2, W - 2), None), ("Conv2", (H - 4, W - 4), "Filters2"),
+                                ("Pool", ((H - 4) // 2, (W - 4) // 2), None)):
         st = m.step(name)
-        v = vals[name][0]
-        per = side * side
+        per, x = h * w, 0
         for o in range(len(st.columns) // per):
             c0 = ml.col(st.columns[o * per])
-            grid(top, o * (side + 1), f"{name} channel {o + 1}",
-                 lambda i, j, c0=c0, side=side: "=" + index_of(m.name, c0 + i * side + j), (side, side),
-                 v[o * per:(o + 1) * per])
-        if name == "Conv2":
-            p = m.param("Filters2")
-            for o in range(p.units):
-                r, c = ml.param_cell(p, o, 0)
-                for ch in range(p.inputs // 9):
-                    grid(top, 12 + 4 * (o * (p.inputs // 9) + ch), f"Filters2 {o + 1}, ch {ch + 1}",
-                         lambda i, j, r=r, c=c, ch=ch: f"={m.name}!{cell(r, c + ch * 9 + i * 3 + j, True)}",
-                         (3, 3), theta["Filters2"][o, ch * 9:(ch + 1) * 9])
-        top += side + 3
-    st = m.step("Pool")
-    for o in range(len(st.columns) // 4):
-        c0 = ml.col(st.columns[o * 4])
-        grid(top, o * 3, f"Pool {o + 1}", lambda i, j, c0=c0: "=" + index_of(m.name, c0 + i * 2 + j), (2, 2),
-             vals["Pool"][0][o * 4:(o + 1) * 4])
-    sm = m.step("Softmax")
-    c0 = ml.col(sm.columns[0])
-    grid(top, 8, "Softmax (" + ", ".join(data.template.classes) + ")",
-         lambda i, j: "=" + index_of(m.name, c0 + j), (1, len(sm.columns)), np.asarray(vals["Softmax"][0]), False)
+            grid(top, x, f"{name} channel {o + 1}",
+                 lambda i, j, c0=c0, w=w: "=" + index_of(m.name, c0 + i * w + j), (h, w),
+                 vals[name][0][o * per:(o + 1) * per])
+            x += w + 1
+        if pname:
+            filters(top, x + 1, pname)
+        if name == "Pool":
+            sm = m.step("Softmax")
+            c0 = ml.col(sm.columns[0])
+            grid(top, x + 1, "Softmax (" + ", ".join(data.template.classes) + ")",
+                 lambda i, j: "=" + index_of(m.name, c0 + j), (1, len(sm.columns)), np.asarray(vals["Softmax"][0]),
+                 False)
+        top += h + 3
     ws = wb.add_worksheet(SHEET)
     for (r, c), (kind, what, v) in sorted(out.items()):
         if kind == "f":
