@@ -88,6 +88,7 @@ def main():
     gd_picture()
     softmax_picture()
     conv_picture()
+    collab_picture()
 
 
 def compare_picture():
@@ -206,6 +207,42 @@ def conv_picture():
     fig.tight_layout()
     fig.savefig(HERE / "conv.png")
     print("wrote", HERE / "conv.png")
+
+
+def collab_picture():
+    """docs/collab.png: the collab workbook's crosstab sheet after Solver's 100 iterations (as the demo runs it):
+    the ratings (blank where not rated) and every prediction, as the engine reads them back."""
+    import numpy as np
+
+    from sheetnet.engine import Engine
+    from sheetnet.solver.solve import solve_workbook
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "collab.xlsx"
+        build_workbook(p, prepare(load_template("collab")), seed=0)
+        _, out = solve_workbook(p, max_iter=100, output=Path(d) / "collab.solved.xlsx")
+        eng = Engine.load(out)
+
+        def grid(r0):
+            return np.array([[eng.get(f"crosstab!{get_column_letter(2 + j)}{r0 + i}") for j in range(15)]
+                             for i in range(15)], dtype=object)
+        rated, preds, rmse = grid(5), grid(23).astype(float), eng.get("crosstab!R1")
+    shown = np.array([[np.nan if v in (None, "") else float(v) for v in row] for row in rated])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), dpi=110)
+    cmap = plt.get_cmap("RdBu").copy()
+    cmap.set_bad("#BFBFBF")
+    for a, g, title in ((axes[0], shown, "ratings (grey: not rated)"), (axes[1], preds, "Preds: every user x movie")):
+        im = a.imshow(np.ma.masked_invalid(g), cmap=cmap, vmin=0.5, vmax=5)
+        a.set_title(title, fontsize=10)
+        a.set_xlabel("movie")
+        a.set_ylabel("user")
+        a.set_xticks(range(0, 15, 2), [str(k + 1) for k in range(0, 15, 2)])
+        a.set_yticks(range(0, 15, 2), [str(k + 1) for k in range(0, 15, 2)])
+    fig.colorbar(im, ax=axes, shrink=0.8)
+    fig.suptitle(f"collab.xlsx, its crosstab sheet after Solver (100 iterations): RMSE over the rated cells {rmse:.4f}",
+                 fontsize=10)
+    fig.savefig(HERE / "collab.png", bbox_inches="tight")
+    print("wrote", HERE / "collab.png")
 
 
 if __name__ == "__main__":
