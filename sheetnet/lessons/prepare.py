@@ -132,7 +132,7 @@ def _check_target(template: Template, y, lines, path) -> bool:
             raise SheetnetError(f"{path}: column {template.target}, line {lines[i]}: {y[i]:g} is not a class number "
                                 f"0 to {k - 1} (template {template.name!r} has the classes "
                                 f"{', '.join(template.classes)})")
-        return False
+        return k == 2  # two classes: the target is 0/1 too (a sigmoid sheet can sit beside the softmax)
     off = ~np.isin(y, (0.0, 1.0))
     if template.task == "binary" and off.any():
         i = int(np.flatnonzero(off)[0])

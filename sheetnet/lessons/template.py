@@ -61,6 +61,7 @@ class Template:
     aliases: dict = field(default_factory=dict)  # column -> other names a data file may give it (MovieLens's userId)
     top: tuple = ()  # collab: keep the (users, items) with the most ratings, ids renumbered 1..N
     start: dict = field(default_factory=dict)  # [start]: params blocks' starting values, by block name
+    tie: dict = field(default_factory=dict)  # [tie]: "model.block" = "model.block" (see nets.tie_blocks)
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -248,6 +249,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         aliases={str(k): tuple(str(a) for a in v) for k, v in dict(d.get("aliases", {})).items()},
         top=tuple(int(v) for v in d.get("top", ())),
         start=_start_blocks(d.get("start", {}), source),
+        tie={str(k): str(v) for k, v in dict(d.get("tie", {})).items()},
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

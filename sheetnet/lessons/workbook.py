@@ -30,7 +30,8 @@ from ..model.layout import (
     DataLayout,
     ModelLayout,
 )
-from ..model.nets import collab, convnet, exact15, initial_params, lesson_models, pin_blocks, softmax
+from ..model.nets import (collab, convnet, exact15, initial_params, lesson_models, pin_blocks, softmax,
+                          tie_blocks)
 from ..model.ops import OPS
 from ..model.stored import description_rows
 from ..model.styles import formats
@@ -127,7 +128,8 @@ def plan(data: Dataset, *, seed: int = 0, hidden: int | None = None, layers=None
     """What a lesson workbook will hold: its models, their seeded params, every value numpy computes."""
     template = data.template
     models = models or lesson_descriptions(data, hidden, layers, output, loss)
-    start = pin_blocks(initial_params(models, seed), models, template.start, template.source)
+    start = tie_blocks(pin_blocks(initial_params(models, seed), models, template.start, template.source), models,
+                       template.tie, template.source)
     for name, theta in (params or {}).items():
         m = next((m for m in models if m.name == name), None)
         if m is None:

@@ -234,6 +234,32 @@ def pin_blocks(start: dict, models, blocks: dict, source: str = "<template>") ->
     return out
 
 
+def tie_blocks(start: dict, models, ties: dict, source: str = "<template>") -> dict:
+    """[tie] "softmax.Params" = "linear.Params": the first block starts as the second's values in its last rows and
+    0 above them.  A softmax over two classes whose first score is 0 is the sigmoid of the second: with the
+    linear sheet's weights in its last row, Softmax_2 equals the linear sheet's Preds, row by row."""
+    out = dict(start)
+    where = {}
+    for m in models:
+        k = 0
+        for p in m.params:
+            where[f"{m.name}.{p.name}"] = (m, p, k)
+            k += p.size
+    for dst, src in ties.items():
+        if dst not in where or src not in where:
+            raise SheetnetError(f"{source}: [tie] {dst} = {src}: no such model.block (blocks: {', '.join(where)})")
+        (md, pd_, kd), (ms, ps, ks) = where[dst], where[src]
+        if pd_.shape[1] != ps.shape[1] or pd_.units < ps.units:
+            raise SheetnetError(f"{source}: [tie] {src} ({ps.units} x {ps.shape[1]}) does not fit in the last rows "
+                                f"of {dst} ({pd_.units} x {pd_.shape[1]})")
+        theta = np.array(out[md.name], float)
+        block = np.zeros(pd_.shape)
+        block[-ps.units:] = np.asarray(out[ms.name], float)[ks:ks + ps.size].reshape(ps.shape)
+        theta[kd:kd + pd_.size] = block.reshape(-1)
+        out[md.name] = theta
+    return out
+
+
 def exact15(a) -> np.ndarray:
     """Round to 15 significant digits: the written decimal then reads back as the same double."""
     a = np.asarray(a, dtype=float)

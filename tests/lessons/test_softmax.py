@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sheetnet.errors import SheetnetError
+from sheetnet.lessons.prepare import prepare
 from sheetnet.lessons.template import load_template, parse_template
 from sheetnet.model.nets import softmax
 from sheetnet.solver.solve import solve_workbook
@@ -119,3 +120,27 @@ def test_options_for_other_sheets_are_refused_not_ignored(tmp_path, lesson, opti
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert "applies to the" in r.stderr and f"not to {lesson}'s" in r.stderr and not (tmp_path / "o.xlsx").exists()
+
+
+def test_two_classes_the_softmax_is_the_sigmoid_and_its_loss_the_log_loss(tmp_path, lo):
+    """--model two: the softmax of 3 or 7 beside the sigmoid with the log loss, its row for 7 at 0 and its row for 3
+    tied to the linear sheet's Params: Softmax_3 is Preds on every row and the two Losses are one number, in
+    LibreOffice's recalculation too."""
+    from sheetnet.lessons.workbook import build_workbook
+    from sheetnet.model.nets import initial_params, tie_blocks
+
+    data = prepare(load_template("softmax", variant="two"))
+    assert data.binary and data.n == 362
+    p = tmp_path / "two.xlsx"
+    res = build_workbook(p, data, seed=0)
+    assert [m.name for m in res.models] == ["linear", "softmax"]
+    lin, sm = res.values["linear"], res.values["softmax"]
+    np.testing.assert_allclose(sm["Softmax"][:, 1], lin["Preds"][:, 0], rtol=1e-15, atol=1e-16)
+    assert sm["loss"] == pytest.approx(lin["loss"], rel=1e-15) and sm["accuracy"] == lin["accuracy"]
+    assert res.params["softmax"][:65].tolist() == [0.0] * 65
+    assert res.params["softmax"][65:].tolist() == res.params["linear"].tolist()
+    assert assert_recalculated_equal(lo, p, res, data) > 362 * 70
+    b1 = {s: lo.values(s, "B1:B1")[0][0] for s in ("linear", "softmax")}
+    assert abs(b1["linear"] - b1["softmax"]) <= 1e-15
+    with pytest.raises(SheetnetError, match=r"\[tie\] softmax.Params = linear.Nope: no such model.block"):
+        tie_blocks(initial_params(res.models, 0), res.models, {"softmax.Params": "linear.Nope"})
