@@ -103,3 +103,62 @@ def lesson_models_of(t):
     from sheetnet.model.nets import convnet
 
     return [convnet(t.feature_names, t.target, t.classes, t.image, t.filters)]
+
+
+def test_a_conv_layer_typed_wrong_in_libreoffice_is_named(tmp_path, lo):
+    """The students' workbook done in LibreOffice, every task right but Conv1: typed without its ReLU, or each
+    window row against the filter's column. The grader recomputes Conv1 from the student's own cells and names
+    the mistake; the later layers keep their points (held at their right values)."""
+    from xlsxwriter.utility import xl_col_to_name as col
+
+    from sheetnet.classroom.exercise import make_exercise
+    from sheetnet.classroom.grade import Key, grade_file
+
+    ex = make_exercise("conv", tmp_path / "ex", seed=0)
+    key = Key.load(ex.key)
+    last = 3 + key.rows
+    pix = [col(66 + k) for k in range(64)]  # data!BO:DZ, the pixels / 16
+    tap = [col(126 + k) for k in range(18)]  # conv!DW:EN, a Filters row (9 taps a channel)
+
+    def window_sum(r, cells, ch_width, c_in, o_row, i, j, turned=False):
+        terms = []
+        for c in range(c_in):
+            for di in range(3):
+                a = cells[c * ch_width * ch_width + (i + di) * ch_width + j]
+                b = cells[c * ch_width * ch_width + (i + di) * ch_width + j + 2]
+                if turned:  # the window's row di against the filter's column di, product by product
+                    first = c * ch_width * ch_width + (i + di) * ch_width + j
+                    terms += [f"{cells[first + dj]}{r}*${tap[c * 9 + dj * 3 + di]}${o_row}" for dj in range(3)]
+                else:
+                    terms.append(f"SUMPRODUCT({a}{r}:{b}{r};${tap[c * 9 + di * 3]}${o_row}:${tap[c * 9 + di * 3 + 2]}${o_row})")
+        return "+".join(terms)
+
+    c1 = [col(1 + k) for k in range(72)]
+    c2 = [col(73 + k) for k in range(32)]
+    for mistake, label in (("relu", "ReLU missing"), ("turned", "filter turned round")):
+        lo.load(ex.student)
+        lo.fill("data", f"BO4:DZ{last}", [[f"={col(2 + k)}{r}/16" for k in range(64)] for r in range(4, last + 1)])
+        rows = []
+        for r in range(4, last + 1):
+            conv1 = [window_sum(r, [f"$data.{p}" for p in pix], 8, 1, 4 + o, i, j, mistake == "turned")
+                     for o in range(2) for i in range(6) for j in range(6)]
+            conv1 = [f"={x}" if mistake == "relu" else f"=MAX(0;{x})" for x in conv1]
+            conv2 = [f"=MAX(0;{window_sum(r, c1, 6, 2, 8 + o, i, j)})" for o in range(2) for i in range(4) for j in range(4)]
+            pool = [f"=MAX({c2[ch * 16 + 2 * i * 4 + 2 * j]}{r}:{c2[ch * 16 + 2 * i * 4 + 2 * j + 1]}{r};"
+                    f"{c2[ch * 16 + (2 * i + 1) * 4 + 2 * j]}{r}:{c2[ch * 16 + (2 * i + 1) * 4 + 2 * j + 1]}{r})"
+                    for ch in range(2) for i in range(2) for j in range(2)]
+            lin = [f"=SUMPRODUCT(DB{r}:DI{r};$DW${12 + k}:$ED${12 + k})+$EE${12 + k}" for k in range(3)]
+            exp = [f"=EXP({x}{r})" for x in ("DJ", "DK", "DL")]
+            soft = [f"={x}{r}/SUM(DM{r}:DO{r})" for x in ("DM", "DN", "DO")]
+            rows.append(conv1 + conv2 + pool + lin + exp + soft + [f"=-LN(INDEX(DP{r}:DR{r};1;A{r}+1))",
+                                                                   f"=MATCH(MAX(DP{r}:DR{r});DP{r}:DR{r};0)-1"])
+        lo.fill("conv", f"B4:DT{last}", rows)
+        lo.set("conv", {"B1": f"=AVERAGE(DS4:DS{last})", "D1": f"=SUMPRODUCT(--(DT4:DT{last}=A4:A{last}))/COUNT(A4:A{last})"})
+        lo.calc()
+        out = tmp_path / f"{mistake}.xlsx"
+        lo.save(out)
+        g = grade_file(out, key, hints=2)
+        got = {r.name: r.earned for r in g.rungs}
+        assert got["Conv1 (3x3 filters, ReLU)"] == 0 and g.total == 14 - 3, (mistake, got)
+        step = next(s for r in g.rungs for s in r.steps if not s.ok)
+        assert step.mistake is not None and step.mistake.label == label and step.cell.startswith("conv!"), step
