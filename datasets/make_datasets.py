@@ -10,6 +10,7 @@ relu/wiggly.csv   50 points of sin(2x) + x/2 on [-3, 3] plus a little noise (see
 digits/digits37.csv  the 3s and 7s of scikit-learn's 8x8 digits, pixels 0..16, split 80/20 (seeded)
 digits/digits378.csv the 3s, 7s and 8s of the same digits, with their class number (softmax lesson)
 collab/ratings.csv   15 users x 15 movies rated from known factors plus noise (collab lesson; seeded)
+collab/truth.csv     every pair's true rating from those factors, before noise (the crosstab's truth grid)
 """
 
 from __future__ import annotations
@@ -97,24 +98,40 @@ def digits() -> bytes:
     return _write(rows, ["digit", "is3", "split"] + [f"p{k}" for k in range(64)])
 
 
-def ratings() -> bytes:
-    """15 users x 15 movies from known factors: 3.5 + user bias + movie bias + (3 user factors . 3 movie
-    factors) + noise, clipped to 0.5..5 and rounded to half stars as MovieLens's are; each pair rated with
-    probability 0.75 (default_rng(15)); one row a rating, by user then movie."""
+def _collab_draws():
+    """The collab data's draws: the true ratings (before noise), the noisy half-star ratings, which are rated."""
     rng = np.random.default_rng(15)
     n, k = 15, 3
     U, M = rng.normal(0, 0.6, (n, k)), rng.normal(0, 0.6, (n, k))
     bu, bm = rng.normal(0, 0.4, n), rng.normal(0, 0.4, n)
-    r = 3.5 + bu[:, None] + bm[None, :] + U @ M.T + rng.normal(0, 0.3, (n, n))
+    truth = 3.5 + bu[:, None] + bm[None, :] + U @ M.T
+    r = truth + rng.normal(0, 0.3, (n, n))
     r = np.clip(np.round(r * 2) / 2, 0.5, 5.0)
     rated = rng.uniform(size=(n, n)) < 0.75
+    return truth, r, rated
+
+
+def ratings() -> bytes:
+    """15 users x 15 movies from known factors: 3.5 + user bias + movie bias + (3 user factors . 3 movie
+    factors) + noise, clipped to 0.5..5 and rounded to half stars as MovieLens's are; each pair rated with
+    probability 0.75 (default_rng(15)); one row a rating, by user then movie."""
+    _, r, rated = _collab_draws()
+    n = r.shape[0]
     rows = [[i + 1, j + 1, _num(r[i, j])] for i in range(n) for j in range(n) if rated[i, j]]
     return _write(rows, ["user", "movie", "rating"])
 
 
+def truth() -> bytes:
+    """Every pair's true rating, the factors' own before noise and rounding (clipped to 0.5..5), rated or not."""
+    t, _, _ = _collab_draws()
+    t = np.clip(t, 0.5, 5.0)
+    n = t.shape[0]
+    return _write([[i + 1, j + 1, _num(t[i, j])] for i in range(n) for j in range(n)], ["user", "movie", "truth"])
+
+
 MAKERS = {"gd/quadratic.csv": quadratic, "gd/line.csv": line, "relu/wiggly.csv": wiggly,
           "digits/digits37.csv": digits, "digits/digits378.csv": digits378,
-          "collab/ratings.csv": ratings}
+          "collab/ratings.csv": ratings, "collab/truth.csv": truth}
 
 
 def main(argv):

@@ -11,9 +11,13 @@ Both grids carry colour scales.  Every formula is written with numpy's value (it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from ..errors import SheetnetError
 from ..model.layout import DATA_SHEET, cell, col_name
+from ..model.xlsx import exact_writer
 from ..numerics import weighted_sum
 
 SHEET = "crosstab"
@@ -25,6 +29,25 @@ def first_row(block: str) -> str:
     head, _, end = block.rpartition(":")
     row = head.rpartition("$")[2]
     return f"{head}:{end.rsplit('$', 1)[0]}${row}"
+
+
+def _truth(data, users: int, movies: int):
+    """The template's true ratings (users x movies), only with the template's own data (else None)."""
+    t = data.template
+    if t.truth is None or t.data is None or Path(data.source).resolve() != Path(t.data).resolve():
+        return None
+    import csv
+
+    out = np.full((users, movies), np.nan)
+    try:
+        with open(t.truth, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):  # float() reads back each shortest repr exactly
+                u, m = int(row["user"]), int(row["movie"])
+                if 1 <= u <= users and 1 <= m <= movies:
+                    out[u - 1, m - 1] = float(row["truth"])
+    except (OSError, KeyError, ValueError) as e:
+        raise SheetnetError(f"{t.truth}: not the template's truth file ({type(e).__name__}: {e})") from None
+    return None if np.isnan(out).any() else out
 
 
 def write_crosstab(wb, fm, data, dl, result):
@@ -41,6 +64,7 @@ def write_crosstab(wb, fm, data, dl, result):
     if m.name == "bias":
         pred = pred + W["UserBias"][:, :1] + W["MovieBias"][:, 0][None, :]
     ws = wb.add_worksheet(SHEET)
+    exact_writer(ws)  # numbers as the shortest text that reads back as the same double
     rng = {c: dl.column_range(dl.index(c)) for c in (data.template.target, *data.template.feature_names[:2])}
     rcol, ucol, mcol = (f"{DATA_SHEET}!{rng[c]}" for c in (data.template.target, *data.template.feature_names[:2]))
     u_block, m_block = (ml.pref(m.param(n), f"{m.name}!").block for n in ("Users", "Movies"))
@@ -74,8 +98,29 @@ def write_crosstab(wb, fm, data, dl, result):
     # the course's =SQRT(SUMXMY2(ratings,preds)/COUNT(ratings)) skips blank cells, but LibreOffice's SUMXMY2 stops
     # at the "" of an unrated formula cell (Err:519): the same sum as an array formula every spreadsheet computes
     out[0, movies + 2] = (f"{{=SQRT(SUM(IF(ISNUMBER({grid}),({grid}-{pgrid})^2))/COUNT({grid}))}}", rmse)
+    grids = [grid, pgrid]
+    truth = _truth(data, users, movies)
+    if truth is not None:  # the ratings the factors made, before noise: how well are the blanks predicted?
+        tr = pr + users + 3
+        out[tr, 0] = ("truth", None)
+        for j in range(movies):
+            out[tr, 1 + j] = (j + 1, None)
+        for u in range(users):
+            out[tr + 1 + u, 0] = (u + 1, None)
+            for j in range(movies):
+                out[tr + 1 + u, 1 + j] = (float(truth[u, j]), "value")
+        tgrid = f"{cell(tr + 1, 1)}:{cell(tr + users, movies)}"
+        blank = ~seen
+        off = float(np.sqrt(np.sum((truth[blank] - pred[blank]) ** 2) / max(1, blank.sum())))
+        out[1, 0] = (f"The third grid: the true ratings the data were made from (before noise). RMSE of the "
+                     f"predictions against them over the cells nobody rated, in {cell(1, movies + 2)}:", "note")
+        out[1, movies + 2] = (f"{{=SQRT(SUM(IF(ISNUMBER({grid}),0,({tgrid}-{pgrid})^2))/(ROWS({grid})*COLUMNS({grid})"
+                              f"-COUNT({grid})))}}", off)
+        grids.append(tgrid)
     for (r, c), (what, v) in sorted(out.items()):
-        if isinstance(what, str) and what.startswith("{="):
+        if v == "value":
+            ws.write_number(r, c, what, fm["input"])
+        elif isinstance(what, str) and what.startswith("{="):
             ws.write_array_formula(r, c, r, c, what, fm["total"], v)
         elif isinstance(what, str) and what.startswith("="):
             ws.write_formula(r, c, what, fm["total"] if r == 0 else fm["computed"], v)
@@ -84,8 +129,8 @@ def write_crosstab(wb, fm, data, dl, result):
         else:
             ws.write_number(r, c, what, fm["header"])
     scale = {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFFFFF", "max_color": "#5A8AC6"}
-    ws.conditional_format(grid, scale)
-    ws.conditional_format(pgrid, scale)
+    for g in grids:
+        ws.conditional_format(g, scale)
     ws.set_column(0, 0, 12)
     ws.set_column(1, movies, 6)
     ws.freeze_panes(TOP + 1, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.layout import DATA_SHEET, FIRST_ROW, cell, col_name
+from ..model.xlsx import exact_writer
 
 SHEET = "image"
 ROW_CELL = (1, 1)  # B2: which data row the grids show
@@ -79,6 +80,7 @@ def write_image_view(wb, fm, data, dl, result):
                  False)
         top += h + 3
     ws = wb.add_worksheet(SHEET)
+    exact_writer(ws)  # numbers as the shortest text that reads back as the same double
     for (r, c), (kind, what, v) in sorted(out.items()):
         if kind == "f":
             ws.write_formula(r, c, what, fm["computed"], v)

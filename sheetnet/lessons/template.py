@@ -62,6 +62,7 @@ class Template:
     top: tuple = ()  # collab: keep the (users, items) with the most ratings, ids renumbered 1..N
     start: dict = field(default_factory=dict)  # [start]: params blocks' starting values, by block name
     tie: dict = field(default_factory=dict)  # [tie]: "model.block" = "model.block" (see nets.tie_blocks)
+    truth: Path | None = None  # collab: every pair's true rating (the bundled data's own), for the crosstab
     subject: str = ""  # one line for the About sheet and the file's properties
     exercise: tuple = ()  # the exercise ladder: rungs of steps ("data.Age_N", "linear.Linear", ...)
     models: tuple = ("linear", "nnet", "mmult")  # the model sheets, in order
@@ -250,6 +251,7 @@ def parse_template(text: str, source: str = "<template>", folder: Path | None = 
         top=tuple(int(v) for v in d.get("top", ())),
         start=_start_blocks(d.get("start", {}), source),
         tie={str(k): str(v) for k, v in dict(d.get("tie", {})).items()},
+        truth=_data_path(d["truth"], folder) if d.get("truth") else None,
         subject=str(d.get("subject", "")),
         exercise=tuple(dict(r) for r in exercise),
         models=models,

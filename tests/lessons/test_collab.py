@@ -49,6 +49,18 @@ def test_the_sheets_are_the_courses_lookups_and_dot_products(built, data, lo):
     W = res.models[0].blocks(th)
     np.testing.assert_allclose(np.array(grid[22:37])[:, 1:16].astype(float), W["Users"] @ W["Movies"].T, rtol=1e-12)
     assert grid[0][17] == pytest.approx(res.values["dotprod"]["loss"], rel=1e-12)
+    # the third grid: the true ratings the data were made from; R2 the predictions' RMSE on the unrated cells
+    import csv
+    from sheetnet.lessons.resources import bundled
+
+    truth = np.zeros((15, 15))
+    for row in csv.DictReader(open(bundled("datasets/collab/truth.csv"))):
+        truth[int(row["user"]) - 1, int(row["movie"]) - 1] = float(row["truth"])
+    full = lo.values("crosstab", "A1:R55")
+    np.testing.assert_array_equal(np.array(full[40:55])[:, 1:16].astype(float), truth)
+    blank = np.array([[(u + 1, m + 1) not in rated for m in range(15)] for u in range(15)])
+    pred = W["Users"] @ W["Movies"].T
+    assert full[1][17] == pytest.approx(np.sqrt(np.mean((truth[blank] - pred[blank]) ** 2)), rel=1e-12)
 
 
 def test_the_sheets_equal_torchs_embedding_model(built, data):
