@@ -151,3 +151,21 @@ def test_train_cli_writes_params(book, tmp_path):
     from sheetnet.model import stored
     ls = stored.require(eng, "nnet")
     assert eng.get("nnet!B1") == pytest.approx(ls.model.loss(ls.X, ls.y, theta), rel=1e-12)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+@pytest.mark.parametrize("lesson", ["softmax", "collab", "conv"])
+def test_the_new_lessons_twins_on_cuda(lesson):
+    """The softmax, embedding and convolution ops' torch forms on the GPU: numpy's loss and exact gradient."""
+    from sheetnet.lessons.prepare import prepare
+    from sheetnet.lessons.template import load_template
+    from sheetnet.lessons.workbook import lesson_descriptions
+
+    data = prepare(load_template(lesson))
+    for m in lesson_descriptions(data):
+        W = initial_params([m], 3)[m.name]
+        tw = Twin(m, W, device="cuda")
+        loss, g = tw.loss_and_grad(data.X, data.y)
+        want, gw = m.loss_and_grad(data.X, data.y, W)
+        assert float(loss) == pytest.approx(want, rel=1e-12) and str(tw.W.device).startswith("cuda")
+        np.testing.assert_allclose(g, gw, rtol=1e-10, atol=1e-14)
