@@ -92,10 +92,10 @@ def pick_rungs(rungs, steps):
 
 
 def make_exercise(template, out_dir, *, data=None, roster=None, steps=None, seed: int = 0, blanks=None,
-                  progress=None) -> ExerciseResult:
+                  progress=None, variant=None) -> ExerciseResult:
     from ..lessons.loading import load_data
 
-    t, ds = load_data(template, data, blanks)
+    t, ds = load_data(template, data, blanks, variant)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = plan(ds, seed=seed)

@@ -10,7 +10,7 @@ from .. import api
 
 def cmd_exercise(args) -> int:
     res = api.exercise(args.template, args.output, data=args.data, roster=args.roster, steps=args.steps,
-                       seed=args.seed)
+                       seed=args.seed, variant=args.model)
     print(f"wrote {res.folder}/: " + "\n  ".join(res.summary()))
     return 0
 
@@ -32,6 +32,7 @@ def add(sub):
     e.add_argument("--steps", help="only these rungs (names or step ids, comma-separated; default: the ladder)")
     e.add_argument("--data", help="a CSV of the template's layout (default: the bundled data)")
     e.add_argument("--seed", type=int, default=0, help="seed of the personal rows and starting params (default 0)")
+    e.add_argument("--model", help="one of the lesson's variants (gd: line; softmax: two; default: the lesson)")
     e.set_defaults(func=cmd_exercise)
     g = sub.add_parser("grade", help="grade handed-in workbooks (files and folders) against the key")
     g.add_argument("key", help="the key exercise wrote (DIR/LESSON-key.json)")

@@ -146,3 +146,16 @@ def test_every_lessons_exercise_saved_by_libreoffice_grades_right(lesson, lo, tm
                 formulas_only = lesson == "conv" and r.name.startswith(("Conv1", "Conv2", "max-pooling"))
                 assert v == ("checked when graded" if formulas_only else "done"), (r.name, v)
     assert got == {"solution": sum(r.points for r in key.rungs), "student": 0}
+
+
+def test_a_lessons_variant_is_handed_out_too(tmp_path):
+    """`sheetnet exercise softmax --model two`: the two-class variant, graded like any lesson."""
+    from sheetnet.classroom.grade import Key, grade_file
+
+    ex = make_exercise("softmax", tmp_path / "two", variant="two")
+    key = Key.load(ex.key)
+    assert key.rows == 362 and [m["name"] for m in key.d["models"]] == ["linear", "softmax"]
+    assert grade_file(ex.solution, key).total == 13 and grade_file(ex.student, key).total == 0
+    r = subprocess.run([sys.executable, "-m", "sheetnet", "exercise", "relu", "--model", "nope", "-o",
+                        str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode == 2 and "no variant 'nope'" in r.stderr and r.stderr.count("\n") == 1
