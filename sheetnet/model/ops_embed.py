@@ -19,21 +19,24 @@ from .opbase import Op, _register, sum_columns
 
 
 def _ids(x, arg):
-    return np.asarray(x, float)[:, int(arg)].astype(int) - 1
+    """Each row's id as a row of the block (0-based), and which are inside it (INDEX outside it is #REF!)."""
+    v = np.asarray(x, float)[:, int(arg)]
+    ok = np.isfinite(v) & (v >= 1)
+    idx = np.where(ok, np.trunc(np.where(ok, v, 1)), 1).astype(int) - 1  # INDEX truncates a fraction
+    return idx, ok
 
 
 def _lookup_forward(xs, W, arg):
-    idx = _ids(xs[0], arg)
-    if idx.min(initial=0) < 0 or idx.max(initial=0) >= W.shape[0]:
-        bad = int(idx[(idx < 0) | (idx >= W.shape[0])][0]) + 1
-        from ..errors import SheetnetError
-        raise SheetnetError(f"id {bad} is outside the params block's 1 to {W.shape[0]}")
-    return W[idx, :]
+    idx, ok = _ids(xs[0], arg)
+    ok &= idx < W.shape[0]
+    return np.where(ok[:, None], W[np.where(ok, idx, 0), :], np.nan)  # NaN: the sheet's #REF!
 
 
 def _lookup_backward(g, xs, W, out, arg):
+    idx, ok = _ids(xs[0], arg)
+    ok &= idx < W.shape[0]
     gW = np.zeros_like(W)
-    np.add.at(gW, _ids(xs[0], arg), g)
+    np.add.at(gW, idx[ok], g[ok])
     return [None], gW
 
 

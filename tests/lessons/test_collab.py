@@ -132,3 +132,16 @@ def test_movielens_own_file_keeps_the_most_active_users_and_most_rated_movies(tm
     src.write_text("\n".join(rows[:3] + [rows[1]]) + "\n")
     with pytest.raises(SheetnetError, match=r"line 4: user \d+ rates movie \d+ a second time"):
         prepare(load_template("collab"), src)
+
+
+def test_an_id_outside_the_block_is_refs_error_not_an_exception():
+    """INDEX(block, 0 or 16, k) is #REF! in a spreadsheet: the lookup op gives NaN there (a student's edited id
+    column is then a wrong step, not a crash), and truncates a fraction as INDEX does."""
+    from sheetnet.model.ops import OPS
+
+    W = np.arange(6.0).reshape(3, 2)
+    x = np.array([[1, 2], [3, 1], [4, 1], [0, 2], [2.7, 1]])
+    out = OPS["lookup"].forward([x], W, 0)
+    np.testing.assert_array_equal(out[[0, 1, 4]], W[[0, 2, 1]])
+    assert np.isnan(out[[2, 3]]).all()
+    np.testing.assert_array_equal(OPS["lookup"].backward(np.ones((5, 2)), [x], W, out, 0)[1], np.ones((3, 2)))
