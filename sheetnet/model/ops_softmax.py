@@ -50,23 +50,33 @@ def _norm_backward(g, xs, W, out, arg):
 
 # ---- cross-entropy of the true class --------------------------------------------------------------
 
+def _class_col(y, k: int):
+    """INDEX(probs, 1, target+1)'s column (0-based), and where it exists (else the sheet's #REF!)."""
+    v = np.asarray(y, float)
+    with np.errstate(invalid="ignore"):
+        col = np.trunc(np.where(np.isfinite(v), v, -1) + 1) - 1
+    ok = (col >= 0) & (col < k)
+    return np.where(ok, col, 0).astype(int), ok
+
+
 def _true_prob(P, y):
-    idx = y.astype(int)
-    return np.take_along_axis(P, idx, axis=-1)
+    idx, ok = _class_col(y, P.shape[-1])
+    return np.where(ok, np.take_along_axis(P, idx, axis=-1), np.nan)
 
 
 def _ce_forward(xs, W, arg):
     P, y = xs
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return -ln(_true_prob(P, y))
 
 
 def _ce_backward(g, xs, W, out, arg):
     P, y = xs
-    pt = _true_prob(P, y)
+    idx, ok = _class_col(y, P.shape[-1])
+    pt = np.take_along_axis(P, idx, axis=-1)
     gP = np.zeros_like(P)
-    with np.errstate(divide="ignore"):
-        np.put_along_axis(gP, y.astype(int), -g / pt, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.put_along_axis(gP, idx, np.where(ok, -g / pt, 0.0), axis=-1)
     return [gP, None], None
 
 

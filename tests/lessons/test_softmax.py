@@ -144,3 +144,15 @@ def test_two_classes_the_softmax_is_the_sigmoid_and_its_loss_the_log_loss(tmp_pa
     assert abs(b1["linear"] - b1["softmax"]) <= 1e-15
     with pytest.raises(SheetnetError, match=r"\[tie\] softmax.Params = linear.Nope: no such model.block"):
         tie_blocks(initial_params(res.models, 0), res.models, {"softmax.Params": "linear.Nope"})
+
+
+def test_a_class_outside_the_columns_is_refs_error_not_an_exception():
+    """INDEX(probs,1,class+1) outside the row is #REF!: the cross-entropy op gives NaN there (a student's edited
+    class column is a wrong step, not a crash)."""
+    from sheetnet.model.ops import OPS
+
+    P = np.array([[0.2, 0.3, 0.5]] * 4)
+    y = np.array([[0.0], [2.0], [3.0], [-1.0]])
+    out = OPS["crossent"].forward([P, y], None, None)[:, 0]
+    np.testing.assert_allclose(out[:2], -np.log([0.2, 0.5]), rtol=1e-15)
+    assert np.isnan(out[2:]).all()
