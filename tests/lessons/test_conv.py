@@ -92,6 +92,11 @@ def test_conv1_starts_from_the_courses_edge_filters():
     start = pin_blocks(initial_params([m], 0), [m], t.start)["conv"]
     assert start[:18].tolist() == list(t.start["Filters1"])
     assert np.array_equal(start[18:], initial_params([m], 0)["conv"][18:])  # the rest from the seed
+    from sheetnet.lessons.prepare import prepare
+
+    data = prepare(t)
+    v = m.forward(data.X, data.y, start)  # the README's numbers before training
+    assert round(v["loss"], 6) == 1.575586 and round(v["accuracy"], 3) == 0.446
     with pytest.raises(SheetnetError, match=r"\[start\] Filters1 needs 18 numbers"):
         pin_blocks(initial_params([m], 0), [m], {"Filters1": (1.0, 2.0)}, "t.toml")
     with pytest.raises(SheetnetError, match=r"\[start\] Filters1 must be numbers"):
