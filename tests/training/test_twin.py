@@ -36,15 +36,20 @@ def test_twin_equals_numpy_and_libreoffice_and_autograd_equals_finite_difference
         assert r.grad_rel <= 1e-6
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
-def test_twin_on_cuda(titanic):
-    for m in lesson_models_of(titanic):
+def _agrees_on_cuda(models, X, y):
+    """Each model's torch twin on the GPU: numpy's loss (1e-12) and exact gradient (1e-10)."""
+    for m in models:
         W = initial_params([m], 3)[m.name]
         tw = Twin(m, W, device="cuda")
-        loss, g = tw.loss_and_grad(titanic.X, titanic.y)
-        want, gw = m.loss_and_grad(titanic.X, titanic.y, W)
+        loss, g = tw.loss_and_grad(X, y)
+        want, gw = m.loss_and_grad(X, y, W)
         assert float(loss) == pytest.approx(want, rel=1e-12) and str(tw.W.device).startswith("cuda")
         np.testing.assert_allclose(g, gw, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_twin_on_cuda(titanic):
+    _agrees_on_cuda(lesson_models_of(titanic), titanic.X, titanic.y)
 
 
 def test_check_finds_a_tampered_sheet(book, tmp_path):
@@ -162,10 +167,4 @@ def test_the_new_lessons_twins_on_cuda(lesson):
     from sheetnet.lessons.workbook import lesson_descriptions
 
     data = prepare(load_template(lesson))
-    for m in lesson_descriptions(data):
-        W = initial_params([m], 3)[m.name]
-        tw = Twin(m, W, device="cuda")
-        loss, g = tw.loss_and_grad(data.X, data.y)
-        want, gw = m.loss_and_grad(data.X, data.y, W)
-        assert float(loss) == pytest.approx(want, rel=1e-12) and str(tw.W.device).startswith("cuda")
-        np.testing.assert_allclose(g, gw, rtol=1e-10, atol=1e-14)
+    _agrees_on_cuda(lesson_descriptions(data), data.X, data.y)
