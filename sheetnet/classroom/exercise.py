@@ -27,7 +27,7 @@ from ..model.layout import ABOUT_SHEET, DATA_SHEET, DESCRIPTION_SHEET
 from ..model.styles import COLOURS, formats
 from ..model.xlsx import write_model_sheet
 from .ladder import ladder, locate, to_json
-from .reference import column_sha
+from .reference import PERTURB_SCALES, column_sha, perturbed_param
 from .tasks import TASKS_SHEET, write_tasks
 
 KEY_FORMAT = "sheetnet exercise key v1"
@@ -152,9 +152,6 @@ def _features(res) -> dict:
     return out
 
 
-PERTURB_SCALES = (1.0, 5.0, 0.01)  # the grader's random, extreme and tiny params (grade._perturb)
-
-
 def perturb_scales(res, ds) -> list:
     """Each perturbation's params scale, halved until the lesson's models stay finite on seeded draws like the
     grader's (a deep net's EXP overflows at params of 5: every right answer would then look wrong)."""
@@ -162,8 +159,7 @@ def perturb_scales(res, ds) -> list:
     out = []
     for k, scale in enumerate(PERTURB_SCALES):
         for _ in range(20):
-            draws = [rng.normal(0, scale, m.n_params) if k != 1 else
-                     rng.choice([-scale, scale], m.n_params) * rng.uniform(0.5, 1, m.n_params)
+            draws = [np.array([perturbed_param(rng, k, scale) for _ in range(m.n_params)])
                      for m in res.models for _ in range(3)]
             models = [m for m in res.models for _ in range(3)]
             with np.errstate(all="ignore"):

@@ -31,7 +31,7 @@ from .hints import PASTED, TYPED, Mistake, diagnose
 from .identity import formula_fingerprint, identify
 from .key import Key
 from .ladder import StepCells
-from .reference import block, expected, numbers
+from .reference import PERTURB_SCALES, block, expected, numbers, perturbed_param
 from .solvercheck import reference_loss, restart, verdict
 from .tasks import TASKS_SHEET
 
@@ -220,9 +220,9 @@ def _perturb(eng: Engine, key: Key, pos: _Positions, k: int):
         if k == 1 and not c["text"] and not c.get("ids") and c["col"] != key.d["data"]["target"]:
             num = np.where(typ == NUM, num * 1.75 + 0.5, num)  # extreme: a new maximum, every value moved
         blocks.append((pos.data, FIRST_ROW, c["col"], num, typ, obj))
-    scale = key.d.get("perturb_scales", (1.0, 5.0, 0.01))[k % 3]  # (halved for deep nets at exercise time)
+    scale = key.d.get("perturb_scales", PERTURB_SCALES)[k % 3]  # (halved for deep nets at exercise time)
     for s, r, c in pos.params:
-        v = float(rng.normal(0, scale)) if k != 1 else float(rng.choice([-scale, scale]) * rng.uniform(0.5, 1))
+        v = perturbed_param(rng, k, scale)
         blocks.append((s, r, c, np.array([[v]]), np.array([[NUM]], np.uint8), np.array([[None]], object)))
     eng.put_blocks(blocks)  # one recompute for all
 

@@ -37,6 +37,14 @@ def values(eng: Engine, sheet: int, box):
     return out
 
 
+PERTURB_SCALES = (1.0, 5.0, 0.01)  # the grader's params scales: random, extreme and tiny (grade._perturb)
+
+
+def perturbed_param(rng, k: int, scale: float) -> float:
+    """One param of perturbation k: normal around 0 (random, tiny), or +-scale times U(0.5, 1) (extreme, k = 1)."""
+    return float(rng.normal(0, scale)) if k != 1 else float(rng.choice([-scale, scale]) * rng.uniform(0.5, 1))
+
+
 def numbers(eng: Engine, sheet: int, box):
     """The box's numbers, the first cell (i, j) that is not a number (or None), and the values there."""
     num, typ, obj = block(eng, sheet, box)

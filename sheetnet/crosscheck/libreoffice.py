@@ -14,7 +14,10 @@ is LibreOffice's own arithmetic.
 from __future__ import annotations
 
 import json
+import os
+import select
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -72,8 +75,6 @@ class LibreOffice:
         self._answer()
 
     def _answer(self) -> dict:
-        import select
-
         ready, _, _ = select.select([self.proc.stdout], [], [], ANSWER_SECONDS)
         if not ready:  # LibreOffice hung (seen once in a long test run): a failure, never a wait for ever
             self._kill()
@@ -139,9 +140,6 @@ class LibreOffice:
 
     def _kill(self):
         """Stop the worker and the LibreOffice it started (its own process group)."""
-        import os
-        import signal
-
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:

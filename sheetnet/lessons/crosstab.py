@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import SheetnetError
 from ..model.layout import DATA_SHEET, cell, col_name
+from ..model.styles import DIVERGING_SCALE
 from ..model.xlsx import exact_writer
 from ..numerics import weighted_sum
 
@@ -128,9 +129,8 @@ def write_crosstab(wb, fm, data, dl, result):
             ws.write_string(r, c, what, fm["note"] if v == "note" else fm["header"])
         else:
             ws.write_number(r, c, what, fm["header"])
-    scale = {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFFFFF", "max_color": "#5A8AC6"}
     for g in grids:
-        ws.conditional_format(g, scale)
+        ws.conditional_format(g, DIVERGING_SCALE)
     ws.set_column(0, 0, 12)
     ws.set_column(1, movies, 6)
     ws.freeze_panes(TOP + 1, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.layout import DATA_SHEET, FIRST_ROW, cell, col_name
+from ..model.styles import DIVERGING_SCALE
 from ..model.xlsx import exact_writer
 
 SHEET = "image"
@@ -88,8 +89,7 @@ def write_image_view(wb, fm, data, dl, result):
             ws.write_number(r, c, what, fm["param"])
         else:
             ws.write_string(r, c, what, fm["note"] if kind == "n" else fm["h2"])
-    scale = {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFFFFF", "max_color": "#5A8AC6"}
     for g in grids:
-        ws.conditional_format(g, scale)
+        ws.conditional_format(g, DIVERGING_SCALE)
     ws.set_column(0, 40, 6.5)
     return ws

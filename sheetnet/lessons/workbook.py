@@ -97,7 +97,7 @@ def lesson_descriptions(data: Dataset, hidden=None, layers=None, output=None, lo
         layers = (hidden,) * len(t.layers) if hidden else t.layers
     models = lesson_models(t.feature_names, t.target, labels, hidden=hidden or t.hidden, layers=layers,
                            output=output or t.output, loss=loss or t.loss, binary=data.binary) \
-        if {"linear", "nnet", "mmult"} & set(t.models) else []
+        if heads else []
     if "softmax" in t.models:
         models.append(softmax(t.feature_names, t.target, t.classes, labels))
     if "conv" in t.models:
@@ -122,14 +122,19 @@ def _id_counts(data: Dataset) -> tuple[int, int]:
     return out[0], out[1]
 
 
+def lesson_start(models, seed: int, template) -> dict:
+    """The seeded starting params, with the template's [start] blocks pinned and its [tie] blocks tied."""
+    start = pin_blocks(initial_params(models, seed), models, template.start, template.source)
+    return tie_blocks(start, models, template.tie, template.source)
+
+
 def plan(data: Dataset, *, seed: int = 0, hidden: int | None = None, layers=None, output: str | None = None,
          loss: str | None = None,
          params: dict | None = None, models=None, path=None) -> BuildResult:
     """What a lesson workbook will hold: its models, their seeded params, every value numpy computes."""
     template = data.template
     models = models or lesson_descriptions(data, hidden, layers, output, loss)
-    start = tie_blocks(pin_blocks(initial_params(models, seed), models, template.start, template.source), models,
-                       template.tie, template.source)
+    start = lesson_start(models, seed, template)
     for name, theta in (params or {}).items():
         m = next((m for m in models if m.name == name), None)
         if m is None:
@@ -165,8 +170,7 @@ def build_workbook(path, data: Dataset, *, seed: int = 0, hidden: int | None = N
     if template.fit and params is None:  # params trained by torch before anything is written
         from .pixels import fit_params
         fit_models = models or lesson_descriptions(data, hidden, layers, output, loss)
-        params = fit_params(data, fit_models, seed,
-                            pin_blocks(initial_params(fit_models, seed), fit_models, template.start, template.source))
+        params = fit_params(data, fit_models, seed, lesson_start(fit_models, seed, template))
     result = plan(data, seed=seed, hidden=hidden, layers=layers, output=output, loss=loss, params=params,
                   models=models, path=path)
     if template.training or optimizer or steps or lr:

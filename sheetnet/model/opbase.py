@@ -32,6 +32,11 @@ def _register(*ops):
         OPS[op.name] = op
 
 
+def ones_col(ref) -> str:
+    """A K x 1 column of ones for MMULT: the row sums of a block with K columns (ref: a layout Ref)."""
+    return f"TRANSPOSE(COLUMN({ref.first_row})^0)"
+
+
 def sum_columns(cols):
     """Left-to-right sum of columns, the order a spreadsheet's =A+B+C adds in."""
     total = cols[0]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..numerics import exp, ln, log10, matmul, tanh, weighted_sum
 from ..torchenv import get_torch
-from .opbase import OPS, Op, _register, sum_columns  # noqa: F401  (the table is filled here)
+from .opbase import OPS, Op, _register, ones_col, sum_columns  # noqa: F401  (the table is filled here)
 
 __all__ = ["OPS", "Op", "sum_columns", "ACCURACY_OPS", "EPS", "EPS_TEXT", "LOSSES", "OUTPUTS", "level_text"]
 
@@ -222,8 +222,8 @@ _register(
     Op("sum", "map", "SUM(x1:xn)", lambda ins, p, a, u: f"SUM({ins[0].block})",
        lambda xs, W, a: xs[0].sum(axis=-1, keepdims=True),
        lambda g, xs, W, out, a: ([np.repeat(g, xs[0].shape[-1], axis=-1)], None),
-       lambda xs, W, a: xs[0].sum(dim=-1, keepdim=True), whole=lambda ins, p, a: f"MMULT({ins[0].whole},"
-       f"TRANSPOSE(COLUMN({ins[0].first_row})^0))", units=lambda us, arg: 1),
+       lambda xs, W, a: xs[0].sum(dim=-1, keepdim=True), whole=lambda ins, p, a: f"MMULT({ins[0].whole},{ones_col(ins[0])})",
+       units=lambda us, arg: 1),
     _loss("sqerr", "(pred-target)^2", lambda p, y: f"({p}-{y})^2", lambda p, y: (p - y) ** 2,
           lambda g, p, y: g * 2.0 * (p - y), lambda p, y: (p - y) ** 2, dformula=lambda p, y: f"2*({p}-{y})"),
     _loss("abserr", "ABS(pred-target)", lambda p, y: f"ABS({p}-{y})", lambda p, y: np.abs(p - y),

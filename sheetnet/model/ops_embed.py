@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..torchenv import get_torch
-from .opbase import Op, _register, sum_columns
+from .opbase import Op, _register, ones_col, sum_columns
 
 
 def _ids(x, arg):
@@ -78,7 +78,7 @@ _register(
        _lookup_torch, whole=_lookup_whole),
     Op("rowdot", "map", "SUMPRODUCT(a row, b row)", lambda ins, p, a, u: f"SUMPRODUCT({ins[0].block},{ins[1].block})",
        _dot_forward, _dot_backward, lambda xs, W, a: (xs[0] * xs[1]).sum(dim=-1, keepdim=True),
-       whole=lambda ins, p, a: f"MMULT({ins[0].whole}*{ins[1].whole},TRANSPOSE(COLUMN({ins[0].first_row})^0))",
+       whole=lambda ins, p, a: f"MMULT({ins[0].whole}*{ins[1].whole},{ones_col(ins[0])})",
        units=lambda us, arg: 1),
     Op("rootmean", "total", "SQRT(AVERAGE(column))", lambda ins, p, a, u: f"SQRT(AVERAGE({ins[0].rel_whole}))",
        lambda xs, W, a: float(np.sqrt(np.mean(xs[0]))), _rootmean_backward,

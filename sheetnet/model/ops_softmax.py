@@ -18,14 +18,9 @@ import numpy as np
 
 from ..numerics import exp, ln
 from ..torchenv import get_torch
-from .opbase import Op, _register, sum_columns
+from .opbase import Op, _register, ones_col as _ones_col, sum_columns
 
 ACCURACY_OPS = ("accuracy", "classacc")  # totals reported as "accuracy"
-
-
-def _ones_col(ref) -> str:
-    """A K x 1 column of ones for MMULT (row sums of a block with K columns)."""
-    return f"TRANSPOSE(COLUMN({ref.first_row})^0)"
 
 
 def _class_index(ref) -> str:

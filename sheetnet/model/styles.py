@@ -2,6 +2,9 @@
 
 COLOURS = {"input": "#DDEBF7", "param": "#FFF2CC", "computed": "#FFFFFF", "total": "#FCE4D6",
            "header": "#D9D9D9", "feature": "#E2EFDA", "task": "#FFD966"}
+# the crosstab's and the image sheet's grids: red low, white middle, blue high
+DIVERGING_SCALE = {"type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFFFFF", "max_color": "#5A8AC6"}
+
 LEGEND = (("input", "data: values from the CSV"), ("feature", "features: formulas from the data"),
           ("param", "Params: change these (Solver does)"), ("computed", "computed: formulas"),
           ("total", "Loss and Accuracy"))
