@@ -43,9 +43,9 @@ def one(rows: int, mode: str) -> dict:
     if rows != data.n:
         rng = np.random.default_rng(0)
         idx = rng.integers(0, data.n, rows)
-        frame = data.frame.iloc[idx].reset_index(drop=True)
+        frame = data.frame.take(idx)
         X, maxes = feature_matrix(t, frame)
-        data = type(data)(data.source, t, frame, rows, X, frame[t.target].to_numpy(float), maxes)
+        data = type(data)(data.source, t, frame, rows, X, frame[t.target].astype(float), maxes)
     if mode == "in-memory":  # XlsxWriter's default mode: every cell kept until close()
         orig = B.xlsxwriter.Workbook
 

@@ -48,9 +48,9 @@ def workbook(folder: Path, rows: int):
     data = prepare(t)
     if rows != data.n:
         idx = np.random.default_rng(0).integers(0, data.n, rows)
-        frame = data.frame.iloc[idx].reset_index(drop=True)
+        frame = data.frame.take(idx)
         X, maxes = feature_matrix(t, frame)
-        data = type(data)(data.source, t, frame, rows, X, frame[t.target].to_numpy(float), maxes)
+        data = type(data)(data.source, t, frame, rows, X, frame[t.target].astype(float), maxes)
     p = folder / f"lesson_{rows}.xlsx"
     res = build_workbook(p, data, seed=0)
     return p, res, data

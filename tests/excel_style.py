@@ -30,7 +30,7 @@ def build(path, data, W_linear, W_net):
             ps.write(8 + j, 1 + k, float(W_net[k, j]))
     n = data.n
     frame = data.frame
-    rows = [[frame[c].iloc[i] if isinstance(frame[c].iloc[i], str) else float(frame[c].iloc[i]) for c in RAW]
+    rows = [[frame[c][i] if isinstance(frame[c][i], str) else float(frame[c][i]) for c in RAW]
             for i in range(n)]
     formulas = {
         "Age_N": f"{this('Age')}/MAX(Titanic[Age])",

@@ -66,14 +66,14 @@ def read_roster(path) -> list[tuple[str, str]]:
     if "id" not in cols:
         raise SheetnetError(f"{path}: a roster needs an 'id' column (and 'name')")
     out, seen = [], set()
-    for i, row in table.iterrows():
-        sid = str(row[cols["id"]]).strip()
+    for i in range(len(table)):
+        sid = str(table[cols["id"]][i]).strip()
         if not sid or not all(ch.isalnum() or ch in "-_." for ch in sid) or sid.startswith("."):
             raise SheetnetError(f"{path}: line {i + 2}: id {sid!r} must be letters, digits, - _ or . (it names a file)")
         if sid in seen:
             raise SheetnetError(f"{path}: line {i + 2}: id {sid!r} appears twice")
         seen.add(sid)
-        out.append((sid, str(row[cols["name"]]).strip() if "name" in cols else sid))
+        out.append((sid, str(table[cols["name"]][i]).strip() if "name" in cols else sid))
     if not out:
         raise SheetnetError(f"{path}: the roster has no students")
     return out
@@ -202,7 +202,7 @@ def _entry(sid, name, seed, order, res, ds, t) -> dict:
 
 
 def _reorder(ds: Dataset, order) -> Dataset:
-    frame = ds.frame.iloc[order].reset_index(drop=True)
+    frame = ds.frame.take(order)
     return Dataset(ds.source, ds.template, frame, ds.n_read, ds.X[order], ds.y[order], dict(ds.maxes), ds.binary,
                    list(ds.notes))
 

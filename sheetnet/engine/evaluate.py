@@ -36,7 +36,7 @@ class Engine(Evaluator):
         self.book = book
         self.sheets = list(book.sheets)
         self.index = {s: i for i, s in enumerate(self.sheets)}
-        self.rng = np.random.default_rng(seed)
+        self._seed, self._rng = seed, None
         self.now = now or _dt.datetime.now()
         self.volatile = volatile
         self.clock_used = False  # TODAY or NOW was evaluated (said in calc's output)
@@ -52,6 +52,13 @@ class Engine(Evaluator):
         if skip:
             self._skip(skip)
         self.evaluate()
+
+    @property
+    def rng(self):
+        """RAND's generator, seeded with `seed` (made on first use: numpy.random's import is 7 ms of calc's start)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
 
     def _skip(self, sheets):
         """Hold (never compute) the groups of `sheets` that no other sheet's formulas need."""

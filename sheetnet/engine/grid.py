@@ -41,9 +41,9 @@ def plan_tiles(cells) -> list[tuple[int, int, int, int]]:
     boxes = []
     rest = cells
     # the main tile: from A1 down to the first gap of ROW_GAP empty rows, across to a gap of COL_GAP columns
-    r_end = _before_gap(np.unique(rest[:, 0]), ROW_GAP, start=0)
+    r_end = _before_gap(_present(rest[:, 0]), ROW_GAP, start=0)
     in_rows = rest[rest[:, 0] <= r_end]
-    c_end = _before_gap(np.unique(in_rows[:, 1]), COL_GAP, start=0) if len(in_rows) else 0
+    c_end = _before_gap(_present(in_rows[:, 1]), COL_GAP, start=0) if len(in_rows) else 0
     boxes.append((0, 0, max(r_end, 0), max(c_end, 0)))
     rest = rest[~((rest[:, 0] <= r_end) & (rest[:, 1] <= c_end))]
     # the others: bands of rows split at gaps, then bands of columns within each
@@ -55,6 +55,15 @@ def plan_tiles(cells) -> list[tuple[int, int, int, int]]:
                 part = band[(band[:, 1] >= ca) & (band[:, 1] <= cb)]
                 boxes.append((int(part[:, 0].min()), int(ca), int(part[:, 0].max()), int(cb)))
     return boxes
+
+
+def _present(vals) -> np.ndarray:
+    """The distinct values, ascending: by occupancy (rows and columns are small numbers), not by sorting."""
+    if len(vals) == 0 or vals.min() < 0:
+        return np.unique(vals)
+    seen = np.zeros(int(vals.max()) + 1, bool)
+    seen[vals] = True
+    return np.flatnonzero(seen)
 
 
 def _before_gap(sorted_vals, gap, start=0) -> int:

@@ -14,14 +14,13 @@ from array import array
 import numpy as np
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import fromstring
-from xml.parsers import expat
 
 from ..errors import SheetnetError
 from .address import a1, col_index, parse_range
-from .dates import iso_to_serial
+from .bulkcells import BULK_BYTES, XmlCheck, plain_numbers
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
-from .values import ErrorCode
+from .xmlvalues import check_xml, shared, typed, unescape
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_FORMULA = 8192  # Excel's own limit on a formula's length
@@ -35,18 +34,6 @@ _F_ATTR = re.compile(rb'\b(t|ref|si)="([^"]*)"')
 _V = re.compile(rb"<v>(.*?)</v>", re.S)
 _T = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
-_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def unescape(raw: bytes) -> str:
-    s = raw.decode("utf-8")
-    if "&" not in s:
-        return s
-    return _ENTITY.sub(lambda m: _NAMED.get(m.group(1)) or chr(int(m.group(1)[2:], 16) if m.group(1)[1] == "x"
-                                                                   else int(m.group(1)[1:])), s)
-
-
 class Run:
     """Formulas in rows r0 .. r0+k-1 of column `col` that differ only by row."""
 
@@ -139,7 +126,7 @@ class _Builder:
         if t is None or t == "n":
             return None if v is None else float(v)
         if t == "s":
-            return None if v is None else self.strings[int(v)]
+            return None if v is None else shared(self.strings, v)
         return typed(t, None if v is None else unescape(v), lambda: f"{self.where}, cell {a1(r, c)}")
 
     def put_value(self, r, c, x):
@@ -196,56 +183,29 @@ class _Builder:
         return True
 
 
-# Excel's error values, the newer ones included: any other in a file is refused, not carried
-EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-                "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"}
-
-
-def typed(t: str, text: str | None, where=None):
-    """A cell value from its type and its (unescaped) <v> text: t = str, b, e or d.  where(): the cell,
-    for the message when an error value is not one of Excel's."""
-    if t == "str":
-        return text if text is not None else ""
-    if t == "b":
-        return text in ("1", "true")
-    if t == "e":
-        if text and text.upper() not in EXCEL_ERRORS:
-            raise SheetnetError(f"{where() if where else 'a cell'}: holds the error value {text[:40]!r}, which is "
-                                f"not one of Excel's; refused")
-        return ErrorCode(text.upper() if text else "#N/A")
-    if t == "d":
-        return iso_to_serial(text) if text else None
-    if t in (None, "n"):
-        return None if text is None else float(text)
-    return None
-
-
-def check_xml(data: bytes, where: str):
-    """Well-formed XML with no DTD or entity declarations, or a one-line refusal."""
-    p = expat.ParserCreate()
-
-    def refuse(*a):
-        raise SheetnetError(f"{where}: declares a DTD or entities; refused")
-    p.StartDoctypeDeclHandler = refuse
-    p.EntityDeclHandler = refuse
-    try:
-        p.Parse(data, True)
-    except expat.ExpatError as e:
-        raise SheetnetError(f"{where}: malformed XML ({expat.ErrorString(e.code)}, line {e.lineno})") from None
-
-
 def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached=False) -> SheetData:
     """want_cached: keep formulas' cached values (True), or only these (r, c) cells' (a set), or
     {sheet name: set} of which this sheet's entry counts."""
     if isinstance(want_cached, dict):
         want_cached = frozenset(want_cached.get(name, ()))
-    check_xml(data, where)
-    sd = SheetData(name)
-    b = _Builder(sd, where, strings, want_cached)
-    body = data.find(b"<sheetData")
-    if body < 0 or b"<!--" in data or b"<![CDATA[" in data or data.rfind(b"<?") >= 10 or not _fast(data, body, b):
+    check = XmlCheck(check_xml, data, where)  # a large part is checked on a second core while it is read
+    try:
         sd = SheetData(name)
-        _scan_tree(data, _Builder(sd, where, strings, want_cached))
+        b = _Builder(sd, where, strings, want_cached)
+        body = data.find(b"<sheetData")
+        if body < 0 or b"<!--" in data or b"<![CDATA[" in data or data.rfind(b"<?") >= 10 or \
+                not _fast(data, body, b):
+            sd = SheetData(name)
+            _scan_tree(data, _Builder(sd, where, strings, want_cached))
+    except BaseException:
+        check.result()  # a malformed part is refused as that, as when the check came first
+        raise
+    check.result()
+    vals = np.frombuffer(sd.vals, np.float64)
+    if len(vals) and not np.isfinite(vals).all():  # <v>nan</v>, <v>1e999</v>: no number a spreadsheet holds
+        i = int(np.flatnonzero(~np.isfinite(vals))[0])
+        raise SheetnetError(f"{where}, cell {a1(sd.rows[i], sd.cols[i])}: holds {float(vals[i])} as a number, which is "
+                            f"no number a spreadsheet holds; refused")
     return sd
 
 
@@ -255,11 +215,32 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     if b'hidden="' in data:
         for m in _ROW_HIDDEN.finditer(data):
             sd.hidden_rows.add(int(m.group(1)) - 1)
-    cols: dict = {}
     max_r = max_c = 0
+    bulk = plain_numbers(data, b.place) if len(data) >= BULK_BYTES else None
+    if bulk is not None:  # most of a large sheet: its plain numbers at once, then the other cells one by one
+        rr, cc, vv, data = bulk
+        sd.rows.frombytes(rr.astype(np.int32).tobytes())
+        sd.cols.frombytes(cc.astype(np.int32).tobytes())
+        sd.vals.frombytes(vv.tobytes())
+        max_r, max_c = int(rr.max()), int(cc.max())
+        body = data.find(b"<sheetData")
+    cells = _CELL.findall(data, body)
+    try:
+        _cells(cells, b, {}, max_c, max_r)
+    except (ValueError, IndexError):
+        _name_bad_cell(data, body, b)
+        raise
+    if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
+        return False
+    sd.max_row, sd.max_col = max(sd.max_row, b.max_r), max(sd.max_col, b.max_c)
+    return True
+
+
+def _cells(cells, b, cols, max_c, max_r):
+    """The cells of the usual layout, one by one."""
+    sd = b.sd
     rows_a, cols_a, vals_a, other, strings = sd.rows, sd.cols, sd.vals, sd.other, b.strings
     open_runs, cached, want = b.open, sd.cached, b.want
-    cells = _CELL.findall(data, body)
     for letters, digits, attrs, end, inner in cells:
         c = cols.get(letters)
         if c is None:
@@ -312,7 +293,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
                 cols_a.append(c)
                 vals_a.append(float(raw))
             elif t == "s":
-                other.append((r, c, strings[int(raw)]))
+                other.append((r, c, shared(strings, raw)))
             else:
                 x = typed(t, unescape(raw), lambda: f"{b.where}, cell {(letters + digits).decode()}")
                 if x is not None:
@@ -334,10 +315,25 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
             if b.formula(r, c, a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
                 continue
         b.put_value(r, c, x)
-    if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
-        return False
-    sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
-    return True
+    b.max_r, b.max_c = max_r, max_c
+
+
+def _name_bad_cell(data: bytes, body: int, b: _Builder):
+    """After the fast reading stumbled on a value: the cell, in one line (a refusal)."""
+    for m in _CELL.finditer(data, body):
+        letters, digits, attrs, _, inner = m.groups()
+        i = attrs.find(b' t="') if attrs else -1
+        t = attrs[i + 4:attrs.find(b'"', i + 4)].decode() if i >= 0 else None
+        vm = _V.search(inner or b"")
+        if vm is None or t == "inlineStr":
+            continue
+        try:
+            b.value(t, vm.group(1))
+        except (ValueError, IndexError):
+            raw = vm.group(1).decode("utf-8", "replace")[:40]
+            what = "the number of no shared string" if t == "s" else "no value of its type" if t else "not a number"
+            raise SheetnetError(f"{b.where}, cell {(letters + digits).decode()}: holds {raw!r}, {what}; refused") \
+                from None
 
 
 def _scan_tree(data: bytes, b: _Builder):
@@ -370,7 +366,7 @@ def _scan_tree(data: bytes, b: _Builder):
             if t == "inlineStr":
                 x = "".join(tt.text or "" for tt in el.iter(f"{NS}t") if tt not in _phonetic(el))
             elif t == "s":
-                x = b.strings[int(text)] if text is not None else None
+                x = shared(b.strings, text) if text is not None else None
             else:
                 x = typed(t, text, lambda: f"{b.where}, cell {ref}")
             if f is not None:

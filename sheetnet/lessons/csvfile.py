@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 
 from ..errors import SheetnetError
+from .frame import Frame
 
 MAX_CSV_BYTES = 1 << 30  # 1 GiB
 MAX_ROWS = 1_048_576 - 3  # an Excel sheet's rows, less the three header rows
@@ -25,7 +26,7 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d
 
 @dataclass
 class CsvTable:
-    frame: pd.DataFrame  # every cell as text ("" for blank)
+    frame: Frame  # every cell as text ("" for blank)
     separator: str = ","
     encoding: str = "utf-8"
     decimal_comma: bool = False
@@ -89,21 +90,10 @@ def read_csv(path: str | Path) -> CsvTable:
     text, encoding = _decode(path, raw)
     text = text.lstrip("\ufeff")
     sep = _sniff(text)
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                            skipinitialspace=False, quoting=csv.QUOTE_MINIMAL, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SheetnetError(f"{path}: not a valid CSV file ({msg})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame.columns) < 2:
-        raise SheetnetError(f"{path}: not a CSV file of columns (found one column, {frame.columns[0]!r})")
-    if len(frame) > MAX_ROWS:
-        raise SheetnetError(f"{path}: {len(frame)} rows do not fit in a spreadsheet (at most {MAX_ROWS})")
+    frame = _table(path, text, sep)
     table = CsvTable(frame, sep, encoding)
     if sep == ";" or sep == "\t":
-        sample = frame.head(500)
-        table.decimal_comma = any(sample[c].map(lambda v: bool(_DECIMAL_COMMA.match(v))).any() for c in sample)
+        table.decimal_comma = any(any(_DECIMAL_COMMA.match(v) for v in frame[c][:500]) for c in frame.columns)
     if sep != "," or encoding != "UTF-8" or table.decimal_comma:
         how = f"{SEPARATORS[sep]}-separated {encoding} text"
         if table.decimal_comma:
@@ -112,9 +102,59 @@ def read_csv(path: str | Path) -> CsvTable:
     return table
 
 
-def to_number_text(s: pd.Series, decimal_comma: bool) -> pd.Series:
+def _table(path: Path, text: str, sep: str) -> Frame:
+    """The rows under the header as text columns: short rows padded with blanks, blank lines skipped."""
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True) if r]
+    except csv.Error as e:
+        raise SheetnetError(f"{path}: not a valid CSV file ({e})") from None
+    header = [c.strip() for c in rows[0]]
+    k = len(header)
+    if k < 2:
+        raise SheetnetError(f"{path}: not a CSV file of columns (found one column, {header[0] if header else ''!r})")
+    if len(rows) - 1 > MAX_ROWS:
+        raise SheetnetError(f"{path}: {len(rows) - 1} rows do not fit in a spreadsheet (at most {MAX_ROWS})")
+    names = []
+    for i, c in enumerate(header):  # Unnamed: 2 for a blank header, a.1 for a second a (as pandas names them)
+        c = c or f"Unnamed: {i}"
+        name, j = c, 0
+        while name in names:
+            j += 1
+            name = f"{c}.{j}"
+        names.append(name)
+    body = rows[1:]
+    line = 2
+    for r in body:
+        if len(r) > k:
+            if any(v.strip() for v in r[k:]):
+                raise SheetnetError(f"{path}: line {line}: {len(r)} fields where the header has {k}")
+            del r[k:]
+        elif len(r) < k:
+            r.extend([""] * (k - len(r)))
+        line += 1
+    cols = list(zip(*body)) if body else [()] * k
+    out = Frame(n=len(body))
+    for name, values in zip(names, cols):
+        arr = np.empty(len(body), dtype=object)
+        arr[:] = values
+        out[name] = arr
+    return out
+
+
+def to_number_text(s, decimal_comma: bool) -> np.ndarray:
     """Text of numbers as Python reads them: "1.234,5" -> "1234.5" when decimal commas are in use."""
-    s = s.str.strip()
+    out = np.empty(len(s), dtype=object)
     if decimal_comma:
-        s = s.str.replace(r"(?<=\d)\.(?=\d{3}(\D|$))", "", regex=True).str.replace(",", ".", regex=False)
-    return s
+        out[:] = [_THOUSANDS.sub("", v.strip()).replace(",", ".") for v in s]
+    else:
+        out[:] = [v.strip() for v in s]
+    return out
+
+
+_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(\D|$))")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.ASCII | re.IGNORECASE)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as Excel reads one from a CSV (ASCII digits, a point, an exponent), correctly rounded; else None."""
+    return float(text) if _NUMBER.fullmatch(text) else None

@@ -29,7 +29,7 @@ def split_rows(data):
     t = data.template
     if not t.split:
         return np.arange(data.n), np.arange(0)
-    col = data.frame[t.split].astype(str).str.strip().str.lower().to_numpy()
+    col = np.array([str(v).strip().lower() for v in data.frame[t.split]], dtype=object)
     bad = sorted(set(col) - {"train", "valid"})
     if bad:
         raise SheetnetError(f"{data.source}: column {t.split}: {bad[0]!r} is neither train nor valid")

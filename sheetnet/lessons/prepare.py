@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..errors import SheetnetError
 from ..model.ops import OPS
-from .csvfile import read_csv, to_number_text
+from .csvfile import parse_number, read_csv, to_number_text
+from .frame import Frame
 from .ratings import keep_top, rename_aliases
 from .template import Template
 
@@ -28,7 +28,7 @@ class Dataset:
 
     source: str
     template: Template
-    frame: pd.DataFrame  # kept rows; numeric columns as float, text as str ("" for blank)
+    frame: Frame  # kept rows; numeric columns as float, text as str ("" for blank)
     n_read: int  # rows in the CSV
     X: np.ndarray  # (rows, features) float64
     y: np.ndarray  # (rows,) float64
@@ -41,27 +41,33 @@ class Dataset:
         return len(self.y)
 
 
-def _numbers(frame: pd.DataFrame, col: str, path, decimal_comma: bool) -> pd.Series:
-    text = to_number_text(frame[col], decimal_comma)
-    blank = text.str.lower().isin(NA_MARKERS)
-    values = pd.to_numeric(text.where(~blank), errors="coerce")
-    bad = values.isna() & ~blank
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SheetnetError(f"{path}: column {col}, line {i + 2}: {frame[col].iloc[i]!r} is not a number")
-    vals = values.astype(float)
-    if not np.isfinite(vals.dropna().to_numpy()).all():
-        i = int(np.flatnonzero(~np.isfinite(vals.fillna(0).to_numpy()))[0])
-        raise SheetnetError(f"{path}: column {col}, line {i + 2}: {frame[col].iloc[i]!r} is not a finite number")
-    return vals
+def _numbers(raw: Frame, col: str, path, decimal_comma: bool) -> np.ndarray:
+    """The column's numbers (NaN where blank); the first that is not a finite number is named by its line."""
+    out = np.empty(len(raw))
+    for i, t in enumerate(to_number_text(raw[col], decimal_comma)):
+        if t.lower() in NA_MARKERS:
+            out[i] = np.nan
+            continue
+        v = parse_number(t)
+        if v is None or not np.isfinite(v):
+            why = "not a number" if v is None else "not a finite number"
+            raise SheetnetError(f"{path}: column {col}, line {i + 2}: {raw[col][i]!r} is {why}")
+        out[i] = v
+    return out
 
 
-def _mode(col: pd.Series):
-    m = col.dropna()
-    m = m[m != ""] if m.dtype == object else m
-    if m.empty:
+def _mode(values: np.ndarray, numeric: bool):
+    """The most frequent value (the smallest of those tied), None when all are blank."""
+    m = values[~np.isnan(values)] if numeric else values[values != ""]
+    if not len(m):
         return None
-    return m.mode().iloc[0]
+    uniq, counts = np.unique(m, return_counts=True)
+    return uniq[int(np.argmax(counts))]
+
+
+def _all_numbers(text) -> np.ndarray | None:
+    vals = [parse_number(t) for t in text]
+    return None if any(v is None for v in vals) else np.array(vals, dtype=float)
 
 
 def prepare(template: Template, path: str | Path | None = None) -> Dataset:
@@ -76,45 +82,46 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
         raise SheetnetError(f"{path}: missing column {missing[0]!r} (template {template.name!r} needs "
                             f"{', '.join(template.required_columns)})")
     n_read = len(raw)
-    raw = raw.copy()
-    raw["_line"] = np.arange(n_read) + 2  # the CSV line of each row, for messages
-    frame = pd.DataFrame(index=raw.index)
+    lines = np.arange(n_read) + 2  # the CSV line of each row, for messages
+    frame = Frame(n=n_read)
     numeric = set(template.numeric_columns)
     for col in dict.fromkeys([template.target, *template.inputs, *template.required_columns]):
-        frame[col] = _numbers(raw, col, path, table.decimal_comma) if col in numeric else raw[col].str.strip()
+        frame[col] = _numbers(raw, col, path, table.decimal_comma) if col in numeric else \
+            to_number_text(raw[col], False)
     sources = {f.column for f in template.features if f.column}
     for col in template.inputs:  # an input only shown (no feature reads it) that is all numbers: numbers
         if col not in numeric and col not in sources and col != template.target and len(frame):
-            parsed = pd.to_numeric(to_number_text(frame[col], table.decimal_comma), errors="coerce")
-            if parsed.notna().all():
-                frame[col] = parsed.astype(float)
+            parsed = _all_numbers(to_number_text(frame[col], table.decimal_comma))
+            if parsed is not None:
+                frame[col] = parsed
     for col in template.info:
-        frame[col] = raw[col] if col in raw.columns else ""
-    lines = raw["_line"]
+        frame[col] = raw[col] if col in raw else ""
 
     def is_blank(col):
         s = frame[col]
-        return s.isna() if col in numeric else (s == "")
+        return np.isnan(s) if col in numeric else (s == "")
 
     if template.blanks == "drop":
         keep = np.ones(len(frame), bool)
         for col in template.blank_columns:
-            keep &= ~is_blank(col).to_numpy()
-        frame, lines = frame[keep].reset_index(drop=True), lines[keep].reset_index(drop=True)
+            keep &= ~is_blank(col)
+        frame, lines = frame.take(keep), lines[keep]
     else:
         for col in template.blank_columns:
-            m = _mode(frame[col])
+            m = _mode(frame[col], col in numeric)
             if m is not None:
-                frame.loc[is_blank(col), col] = m
+                filled = frame[col].copy()
+                filled[is_blank(col)] = m
+                frame[col] = filled
     if len(frame) == 0:
         raise SheetnetError(f"{path}: no rows left after dropping blanks in {', '.join(template.blank_columns)}")
     for col in numeric:
-        if frame[col].isna().any():
-            i = int(np.flatnonzero(frame[col].isna().to_numpy())[0])
+        if np.isnan(frame[col]).any():
+            i = int(np.flatnonzero(np.isnan(frame[col]))[0])
             raise SheetnetError(f"{path}: column {col}, line {lines[i]}: a blank; add {col} to the template's "
                                 f"blank_columns")
     frame, lines, kept = keep_top(template, frame, lines, path)
-    y = frame[template.target].to_numpy(float)
+    y = np.asarray(frame[template.target], dtype=float)
     binary = _check_target(template, y, lines, path)
     X, maxes = feature_matrix(template, frame, path, lines)
     notes = list(table.notes) + _level_notes(template, frame, path) + kept
@@ -147,10 +154,10 @@ def _level_notes(template: Template, frame, path) -> list[str]:
         if f.transform != "dummy":
             continue
         col = frame[f.column]
-        hit = (col.astype(str).str.casefold() == f.level.casefold()) if isinstance(f.level, str) else \
-            (col.to_numpy(float) == float(f.level))
+        hit = [str(v).casefold() == f.level.casefold() for v in col] if isinstance(f.level, str) else \
+            (np.asarray(col, dtype=float) == float(f.level))
         if not np.any(hit):
-            seen = sorted({str(v) for v in col.head(10_000)})[:8]
+            seen = sorted({str(v) for v in col[:10_000]})[:8]
             out.append(f"warning: {Path(path).name}: {f.name} is 1 where {f.column} is {f.level!r}, which no kept row "
                        f"holds (seen: {', '.join(seen)}): the column is all 0")
     return out
@@ -163,14 +170,14 @@ def feature_op(f) -> tuple[str, object]:
             "dummy": ("dummy", f.level), "const": ("const", f.value)}[f.transform]
 
 
-def feature_matrix(template: Template, frame: pd.DataFrame, path="data", lines=None) -> tuple[np.ndarray, dict]:
+def feature_matrix(template: Template, frame: Frame, path="data", lines=None) -> tuple[np.ndarray, dict]:
     """The features as numpy computes them: each feature's op from the op table on its column."""
     n = len(frame)
     X = np.empty((n, len(template.features)))
     maxes = {}
     for j, f in enumerate(template.features):
         op, arg = feature_op(f)
-        col = frame[f.column].to_numpy().reshape(-1, 1) if f.column else np.zeros((n, 1))
+        col = np.asarray(frame[f.column]).reshape(-1, 1) if f.column else np.zeros((n, 1))
         if f.transform in ("div_max", "log10p1"):
             v = col.astype(float)
             if f.transform == "div_max":

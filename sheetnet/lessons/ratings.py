@@ -14,10 +14,10 @@ from ..errors import SheetnetError
 def rename_aliases(template, raw):
     """The first alias present of each column the template needs and the file lacks, renamed to it."""
     for col, alts in template.aliases.items():
-        if col not in raw.columns:
-            hit = next((a for a in alts if a in raw.columns), None)
+        if col not in raw:
+            hit = next((a for a in alts if a in raw), None)
             if hit is not None:
-                raw = raw.rename(columns={hit: col})
+                raw = raw.rename(hit, col)
     return raw
 
 
@@ -29,26 +29,26 @@ def keep_top(template, frame, lines, path):
     n_users, n_items = (int(v) for v in template.top)
     ids = {}
     for col, n in ((ucol, n_users), (icol, n_items)):
-        v = frame[col].to_numpy(float)
+        v = np.asarray(frame[col], dtype=float)
         bad = (v != np.round(v)) | ~np.isfinite(v)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise SheetnetError(f"{path}: column {col}, line {lines.iloc[i]}: {v[i]:g} is not a whole-number id")
+            raise SheetnetError(f"{path}: column {col}, line {lines[i]}: {v[i]:g} is not a whole-number id")
         uniq, counts = np.unique(v, return_counts=True)
         order = np.lexsort((uniq, -counts))  # most rated first, then the smaller id
         ids[col] = np.sort(uniq[order[:n]])
-    keep = np.isin(frame[ucol].to_numpy(float), ids[ucol]) & np.isin(frame[icol].to_numpy(float), ids[icol])
-    frame, lines = frame[keep].reset_index(drop=True), lines[keep].reset_index(drop=True)
-    pairs = frame[[ucol, icol]].to_numpy(float)
+    keep = np.isin(np.asarray(frame[ucol], float), ids[ucol]) & np.isin(np.asarray(frame[icol], float), ids[icol])
+    frame, lines = frame.take(keep), lines[keep]
+    pairs = np.column_stack([np.asarray(frame[ucol], float), np.asarray(frame[icol], float)])
     _, first, counts = np.unique(pairs, axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
         dup = pairs[first[np.flatnonzero(counts > 1)[0]]]
         i = int(np.flatnonzero((pairs == dup).all(axis=1))[1])
-        raise SheetnetError(f"{path}: line {lines.iloc[i]}: {ucol} {dup[0]:g} rates {icol} {dup[1]:g} a second time")
+        raise SheetnetError(f"{path}: line {lines[i]}: {ucol} {dup[0]:g} rates {icol} {dup[1]:g} a second time")
     notes = []
     renamed = any((ids[c] != np.arange(1, len(ids[c]) + 1)).any() for c in ids)
     for col in (ucol, icol):
-        frame[col] = np.searchsorted(ids[col], frame[col].to_numpy(float)) + 1.0
+        frame[col] = np.searchsorted(ids[col], np.asarray(frame[col], float)) + 1.0
     if renamed or len(frame) < len(keep):
         notes.append(f"kept the {len(ids[ucol])} {ucol}s with the most ratings and the {len(ids[icol])} most rated "
                      f"{icol}s: {len(frame)} of {len(keep)} ratings; their ids renumbered 1.. in their own order "

@@ -224,4 +224,4 @@ def _x_column(data, dl):
         if f.transform == "value":
             return f.name, c, data.X[:, c - a]
     src = next(f.column for f in data.template.features if f.column)
-    return src, dl.source_col(src), data.frame[src].to_numpy(float)
+    return src, dl.source_col(src), np.asarray(data.frame[src], dtype=float)

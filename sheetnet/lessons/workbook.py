@@ -293,10 +293,10 @@ def _data_writers(fm, data: Dataset, dl: DataLayout):
     frame, writers, maxes = data.frame, [], {}
     for c, col in enumerate(dl.columns):
         if col.role in ("target", "input"):
-            vals = frame[col.name].to_numpy()
+            vals = frame[col.name]
             writers.append(lambda ws, i, R, c=c, vals=vals: _number_or_text(ws, R - 1, c, vals[i], fm["input"]))
         elif col.role == "info":
-            vals = frame[col.name].to_numpy()
+            vals = frame[col.name]
             writers.append(lambda ws, i, R, c=c, vals=vals: _number_or_text(
                 ws, R - 1, c, _info_value(str(vals[i])), fm["info"]))
         else:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine import Engine
 from ..errors import SheetnetError
 from .graph import Model
 from .layout import DESCRIPTION_SHEET, FIRST_ROW, HEADER_ROW, ModelLayout
+
+if TYPE_CHECKING:  # the engine loads where a workbook is read, not where one is built
+    from ..engine import Engine
 
 FORMAT = "sheetnet model description v1"
 MAX_TEXT = 32767

@@ -41,7 +41,7 @@ def test_crlf_and_lf_give_the_same_table(tmp_path, template, titanic):
 def test_fill_blanks_with_mode(template):
     d = prepare(template.with_blanks("mode"))
     assert d.n == 891
-    ages = d.frame["Age"].to_numpy()
+    ages = d.frame["Age"]
     assert not np.isnan(ages).any()
     assert (ages == 24.0).sum() == 30 + 177  # 24 is the mode of Age; the 177 blanks become 24
     assert (d.frame["Embarked"] == "S").sum() == 644 + 2
@@ -95,13 +95,17 @@ def test_template_errors_are_clear():
 
 
 def test_european_excel_csv_semicolons_and_decimal_commas(tmp_path, template, titanic):
-    import pandas as pd
+    import csv
+    import io
 
-    frame = pd.read_csv(TRAIN, dtype=str, keep_default_na=False)
+    rows = list(csv.reader(io.StringIO(TRAIN.read_text())))
+    fare, age = rows[0].index("Fare"), rows[0].index("Age")
+    for r in rows[1:]:
+        r[fare], r[age] = r[fare].replace(".", ","), r[age].replace(".", ",")
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
     p = tmp_path / "eu.csv"
-    frame["Fare"] = frame["Fare"].str.replace(".", ",", regex=False)
-    frame["Age"] = frame["Age"].str.replace(".", ",", regex=False)
-    p.write_text(frame.to_csv(sep=";", index=False), encoding="cp1252")
+    p.write_text(out.getvalue(), encoding="cp1252")
     d = prepare(template, p)
     np.testing.assert_array_equal(d.X, titanic.X)
     np.testing.assert_array_equal(d.y, titanic.y)
@@ -152,3 +156,34 @@ def test_unwritable_output_paths_get_one_line(tmp_path, titanic, args, bad):
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and bad in r.stderr
     assert book.read_bytes() == before
+
+
+def test_csv_rows_as_a_spreadsheet_reads_them(tmp_path):
+    from sheetnet.lessons.csvfile import read_csv
+
+    p = _csv(tmp_path, 'a,a,,b\n1,2,3,4\n\n5,6\n"7,5",8,9,10,,\n')
+    f = read_csv(p).frame
+    assert f.columns == ["a", "a.1", "Unnamed: 2", "b"]  # a second a and a blank header named as pandas did
+    assert list(f["a"]) == ["1", "5", "7,5"] and list(f["b"]) == ["4", "", "10"]  # blank line skipped, short padded
+    p = _csv(tmp_path, "a,b\n1,2\n3,4,5\n")
+    with pytest.raises(SheetnetError, match=r"bad.csv: line 3: 3 fields where the header has 2$"):
+        read_csv(p)
+
+
+@pytest.mark.parametrize("age", ["1_000", "\u0661\u0662", "\uff11\uff12", "0x10", "nan1", "1e"])
+def test_only_plain_ascii_numbers_are_numbers(tmp_path, template, age):
+    """Python's float() takes 1_000 and other scripts' digits; a spreadsheet does not, nor does sheetnet."""
+    lines = TRAIN.read_text().splitlines()
+    lines[1] = lines[1].replace(",22,", f",{age},")
+    p = _csv(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SheetnetError, match=rf"column Age, line 2: '{age}' is not a number"):
+        prepare(template, p)
+
+
+@pytest.mark.parametrize("age, why", [("inf", "not a finite number"), ("-Infinity", "not a finite number")])
+def test_infinite_numbers_are_named(tmp_path, template, age, why):
+    lines = TRAIN.read_text().splitlines()
+    lines[1] = lines[1].replace(",22,", f",{age},")
+    p = _csv(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SheetnetError, match=rf"column Age, line 2: '{age}' is {why}"):
+        prepare(template, p)

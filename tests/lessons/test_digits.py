@@ -23,9 +23,9 @@ def digits(tmp_path_factory):
 def _numpy_baseline(data):
     """The chapter's baseline, computed here from the CSV's own numbers."""
     frame = data.frame
-    X = np.column_stack([frame[f"p{k}"].to_numpy(float) / 16 for k in range(64)])
-    train = (frame["split"] == "train").to_numpy()
-    y = frame["is3"].to_numpy(float)
+    X = np.column_stack([frame[f"p{k}"].astype(float) / 16 for k in range(64)])
+    train = frame["split"] == "train"
+    y = frame["is3"].astype(float)
     mean3, mean7 = X[train & (y == 1)].mean(axis=0), X[train & (y == 0)].mean(axis=0)
     l1 = np.column_stack([np.abs(X - mean3).mean(axis=1), np.abs(X - mean7).mean(axis=1)])
     l2 = np.column_stack([np.sqrt(((X - mean3) ** 2).mean(axis=1)), np.sqrt(((X - mean7) ** 2).mean(axis=1))])

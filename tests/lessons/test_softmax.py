@@ -21,7 +21,7 @@ data, built = lesson_fixtures("softmax")
 
 def test_the_data_are_three_digits_with_their_class_numbers(data):
     assert data.n == 536 and data.X.shape == (536, 65) and not data.binary
-    digits = data.frame["digit"].to_numpy(int)
+    digits = data.frame["digit"].astype(int)
     assert np.bincount(data.y.astype(int)).tolist() == [183, 179, 174]
     assert (np.array([3, 7, 8])[data.y.astype(int)] == digits).all()
     assert data.X[:, :64].max() == 1.0 and (data.X[:, 64] == 1).all()

@@ -1,0 +1,106 @@
+"""A large sheet's plain number cells read in bulk, and its XML checked on a second core meanwhile.
+
+Most of a large sheet is numbers written one way, `<c r="B7" s="3"><v>1.5</v></c>`: one regular
+expression splits them out of the part, and Python's own int() and float() (correctly rounded, as
+the cell-by-cell reading) make them arrays, where reading them one cell at a time took a
+microsecond each (3 million numbers: 3.8 s, now 1.0 s).  Every other cell stays in the text
+returned, for sheetxml's cell-by-cell reading.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+from .address import col_index
+
+BULK_BYTES = 1 << 16  # parts this large take the bulk reading
+CHUNK = 128 << 10
+PARALLEL_CHECK_BYTES = 8 << 20  # parts this large are checked by expat in a second process meanwhile
+
+_PLAIN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,9}")?(?: t="n")?><v>([-+.0-9eE]{1,32})</v></c>')
+
+
+def plain_numbers(data: bytes, place):
+    """(rows, cols, values, rest): the plain number cells as arrays (0-based row and column), and the
+    part without them.  None when there are none or one is not a number (the cell-by-cell reading
+    then reads the whole part, and says which).  place(r, c, ref) refuses a cell beyond the sheet.
+    Read in pieces of about CHUNK bytes cut after a cell's </c>: a third faster than at once, and
+    a tenth of the memory."""
+    rows, cols, vals, rest, index = [], [], [], [], {}
+    pos = 0
+    while pos < len(data):
+        end = data.find(b"</c>", pos + CHUNK)
+        end = len(data) if end < 0 else end + 4
+        parts = _PLAIN.split(data[pos:end])
+        n = len(parts) // 4
+        letters, digits = parts[1::4], parts[2::4]
+        try:
+            vals.append(np.fromiter(map(float, parts[3::4]), np.float64, n))
+        except ValueError:  # "1e" or "+-"
+            return None
+        row_of = {d: int(d) - 1 for d in set(digits)}  # a row's cells share its digits: one int() a row
+        rows.append(np.fromiter(map(row_of.__getitem__, digits), np.int64, n))
+        for s in set(letters) - index.keys():
+            index[s] = col_index(s)
+        cols.append(np.fromiter(map(index.__getitem__, letters), np.int64, n))
+        rest.append(b"".join(parts[0::4]))
+        if n:
+            for i in (int(np.argmax(rows[-1])), int(np.argmax(cols[-1]))):
+                place(int(rows[-1][i]), int(cols[-1][i]), (letters[i] + digits[i]).decode())
+        pos = end
+    if not sum(map(len, vals)):
+        return None
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), b"".join(rest)
+
+
+class XmlCheck:
+    """check(data, where) run in a forked process while this one reads the part; `result()` raises
+    what the check raised.  Small parts, or where there is no second core, check in line."""
+
+    def __init__(self, check, data: bytes, where: str):
+        self.pid = None
+        if len(data) < PARALLEL_CHECK_BYTES or not _two_cores():
+            check(data, where)
+            return
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: check, say what it found, leave without running any cleanup of the parent's
+            code = 0
+            try:
+                os.close(r)
+                try:
+                    check(data, where)
+                    msg = b""
+                except Exception as e:  # noqa: BLE001 (sent to the parent, which raises it as a refusal)
+                    msg = str(e).encode("utf-8", "replace")[:4000] or type(e).__name__.encode()
+                os.write(w, msg)
+                os.close(w)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            os._exit(code)
+        os.close(w)
+        self.pid, self.fd = pid, r
+
+    def result(self):
+        if self.pid is None:
+            return
+        from ..errors import SheetnetError
+
+        with os.fdopen(self.fd, "rb") as f:
+            msg = f.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if msg:
+            raise SheetnetError(msg.decode("utf-8", "replace"))
+        if status != 0:
+            raise SheetnetError("the XML check of a sheet ended without an answer; refused")
+
+
+def _two_cores() -> bool:
+    import multiprocessing as mp
+
+    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and not os.environ.get("SHEETNET_NO_FORK") and \
+        not mp.current_process().daemon
