@@ -20,6 +20,7 @@ from ..errors import SheetnetError
 
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _T_ATTR = re.compile(rb'\s+t="[^"]*"')
+_CANONICAL = re.compile(rb"[A-Z]{1,3}[1-9][0-9]{0,6}")  # as Excel writes an address
 
 
 def _num(x: float) -> str:
@@ -43,13 +44,17 @@ def _value_xml(value) -> tuple[bytes | None, bytes]:
 def _rewrite_sheet(xml: bytes, values: dict, inputs: set) -> tuple[bytes, int, bool]:
     """values: {(r, c): value}; inputs: cells whose formula is dropped. Returns (xml, cells changed, formula dropped)."""
     changed, dropped = 0, False
+    wanted = {a1(*rc).encode(): rc for rc in values}
 
     def fix(m):
         nonlocal changed, dropped
-        ref = m.group(1).decode()
-        rc = parse_cell(ref)
-        if rc not in values:
-            return m.group(0)
+        rc = wanted.get(m.group(1))
+        if rc is None:
+            if _CANONICAL.fullmatch(m.group(1)):  # a cell not written to (most of them): no parsing
+                return m.group(0)
+            rc = parse_cell(m.group(1).decode())  # A01: the same cell as A1
+            if rc not in values:
+                return m.group(0)
         attrs, body = m.group(2), m.group(3) or b""
         t, v = _value_xml(values[rc])
         attrs = _T_ATTR.sub(b"", attrs)
@@ -72,7 +77,9 @@ def _rewrite_sheet(xml: bytes, values: dict, inputs: set) -> tuple[bytes, int, b
         return b'<c r="' + m.group(1) + b'"' + attrs + (b">" + inner + b"</c>" if inner else b"/>")
 
     out = _CELL.sub(fix, xml)
-    seen = {parse_cell(m.decode()) for m in re.findall(rb'<c r="([A-Z]+[0-9]+)"', out)}
+    refs = set(re.findall(rb'<c r="([A-Z]+[0-9]+)"', out))
+    seen = {wanted[r] for r in refs if r in wanted} | \
+        {parse_cell(r.decode()) for r in refs if not _CANONICAL.fullmatch(r)}
     new = {rc: v for rc, v in values.items() if rc not in seen and rc in inputs and v is not None}
     if new:  # blank input cells (Excel's Solver treats them as 0 and writes its answer into them)
         out = _insert_cells(out, new)

@@ -265,3 +265,33 @@ def test_formulas_a_row_off_solve_through_the_engine(tmp_path):
     assert done[0].problem.route == "engine"
     assert done[0].result.fun == pytest.approx(want, rel=1e-10)
     np.testing.assert_allclose(done[0].result.x, w, rtol=1e-6)
+
+
+def test_writing_back_finds_a_cell_however_its_address_is_spelled(tmp_path):
+    """Most cells are passed over without parsing their address; A01 (a writer's leading zero) is still A1."""
+    import zipfile
+
+    import xlsxwriter
+
+    from sheetnet.engine import Engine
+    from sheetnet.solver.writeback import write_values
+
+    src = tmp_path / "z.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("s")
+    ws.write_number("A1", 1)
+    ws.write_number("B1", 2)
+    ws.write_formula("C1", "=A1+B1", None, 3)
+    wb.close()
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b'r="A1"', b'r="A01"')
+    with zipfile.ZipFile(src, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    dst = tmp_path / "out.xlsx"
+    write_values(src, dst, {"s": {(0, 0): 5.0, (0, 1): 7.0, (1, 0): 9.0}}, {"s": {(0, 0), (0, 1), (1, 0)}})
+    sheet = zipfile.ZipFile(dst).read("xl/worksheets/sheet1.xml")
+    assert b'<c r="A01"><v>5</v></c>' in sheet and b'<c r="A1"' not in sheet and b'<c r="A2"><v>9</v></c>' in sheet
+    eng = Engine.load(dst)
+    assert eng.get("s!A1") == 5 and eng.get("s!B1") == 7 and eng.get("s!C1") == 12 and eng.get("s!A2") == 9
