@@ -78,7 +78,7 @@ def parse(formula: str, ctx: Context):
 
 class _Parser:
     def __init__(self, tokens, ctx: Context, formula: str):
-        self.toks, self.ctx, self.formula, self.i = [], ctx, formula, 0
+        self.toks, self.ctx, self.formula, self.i, self.calls = [], ctx, formula, 0, 0
         for k, t in enumerate(tokens):
             if t.type == Token.WSPACE:
                 prev = tokens[k - 1] if k else None
@@ -127,6 +127,8 @@ class _Parser:
                 self.take()
                 left = _intersection(left, self.expr(INTERSECT_BP), self.ctx)
                 continue
+            if t.type == Token.OP_IN and t.value == "," and self.calls:
+                break  # the next argument of LAMBDA(...)(a, b)
             if t.type == Token.OP_IN and t.value == ",":
                 raise EngineError(f"{self.ctx.at()}: the union operator (A1,B1) is not supported")
             if t.type == Token.OP_IN and t.value == ":":
@@ -149,7 +151,11 @@ class _Parser:
                 raise EngineError(f"{self.ctx.at()}: the union operator (A1,B1) is not supported")
             return node
         if t.type == Token.FUNC and t.subtype == Token.OPEN:
-            return self.function(t.value[:-1])
+            node = self.function(t.value[:-1])
+            while node[0] == "lambda" and self.peek() is not None and self.peek().type == Token.PAREN and \
+                    self.peek().subtype == Token.OPEN:
+                node = self.call(node)
+            return node
         if t.type == Token.ARRAY and t.subtype == Token.OPEN:
             return self.array()
         raise EngineError(f"{self.ctx.at()}: cannot parse formula ={self.formula[:80]} (unexpected {t.value!r})")
@@ -182,6 +188,25 @@ class _Parser:
                 return ("fn", name, args)
             if not (t.type == Token.SEP and t.subtype == Token.ARG):
                 raise EngineError(f"{self.ctx.at()}: cannot parse {name}(...) (unexpected {t.value!r})")
+
+    def call(self, lam):
+        """LAMBDA(x, y, body)(3, 4): the LAMBDA called where it is written, as a named one is."""
+        self.take()  # (
+        args = [lam]
+        if self.peek() is not None and self.peek().type == Token.PAREN and self.peek().subtype == Token.CLOSE:
+            self.take()
+            return ("fn", "LAMBDA()", args)
+        self.calls += 1  # its arguments are separated by what the tokenizer reads as the union operator
+        try:
+            while True:
+                args.append(self.expr(0))
+                t = self.take()
+                if t.type == Token.PAREN and t.subtype == Token.CLOSE:
+                    return ("fn", "LAMBDA()", args)
+                if not (t.type == Token.OP_IN and t.value == ","):
+                    raise EngineError(f"{self.ctx.at()}: cannot parse LAMBDA(...)(...) (unexpected {t.value!r})")
+        finally:
+            self.calls -= 1
 
     def let(self):
         """LET(name1, value1, [name2, value2, ...], calculation): names bound left to right."""

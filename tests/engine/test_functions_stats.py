@@ -4,6 +4,7 @@ same cells (to 1e-9: these are series and continued fractions, in LibreOffice as
 import pytest
 
 from sheetnet.engine import Engine, ErrorCode
+from sheetnet.errors import SheetnetError
 
 from .books import lo_cells, same, write_book
 from .test_functions import INPUTS
@@ -359,6 +360,10 @@ def test_lambda_and_its_helpers_give_excels_values(tmp_path):
         "=SUM(MAKEARRAY(3,3,LAMBDA(r,c,r*c)))": 36.0, "=HYP(3,4)": 5.0, "=OPT(1)": 1.0, "=OPT(1,2)": 3.0,
         "=LAMBDA(x,x)": "#CALC!", "=MAP(A1:A2,LAMBDA(x,y,x))": "#VALUE!", "=BYROW(A1:B2,LAMBDA(r,r))": "#CALC!",
         "=LET(f,2,REDUCE(f,A1:A2,LAMBDA(a,v,a*v)))": 4.0,
+        # called where it is written: LAMBDA(...)(arguments)
+        "=LAMBDA(x,y,x*y)(3,4)": 12.0, "=LAMBDA(x,x+1)(A2)+2": 5.0, "=LAMBDA(x,y,x-y)(SUM(A1,B1),1)": 10.0,
+        "=LAMBDA(x,x*2)(LAMBDA(y,y+1)(1))": 4.0, "=LAMBDA(x,x)(1,2)": "#VALUE!", "=LAMBDA(10)()": 10.0,
+        "=SUM(LAMBDA(r,r*2)(A1:A4))": 20.0, "=LAMBDA(x,y,IF(ISOMITTED(y),-x,x))(7)": -7.0,
     }
     path = tmp_path / "lambda.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"use_future_functions": True})
@@ -373,6 +378,35 @@ def test_lambda_and_its_helpers_give_excels_values(tmp_path):
     eng = Engine.load(path)
     got = {f: _shown(eng.get(f"s!D{i + 1}")) for i, f in enumerate(cases)}
     assert got == cases
+
+
+def test_trimrange_gives_excels_values(tmp_path):
+    """TRIMRANGE (Excel 365; LibreOffice 7.4 has none): blank edge rows and columns dropped, as its documentation
+    says; a formula's "" is not blank.  A range with no values at all is refused (Excel's result is undocumented)."""
+    import xlsxwriter
+
+    cases = {"=SUM(TRIMRANGE(A1:F8))": 4.0, "=ROWS(TRIMRANGE(A1:F8))": 4.0, "=COLUMNS(TRIMRANGE(A1:F8))": 3.0,
+             "=ROWS(TRIMRANGE(A1:F8,2))": 6.0, "=ROWS(TRIMRANGE(A1:F8,1))": 6.0, "=ROWS(TRIMRANGE(A1:F8,0))": 8.0,
+             "=COLUMNS(TRIMRANGE(A1:F8,0,1))": 5.0, "=COLUMNS(TRIMRANGE(A1:F8,0,2))": 4.0,
+             "=INDEX(TRIMRANGE(A1:F8),1,1)": 1.0, "=INDEX(TRIMRANGE(A1:F8),2,2)": "x", "=ROWS(TRIMRANGE(B:B))": 4.0,
+             "=TRIMRANGE(A1:F8,4)": "#VALUE!", "=ROWS(TRIMRANGE({1,2;3,4}))": 2.0}
+    path = tmp_path / "trim.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    ws.write("B3", 1)
+    ws.write("C4", "x")
+    ws.write("D5", 3)
+    ws.write_formula("B6", '=""', None, "")
+    for i, f in enumerate(cases):
+        ws.write_formula(i, 7, f, None, 0)
+    wb.close()
+    eng = Engine.load(path)
+    assert {f: _shown(eng.get(f"s!H{i + 1}")) for i, f in enumerate(cases)} == cases
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("s").write_formula("A1", "=ROWS(TRIMRANGE(C1:D9))", None, 0)
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"s!A1: TRIMRANGE of a range with no values"):
+        Engine.load(path)
 
 
 BONDS = """

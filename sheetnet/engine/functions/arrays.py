@@ -1,5 +1,5 @@
 """Arrays reshaped (Excel 365): HSTACK, VSTACK, TOCOL, TOROW, WRAPROWS, WRAPCOLS, CHOOSEROWS,
-CHOOSECOLS, EXPAND; and matrices: MUNIT, MDETERM, MINVERSE.  Each formula cell makes its own array."""
+CHOOSECOLS, EXPAND, TRIMRANGE; and matrices: MUNIT, MDETERM, MINVERSE.  Each formula cell makes its own array."""
 
 from __future__ import annotations
 
@@ -219,4 +219,30 @@ def f_minverse(args):
         if abs(np.linalg.det(m)) < 1e-300:
             raise Refused("#NUM!")
         return V(np.linalg.inv(m)[None])
+    return per_cell(args, one)
+
+
+@fn("TRIMRANGE", 1, 3, arrays={0}, keep_omitted=True)
+def f_trimrange(args):
+    """The range without its blank rows and columns at the edges: trim_rows and trim_cols 0 none,
+    1 leading, 2 trailing, 3 both (the default).  Only empty cells are blank (a formula's "" is not)."""
+    args = list(args) + [None] * (3 - len(args))
+
+    def one(k):
+        a = cell_of(args[0], k)
+        how = (int_arg(args[1], 3, k), int_arg(args[2], 3, k))
+        if any(h not in (0, 1, 2, 3) for h in how):
+            raise Refused(VALUE)
+        num, typ, obj = _parts(a)
+        filled = typ != BLANK
+        if not filled.any():
+            from ..values import EngineError
+            raise EngineError("TRIMRANGE of a range with no values (Excel's result is not documented)")
+        box = []
+        for axis, h in enumerate(how):
+            used = np.flatnonzero(filled.any(axis=1 - axis))
+            lo = used[0] if h in (1, 3) else 0
+            hi = used[-1] + 1 if h in (2, 3) else filled.shape[axis]
+            box.append(slice(lo, hi))
+        return _block(num[box[0], box[1]], typ[box[0], box[1]], obj[box[0], box[1]])
     return per_cell(args, one)
