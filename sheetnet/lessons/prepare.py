@@ -7,6 +7,7 @@ case-insensitive, as in Excel).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _numbers(raw: Frame, col: str, path, decimal_comma: bool) -> np.ndarray:
             out[i] = np.nan
             continue
         v = parse_number(t)
-        if v is None or not np.isfinite(v):
+        if v is None or not math.isfinite(v):
             why = "not a number" if v is None else "not a finite number"
             raise SheetnetError(f"{path}: column {col}, line {i + 2}: {raw[col][i]!r} is {why}")
         out[i] = v
