@@ -83,6 +83,8 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
         raise SheetnetError(f"{path}: missing column {missing[0]!r} (template {template.name!r} needs "
                             f"{', '.join(template.required_columns)})")
     n_read = len(raw)
+    if n_read == 0:
+        raise SheetnetError(f"{path}: no rows under the header")
     lines = np.arange(n_read) + 2  # the CSV line of each row, for messages
     frame = Frame(n=n_read)
     numeric = set(template.numeric_columns)

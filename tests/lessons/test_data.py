@@ -67,6 +67,7 @@ def _csv(tmp_path, text, name="bad.csv"):
     (b"PK\x03\x04\x14\x00\x00\x00binary", "not a CSV file"),
     (b"\x00\x01\x02\x03" * 50, "not a CSV file"),
     ("just one line of prose without commas\n", "not a CSV file of columns"),
+    ("Survived,Pclass,Sex,Age,SibSp,Parch,Fare,Embarked\n", "no rows under the header"),
 ])
 def test_bad_files_get_one_line_errors(tmp_path, template, content, message):
     p = _csv(tmp_path, content)
