@@ -61,7 +61,7 @@ class XmlCheck:
     what the check raised.  Small parts, or where there is no second core, check in line."""
 
     def __init__(self, check, data: bytes, where: str):
-        self.pid = None
+        self.pid, self.where = None, where
         if len(data) < PARALLEL_CHECK_BYTES or not _two_cores():
             check(data, where)
             return
@@ -89,14 +89,20 @@ class XmlCheck:
             return
         from ..errors import SheetnetError
 
-        with os.fdopen(self.fd, "rb") as f:
-            msg = f.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
+        pid, self.pid = self.pid, None
+        try:
+            with os.fdopen(self.fd, "rb") as f:
+                msg = f.read()
+        except BaseException:  # out of time (sheetnet.limits) while waiting: the check is stopped too
+            import signal
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
+        _, status = os.waitpid(pid, 0)
         if msg:
             raise SheetnetError(msg.decode("utf-8", "replace"))
         if status != 0:
-            raise SheetnetError("the XML check of a sheet ended without an answer; refused")
+            raise SheetnetError(f"{self.where}: the check of its XML ended without an answer; refused")
 
 
 def _two_cores() -> bool:
