@@ -105,7 +105,7 @@ def read_csv(path: str | Path) -> CsvTable:
 def _table(path: Path, text: str, sep: str) -> Frame:
     """The rows under the header as text columns: short rows padded with blanks, blank lines skipped."""
     try:
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True) if r]
+        rows = _rows(text, sep)
     except csv.Error as e:
         raise SheetnetError(f"{path}: not a valid CSV file ({e})") from None
     header = [c.strip() for c in rows[0]]
@@ -139,6 +139,24 @@ def _table(path: Path, text: str, sep: str) -> Frame:
         arr[:] = values
         out[name] = arr
     return out
+
+
+def _rows(text: str, sep: str) -> list[list[str]]:
+    """The non-empty rows.  A quote opened and never closed is an error (it would swallow the rest of the
+    file); other stray quotes ("x"y) are read leniently, as spreadsheets and pandas read them, as long as
+    no field then runs across lines."""
+    def read(strict):
+        return [r for r in csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True,
+                                      strict=strict) if r]
+    try:
+        return read(True)
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise csv.Error('a quoted field is never closed: a " with no closing "') from None
+    rows = read(False)  # stray quotes: read leniently, unless one made a field run across lines
+    if any("\n" in v or "\r" in v for r in rows for v in r):
+        raise csv.Error('a stray " makes a field run across lines (a quote opened and not closed where it should be)')
+    return rows
 
 
 def to_number_text(s, decimal_comma: bool) -> np.ndarray:

@@ -169,6 +169,12 @@ def test_csv_rows_as_a_spreadsheet_reads_them(tmp_path):
     p = _csv(tmp_path, "a,b\n1,2\n3,4,5\n")
     with pytest.raises(SheetnetError, match=r"bad.csv: line 3: 3 fields where the header has 2$"):
         read_csv(p)
+    assert list(read_csv(_csv(tmp_path, 'a,b\n"x"y,O"Brien\n')).frame["b"]) == ['O"Brien']  # stray quotes: as written
+    assert list(read_csv(_csv(tmp_path, 'a,b\n"x"y,2\n')).frame["a"]) == ["xy"]  # (as spreadsheets and pandas read)
+    for text, words in (('a,b\n1,"Smith, John\n2,3\n', 'a quoted field is never closed'),
+                        ('a,b\n"x"y,"2\n3,4\n5,"6\n', 'a stray " makes a field run across lines')):
+        with pytest.raises(SheetnetError, match=f"bad.csv: not a valid CSV file \\({words}"):
+            read_csv(_csv(tmp_path, text))
 
 
 @pytest.mark.parametrize("age", ["1_000", "\u0661\u0662", "\uff11\uff12", "0x10", "nan1", "1e"])
