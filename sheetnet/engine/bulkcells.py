@@ -66,7 +66,13 @@ class XmlCheck:
             check(data, where)
             return
         r, w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no second process to be had (memory, process limits): in line, as on one core
+            os.close(r)
+            os.close(w)
+            check(data, where)
+            return
         if pid == 0:  # the child: check, say what it found, leave without running any cleanup of the parent's
             code = 0
             try:

@@ -122,3 +122,15 @@ def test_a_good_part_checked_on_a_second_core_loads(tmp_path, monkeypatch):
     monkeypatch.setattr(bulkcells, "PARALLEL_CHECK_BYTES", 0)
     eng = Engine.load(big_book(tmp_path / "g.xlsx"))
     assert eng.get("s!A3000") == 2999 and eng.get("s!G1") == float(f"{1 / 7:.16g}")
+
+
+def test_no_second_process_to_be_had_checks_in_line(tmp_path, monkeypatch):
+    import os
+
+    def no_fork():
+        raise OSError(12, "Cannot allocate memory")
+    monkeypatch.setattr(bulkcells, "PARALLEL_CHECK_BYTES", 0)
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert Engine.load(big_book(tmp_path / "g.xlsx")).get("s!A3000") == 2999
+    with pytest.raises(SheetnetError, match="malformed XML"):
+        Engine.load(big_book(tmp_path / "m.xlsx", lambda d: d[:-200]))
