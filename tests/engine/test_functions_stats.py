@@ -389,7 +389,10 @@ def test_trimrange_gives_excels_values(tmp_path):
              "=ROWS(TRIMRANGE(A1:F8,2))": 6.0, "=ROWS(TRIMRANGE(A1:F8,1))": 6.0, "=ROWS(TRIMRANGE(A1:F8,0))": 8.0,
              "=COLUMNS(TRIMRANGE(A1:F8,0,1))": 5.0, "=COLUMNS(TRIMRANGE(A1:F8,0,2))": 4.0,
              "=INDEX(TRIMRANGE(A1:F8),1,1)": 1.0, "=INDEX(TRIMRANGE(A1:F8),2,2)": "x", "=ROWS(TRIMRANGE(B:B))": 4.0,
-             "=TRIMRANGE(A1:F8,4)": "#VALUE!", "=ROWS(TRIMRANGE({1,2;3,4}))": 2.0}
+             "=TRIMRANGE(A1:F8,4)": "#VALUE!", "=ROWS(TRIMRANGE({1,2;3,4}))": 2.0,
+             # trim references as Excel stores them: A1.:.F8, A1:.F8 and A1.:F8
+             "=ROWS(_xlfn._TRO_ALL(A1:F8))": 4.0, "=ROWS(_xlfn._TRO_TRAILING(A1:F8))": 6.0,
+             "=COLUMNS(_xlfn._TRO_LEADING(A1:F8))": 5.0, "=SUM(_xlfn._TRO_TRAILING(D:D))": 3.0}
     path = tmp_path / "trim.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("s")

@@ -246,3 +246,15 @@ def f_trimrange(args):
             box.append(slice(lo, hi))
         return _block(num[box[0], box[1]], typ[box[0], box[1]], obj[box[0], box[1]])
     return per_cell(args, one)
+
+
+def _trim_ref(how: int):
+    def trim(args):
+        mode = V.scalar(float(how))
+        return f_trimrange([args[0], mode, mode])
+    return trim
+
+
+# the trim references Excel 365 types as A1.:.E10, A1:.E10 and A1.:E10, stored as these calls
+for _name, _how in (("_TRO_ALL", 3), ("_TRO_TRAILING", 2), ("_TRO_LEADING", 1)):
+    fn(_name, 1, 1, arrays={0})(_trim_ref(_how))

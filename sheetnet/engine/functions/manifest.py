@@ -4,7 +4,7 @@ against what each module really registers by tests/engine/test_functions_stats.p
 LAZY = {
     "convert": ("CONVERT",),
     "arrays": ("CHOOSECOLS", "CHOOSEROWS", "EXPAND", "HSTACK", "MDETERM", "MINVERSE", "MUNIT", "TOCOL",
-        "TOROW", "TRIMRANGE", "VSTACK", "WRAPCOLS", "WRAPROWS",),
+        "TOROW", "TRIMRANGE", "VSTACK", "WRAPCOLS", "WRAPROWS", "_TRO_ALL", "_TRO_LEADING", "_TRO_TRAILING",),
     "bonds": ("ACCRINT", "ACCRINTM", "COUPDAYBS", "COUPDAYS", "COUPDAYSNC", "COUPNCD", "COUPNUM", "COUPPCD", "DISC",
         "DURATION", "INTRATE", "MDURATION", "PRICE", "PRICEDISC", "RECEIVED", "TBILLEQ", "TBILLPRICE",
         "TBILLYIELD", "YIELD", "YIELDDISC",),

@@ -96,8 +96,9 @@ def fn(name: str, lo: int = 1, hi: int = 255, arrays=None, mode: str = "value", 
 
 
 def supported() -> list[str]:
-    """The spreadsheet functions the engine has (not its internal entries, such as a named LAMBDA's call)."""
-    return sorted(n for n in FUNCTIONS if not n.endswith("()"))
+    """The spreadsheet functions the engine has (not its internal entries, such as a named LAMBDA's call,
+    nor the calls Excel stores operators as, such as _TRO_ALL for a trim reference)."""
+    return sorted(n for n in FUNCTIONS if not n.endswith("()") and not n.startswith("_"))
 
 
 def is_reference(node, ctx) -> bool:
