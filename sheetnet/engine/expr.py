@@ -12,8 +12,8 @@ import numpy as np
 from .compare import compare
 from .functions import FUNCTIONS, REF_FUNCTIONS
 from .graph import Group
-from .values import (TEXT, VALUE, EngineError, ErrorCode, V, approx_add, finish, first_error, to_number, to_text,
-                     with_errors)
+from .values import (TEXT, VALUE, EngineError, ErrorCode, V, approx_add, finish, first_error, to_bool, to_number,
+                     to_text, with_errors)
 
 
 class Ctx:
@@ -99,6 +99,8 @@ class Evaluator:
     def _call(self, node, g: Group, array: bool, env, scalar: bool = True) -> V:
         _, name, args = node
         f = FUNCTIONS[name]
+        if name == "IF" and len(args) > 1:
+            return self._if(f, args, g, array, env)
         if f.mode == "lazy":
             return f.impl(args, Ctx(self, g, array, env, scalar))
         inner = array or f.inner_array
@@ -107,6 +109,27 @@ class Evaluator:
         vals = [(None if f.keep_omitted and i >= f.lo else V.scalar(None)) if a[0] == "missing" else
                 self._eval(a, g, inner, not f.array_arg(i), env) for i, a in enumerate(args)]
         return f.impl(vals) if f.mode == "value" else f.impl(vals, Ctx(self, g, array, env))
+
+    def _if(self, f, args, g: Group, array: bool, env) -> V:
+        """IF's condition first; where it is the same for every cell, only the branch it picks is computed,
+        as in Excel (a recursive LAMBDA ends through it; a refusal in the branch not taken is not one)."""
+        inner = array or f.inner_array
+
+        def arg(i):
+            a = args[i]
+            return None if a[0] == "missing" else self._eval(a, g, inner, not f.array_arg(i), env)
+        cond = arg(0)
+        pick = None
+        if cond is not None:
+            b, err = to_bool(cond)
+            if b.size and (err is None or all(e is None for e in np.ravel(err))):
+                pick = 1 if b.all() else 2 if not b.any() else None
+        if pick is None:
+            return f.impl([cond] + [arg(i) for i in range(1, len(args))])
+        if pick >= len(args):  # IF(FALSE, x): FALSE, whatever x is
+            return f.impl([cond, V(np.zeros((1, 1, 1)))])
+        v = arg(pick)
+        return f.impl([cond] + [v] * (len(args) - 1))
 
     # ---- references ---------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Context:
         self.depth = 0
         self.names_seen: tuple = ()
         self.let_names: tuple = ()
+        self.lambdas: dict = {}  # a named LAMBDA being parsed -> the list its parsed node goes into (recursion)
 
     def at(self):
         return f"{self.sheet}!{a1(self.row, self.col)}"
@@ -406,20 +407,37 @@ def _a1_box(rest: str, ctx: Context, sheet: str):
 
 
 def _named_lambda(name: str, ctx: Context):
-    """The parsed LAMBDA a defined name holds (sheet scope first), or None."""
+    """The parsed LAMBDA a defined name holds (sheet scope first), or None.  Inside its own body (a
+    recursive LAMBDA) it is ("lambda_self", name, [node]), the node filled in once the body is parsed."""
     for scope in (ctx.sheet, None):
         formula = ctx.book.names.get((scope, name))
         if formula is not None and re.match(r"^=?\s*(_xlfn\.)?LAMBDA\s*\(", formula, re.I):
             if name in ctx.names_seen:
-                raise EngineError(f"{ctx.at()}: defined name {name} calls itself (recursive LAMBDAs are not supported)")
-            saved = ctx.names_seen
-            ctx.names_seen = saved + (name,)
+                return ("lambda_self", name, ctx.lambdas[name])
+            saved, holder = ctx.names_seen, []
+            ctx.names_seen, ctx.lambdas[name] = saved + (name,), holder
             try:
                 node = parse(formula, ctx)
             finally:
                 ctx.names_seen = saved
-            return node if node[0] == "lambda" else None
+                del ctx.lambdas[name]
+            if node[0] != "lambda":
+                return None
+            if any(n[0] == "ref" and (n[6] or n[7]) for n in _walk(node)) and _calls_itself(node):
+                raise EngineError(f"{ctx.at()}: defined name {name} is a LAMBDA that calls itself and reads cells "
+                                  f"relative to where it is used; not supported")
+            holder.append(node)
+            return node
     return None
+
+
+def _walk(node):
+    from .graph import walk
+    return walk(node)
+
+
+def _calls_itself(node) -> bool:
+    return any(n[0] == "fn" and n[1] == "LAMBDA()" and n[2] and n[2][0][0] == "lambda_self" for n in _walk(node))
 
 
 def name_reference(name: str, sheet, ctx: Context, text: str):

@@ -1,6 +1,8 @@
 """Probability distributions and sample statistics (#16), each against LibreOffice recalculating the
 same cells (to 1e-9: these are series and continued fractions, in LibreOffice as in scipy)."""
 
+import re
+
 import pytest
 
 from sheetnet.engine import Engine, ErrorCode
@@ -364,6 +366,9 @@ def test_lambda_and_its_helpers_give_excels_values(tmp_path):
         "=LAMBDA(x,y,x*y)(3,4)": 12.0, "=LAMBDA(x,x+1)(A2)+2": 5.0, "=LAMBDA(x,y,x-y)(SUM(A1,B1),1)": 10.0,
         "=LAMBDA(x,x*2)(LAMBDA(y,y+1)(1))": 4.0, "=LAMBDA(x,x)(1,2)": "#VALUE!", "=LAMBDA(10)()": 10.0,
         "=SUM(LAMBDA(r,r*2)(A1:A4))": 20.0, "=LAMBDA(x,y,IF(ISOMITTED(y),-x,x))(7)": -7.0,
+        # a named LAMBDA calling itself, ended by IF (which computes only the branch it picks, as Excel's)
+        "=FACT(5)": 120.0, "=FACT(A4)": 24.0, "=FIB(15)": 610.0, '=REV("sheetnet")': "tenteehs",
+        "=SUM(FACT(1),FACT(3))": 7.0, "=IF(TRUE,1,{1,2,3})": 1.0, "=ROWS(IF(FALSE,{1;2},{1;2;3}))": 3.0,
     }
     path = tmp_path / "lambda.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"use_future_functions": True})
@@ -372,12 +377,34 @@ def test_lambda_and_its_helpers_give_excels_values(tmp_path):
     ws.write_column("B1", [10, 20, 30, 40])
     wb.define_name("HYP", "=LAMBDA(a,b,SQRT(a^2+b^2))")
     wb.define_name("OPT", "=LAMBDA(a,b,IF(ISOMITTED(b),a,a+b))")
+    wb.define_name("FACT", "=LAMBDA(n,IF(n<=1,1,n*FACT(n-1)))")
+    wb.define_name("FIB", "=LAMBDA(n,IF(n<2,n,FIB(n-1)+FIB(n-2)))")
+    wb.define_name("REV", "=LAMBDA(t,IF(LEN(t)<2,t,REV(MID(t,2,LEN(t)))&LEFT(t,1)))")
     for i, f in enumerate(cases):
         ws.write_formula(i, 3, f, None, 0)
+    ws.write_array_formula("F1:F3", "{=FACT(A1:A3+1)}", None, 0)  # cells ending at different depths
     wb.close()
     eng = Engine.load(path)
     got = {f: _shown(eng.get(f"s!D{i + 1}")) for i, f in enumerate(cases)}
     assert got == cases
+    assert eng.get("s!F1:F3") == [[2.0], [6.0], [24.0]]
+
+
+@pytest.mark.parametrize("name, body, words", [
+    ("DEEP", "=LAMBDA(n,IF(n=0,0,1+DEEP(n-1)))", "a LAMBDA calls itself more than 64 levels deep; refused"),
+    ("DEEP", "=LAMBDA(n,LET(m,n-1,IF(n>0,SUM(1,MAX(0,IFERROR(DEEP(m),0))),0)))", "more than sheetnet follows"),
+    ("DEEP", "=LAMBDA(n,IF(n=0,0,1+DEEP(n-1)+A1))", "calls itself and reads cells relative to where it is used"),
+])
+def test_a_recursion_too_deep_for_sheetnet_is_refused(tmp_path, name, body, words):
+    import xlsxwriter
+
+    path = tmp_path / "deep.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"use_future_functions": True})
+    wb.define_name(name, body)
+    wb.add_worksheet("s").write_formula("B1", "=DEEP(1000)", None, 0)
+    wb.close()
+    with pytest.raises(SheetnetError, match=rf"s!B1: .*{re.escape(words)}"):
+        Engine.load(path)
 
 
 def test_trimrange_gives_excels_values(tmp_path):

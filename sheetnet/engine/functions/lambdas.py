@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import V
+from ..values import EngineError, V
 from .dynamic import Refused, cell_of, per_cell
 from .registry import fn
 
 CALC, VALUE = "#CALC!", "#VALUE!"
+MAX_CALLS = 64  # LAMBDAs inside LAMBDAs (a recursive one's depth): each level is some 15 Python frames
 
 
 def _lambda(node, ctx, count: int):
@@ -153,10 +154,23 @@ def f_isomitted(nodes, ctx):
 def f_call(nodes, ctx):
     """A defined name holding a LAMBDA, called with arguments (=MYFN(2,3)); omitted ones are ISOMITTED."""
     lam, args = nodes[0], nodes[1:]
+    if lam[0] == "lambda_self":  # a recursive LAMBDA calling itself: IF, computing only the branch it picks, ends it
+        lam = lam[2][0]
     if len(args) > len(lam[1]):
         return V.errors((ctx.k, 1, 1), VALUE)
     env = dict(ctx.env or {})
     for name, a in zip(lam[1], list(args) + [("missing",)] * (len(lam[1]) - len(args))):
         v = ctx.eval(a, scalar=False, array=True) if a[0] != "missing" else V.scalar(None)
         env[name] = (v, a if a[0] in ("ref", "missing") else ("arr", v))
-    return ctx.eng._eval(lam[2], ctx.g, ctx.array, ctx.scalar, env)
+    eng = ctx.eng
+    depth = getattr(eng, "lambda_depth", 0)
+    if depth >= MAX_CALLS:
+        raise EngineError(f"a LAMBDA calls itself more than {MAX_CALLS} levels deep; refused")
+    eng.lambda_depth = depth + 1
+    try:
+        return eng._eval(lam[2], ctx.g, ctx.array, ctx.scalar, env)
+    except RecursionError:  # a body of many nested calls: Python's stack ends before MAX_CALLS levels
+        raise EngineError(f"a LAMBDA calls itself {depth + 1} levels deep, more than sheetnet follows; "
+                          f"refused") from None
+    finally:
+        eng.lambda_depth = depth
