@@ -111,8 +111,8 @@ class Evaluator:
         return f.impl(vals) if f.mode == "value" else f.impl(vals, Ctx(self, g, array, env))
 
     def _if(self, f, args, g: Group, array: bool, env) -> V:
-        """IF's condition first; where it is the same for every cell, only the branch it picks is computed,
-        as in Excel (a recursive LAMBDA ends through it; a refusal in the branch not taken is not one)."""
+        """IF's condition first; where it is one value, the same for every cell, only the branch it picks is
+        computed, as in Excel (a recursive LAMBDA ends through it; a refusal in the branch not taken is not one)."""
         inner = array or f.inner_array
 
         def arg(i):
@@ -120,7 +120,7 @@ class Evaluator:
             return None if a[0] == "missing" else self._eval(a, g, inner, not f.array_arg(i), env)
         cond = arg(0)
         pick = None
-        if cond is not None:
+        if cond is not None and cond.shape[1:] == (1, 1):  # (an array condition: both, element by element)
             b, err = to_bool(cond)
             if b.size and (err is None or all(e is None for e in np.ravel(err))):
                 pick = 1 if b.all() else 2 if not b.any() else None

@@ -53,6 +53,8 @@ FORMULAS = """
 =SUMPRODUCT(--(A1:A8>2),B1:B8)|=FORMULATEXT(H1)|=ISFORMULA(H1)|=ISFORMULA(A1)|=TEXTJOIN("-",TRUE,C1:C3,F1)
 =SUMPRODUCT(SUMIF(F1:F8,{"x","y"},B1:B8))|=COUNTBLANK(A:A)|=ROWS(A:B)|=SUM(A:A)|=MATCH(7,A:A,0)|=TRUE()|=FALSE()
 =AVERAGE(1,,2)|=SUM(1,,2)|=IF(1,,A1)|=IF(A1>0,,5)|=IF(0,A1,)|=INDEX(A1:B8,2,)|=INDEX(A1:B8,,2)|=COUNT(1,,2)
+=IF(A1>0,A2,NA())|=IF(A1>100,NA(),A2)|=IFERROR(IF(A1>100,1/0,A2),7)|=SUMPRODUCT(IF(A1:A8>2,1,0))|=IF(A1>0,C2)
+=IF(A1>100,C2)|=IF(C1="apple",SUM(B1:B8),SQRT(-1))|=SUMPRODUCT(IF(A1:A8>2,B1:B8,{0}))
 """.replace("\n", "|").strip("|").split("|")
 
 # LibreOffice differs from Excel here; the engine gives Excel's value (each noted where it is decided)
