@@ -382,12 +382,13 @@ def test_lambda_and_its_helpers_give_excels_values(tmp_path):
     wb.define_name("REV", "=LAMBDA(t,IF(LEN(t)<2,t,REV(MID(t,2,LEN(t)))&LEFT(t,1)))")
     for i, f in enumerate(cases):
         ws.write_formula(i, 3, f, None, 0)
-    ws.write_array_formula("F1:F3", "{=FACT(A1:A3+1)}", None, 0)  # cells ending at different depths
+    for r in range(4):  # one run of formulas whose cells end their recursion at different depths
+        ws.write_formula(r, 5, f"=FACT(A{r + 1}+1)", None, 0)
     wb.close()
     eng = Engine.load(path)
     got = {f: _shown(eng.get(f"s!D{i + 1}")) for i, f in enumerate(cases)}
     assert got == cases
-    assert eng.get("s!F1:F3") == [[2.0], [6.0], [24.0]]
+    assert eng.get("s!F1:F4") == [[2.0], [6.0], [24.0], [120.0]]
 
 
 @pytest.mark.parametrize("name, body, words", [
@@ -549,3 +550,19 @@ def test_the_intersection_operator_matches_libreoffice(lo, tmp_path):
     _check(lo, tmp_path, "intersect", ["=SUM(A1:C3 B2:D4)", "=A1:A8 A3:B3", "=SUM(A1:B8 B3:B5)*2",
                                        "=COUNT(A1:B8 A2:B3)"], rel=1e-12,
            excel={"=SUM(A1:A2 C1:C2)": "#NULL!"})  # no common cell: Excel's #NULL! (LibreOffice's code reads #REF!)
+
+
+def test_a_recursive_lambda_given_an_array_is_refused_not_guessed(tmp_path):
+    """IF computes both branches for an array condition (element by element), so FACT({2;3;4}) never reaches
+    a point where every element stops: refused in one line, never a wrong number."""
+    import xlsxwriter
+
+    path = tmp_path / "arr.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"use_future_functions": True})
+    wb.define_name("FACT", "=LAMBDA(n,IF(n<=1,1,n*FACT(n-1)))")
+    ws = wb.add_worksheet("s")
+    ws.write_column("A1", [1, 2, 3])
+    ws.write_array_formula("B1:B3", "{=FACT(A1:A3+1)}", None, 0)
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"s!B1: a LAMBDA calls itself more than 64 levels deep; refused"):
+        Engine.load(path)
