@@ -21,20 +21,43 @@ class _No(Exception):
     """This AST has no fast path."""
 
 
+class SplitRun:
+    """A run of formulas split into single cells (columns feeding each other down the rows): compiled
+    once, each cell running it at its own row offset, where compiling each cell took most of a load."""
+
+    def __init__(self, node, span: int):
+        self.node, self.span, self.k, self.off, self.compiled = node, span, 1, [0], None
+
+
 def compile_group(eng, g):
     if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
             not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
         return None
-    checks: list = []
+    if g.split is not None:  # (its run, its row in it)
+        run, i = g.split
+        if run.compiled is None:
+            checks: list = []
+            try:
+                run.compiled = (_compile(eng, run, run.node, checks, scalar=True), checks)
+            except (_No, RecursionError):
+                run.compiled = False
+        if run.compiled:
+            return _fast(*run.compiled, 1, run.off, i)
+    checks = []
     try:
         f = _compile(eng, g, g.node, checks, scalar=True)
     except (_No, RecursionError):
         return None
-    k = g.k
+    return _fast(f, checks, g.k, None, 0)
 
+
+def _fast(f, checks, k: int, off, i: int):
+    """The compiled path of k cells; off (a run's row offset, set to i first) moves the boxes read."""
     def fast():
-        for grid, box in checks:
-            if not grid.all_numbers(*box):
+        if off is not None:
+            off[0] = i
+        for grid, (a, b, c, d), moves in checks:
+            if not (grid.all_numbers(a + i, b + i, c, d) if moves else grid.all_numbers(a, b, c, d)):
                 return None
         try:  # an overflow, a division by zero or 0/0 anywhere (not only in the result): the general path
             with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
@@ -46,7 +69,7 @@ def compile_group(eng, g):
             out = np.full(k, float(out))
         elif out.shape != (k,):
             return None
-        if not np.isfinite(out.sum()):  # an infinity or nan anywhere: the general path says which error
+        if not np.isfinite(out).all():  # an infinity or nan anywhere: the general path says which error
             return None
         return out
     return fast
@@ -154,13 +177,17 @@ def _ref(eng, g, node, checks, scalar):
     _, s, r0, c0, r1, c1, rel0, rel1 = node
     grid = eng.grids[s]
     k = g.k
+    off = getattr(g, "off", None)  # a split run's: relative rows move with the cell it runs for
+    moves = off is not None and rel0
     last = r1 + (k - 1 if rel1 else 0)
-    if not grid.main_holds(r0, c0, last, c1) or rel0 != rel1:
+    if not grid.main_holds(r0, c0, last + (g.span if moves else 0), c1) or rel0 != rel1:
         raise _No
     t = grid.tiles[0]
-    checks.append((grid, (r0, last + 1, c0, c1 + 1)))
+    checks.append((grid, (r0, last + 1, c0, c1 + 1), moves))
     h, w = r1 - r0 + 1, c1 - c0 + 1
     if (h, w) == (1, 1):
+        if moves:
+            return lambda: t.num[r0 + off[0]:r0 + off[0] + 1, c0]
         if rel0:  # this row's cell: a column of k values
             return lambda: t.num[r0:r0 + k, c0]
         return lambda: t.num[r0, c0]
@@ -168,6 +195,8 @@ def _ref(eng, g, node, checks, scalar):
         raise _No
     if rel0 and k > 1:
         raise _No  # a window per cell: only SUMPRODUCT's row-by-params form is compiled (below)
+    if moves:
+        return lambda: t.num[r0 + off[0]:r1 + 1 + off[0], c0:c1 + 1]
     return lambda: t.num[r0:r1 + 1, c0:c1 + 1]
 
 
@@ -216,14 +245,15 @@ def _sumproduct(eng, g, args, checks):
     # a row of this cell's inputs against one absolute row of params: a matrix-vector product
     if len(args) == 2 and all(a[0] == "ref" for a in args):
         (_, s1, a0, b0, a1, b1, r0, r1), (_, s2, p0, q0, p1, q1, rr0, rr1) = args
-        if r0 and r1 and not rr0 and not rr1 and a0 == a1 and p0 == p1 and (b1 - b0) == (q1 - q0):
+        if r0 and r1 and not rr0 and not rr1 and a0 == a1 and p0 == p1 and (b1 - b0) == (q1 - q0) and \
+                getattr(g, "off", None) is None:
             grid1, grid2 = eng.grids[s1], eng.grids[s2]
             k = g.k
             if grid1.main_holds(a0, b0, a0 + k - 1, b1) and grid2.main_holds(p0, q0, p1, q1):
                 X = grid1.tiles[0].num
                 P = grid2.tiles[0].num
-                checks.append((grid1, (a0, a0 + k, b0, b1 + 1)))
-                checks.append((grid2, (p0, p0 + 1, q0, q1 + 1)))
+                checks.append((grid1, (a0, a0 + k, b0, b1 + 1), False))
+                checks.append((grid2, (p0, p0 + 1, q0, q1 + 1), False))
                 return lambda: weighted_sum(X[a0:a0 + k, b0:b1 + 1], P[p0, q0:q1 + 1])
         raise _No
     parts = [_compile(eng, g, a, checks, False) for a in args]

@@ -16,7 +16,7 @@ import datetime as _dt
 import numpy as np
 
 from ..errors import SheetnetError
-from .compile import compile_group
+from .compile import SplitRun, compile_group
 from .expr import Evaluator, _windows  # noqa: F401 (_windows: the torch path reuses it)
 from .functions import FUNCTIONS
 from .graph import Group, Order, circular, reads_of, resize_ranges, shift, unique_ids, walk
@@ -177,11 +177,15 @@ class Engine(Evaluator):
     def _split(self, g: Group):
         """A group as single-cell groups (the first keeps g's id): each cell's AST is g's, shifted."""
         node, k = g.node, g.k
+        run = SplitRun(node, k - 1) if g.split is None else None
         g.k = 1
         g.reads = reads_of(node, 1)
+        if run is not None:
+            g.split = (run, 0)
         for i in range(1, k):
             ng = Group(len(self.groups), g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl,
-                       node=shift(node, i), volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval)
+                       node=shift(node, i), volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval,
+                       split=None if run is None else (run, i))
             ng.reads = reads_of(ng.node, 1)
             self.groups.append(ng)
 

@@ -36,6 +36,7 @@ class Group:
     spill: tuple | None = None  # a dynamic array's (rows, columns) as last evaluated
     stored_numbers: bool = False  # its cells' type codes already say "number"
     array_eval: bool = False  # single-cell array formulas ({=...} in each cell) down a column: array semantics
+    split: tuple | None = None  # (SplitRun, i): cell i of a run split into single cells (compiled once for all)
 
     def cells(self):
         if self.array_box:

@@ -190,6 +190,41 @@ def test_row_recurrences_are_not_circular(lo, tmp_path):
     assert same(eng.get("s!A200"), lo.values("s", "A200:A200")[0][0])
 
 
+def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path, monkeypatch):
+    """A recurrence's cells run one compiled function at their own row offsets: the same bits as the
+    general path, at the start, after a change that makes it diverge, and around a text cell."""
+    from sheetnet.engine import compile as C, evaluate as E
+
+    cells = {"A1": 0.5, "B1": -0.25, "E1": 0.1}
+    cells.update({f"H{r}": r / 7 for r in range(1, 21)})
+    for r in range(2, 301):  # a gradient step per row: the params read the row above, the gradients this row
+        cells[f"C{r}"] = f"=SUMPRODUCT(2*(A{r - 1}*$H$1:$H$20+B{r - 1}-3*$H$1:$H$20)*$H$1:$H$20)/20"
+        cells[f"D{r}"] = f"=SUM(A{r - 1},B{r - 1})/2+MAX($H$1:$H$20)-IF(A{r - 1}>0,A{r - 1},0)"
+        cells[f"A{r}"] = f"=A{r - 1}-$E$1*C{r}"
+        cells[f"B{r}"] = f"=B{r - 1}-$E$1*D{r}/10"
+    path = write_book(tmp_path / "steps.xlsx", {"s": cells})
+
+    def run(general: bool):
+        if general:
+            monkeypatch.setattr(E, "compile_group", lambda eng, g: None)
+        eng = E.Engine.load(path)
+        got = [eng.get("s!A1:D300")]
+        for change in ({"s!E1": 2.5}, {"s!H3": "x"}, {"s!H3": 3 / 7, "s!E1": 0.05}):
+            eng.set(change)
+            got.append(eng.get("s!A1:D300"))
+        monkeypatch.undo()
+        return eng, got
+
+    eng, fast = run(False)
+    _, general = run(True)
+    assert repr(fast) == repr(general)  # bit for bit, errors and infinities included
+    runs = {id(g.split[0]): g.split[0] for g in eng.groups if g.split is not None}
+    assert len(runs) == 4 and all(r.compiled for r in runs.values())
+    assert isinstance(next(iter(runs.values())), C.SplitRun)
+    assert any(isinstance(v, float) and abs(v) > 1e100 for row in fast[1] for v in row)  # it diverged
+    assert any(str(v) == "#VALUE!" for row in fast[2] for v in row)  # the text cell: the general path's error
+
+
 def test_a_true_cycle_is_still_a_circular_reference(tmp_path):
     from sheetnet.errors import SheetnetError
 
