@@ -182,11 +182,13 @@ class Engine(Evaluator):
         g.reads = reads_of(node, 1)
         if run is not None:
             g.split = (run, 0)
+        refs = [n[1:] for n in walk(node) if n[0] == "ref"]  # each cell's reads: these, relative rows moved
         for i in range(1, k):
             ng = Group(len(self.groups), g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl,
                        node=shift(node, i), volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval,
                        split=None if run is None else (run, i))
-            ng.reads = reads_of(ng.node, 1)
+            ng.reads = [(s, r0 + i if rel0 else r0, c0, r1 + i if rel1 else r1, c1)
+                        for s, r0, c0, r1, c1, rel0, rel1 in refs]
             self.groups.append(ng)
 
     def _fill_gid(self):

@@ -220,6 +220,8 @@ def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path,
     assert repr(fast) == repr(general)  # bit for bit, errors and infinities included
     runs = {id(g.split[0]): g.split[0] for g in eng.groups if g.split is not None}
     assert len(runs) == 4 and all(r.compiled for r in runs.values())
+    from sheetnet.engine.graph import reads_of
+    assert all(g.reads == reads_of(g.node, g.k) for g in eng.groups)  # each cell's reads, moved from its run's
     assert isinstance(next(iter(runs.values())), C.SplitRun)
     assert any(isinstance(v, float) and abs(v) > 1e100 for row in fast[1] for v in row)  # it diverged
     assert any(str(v) == "#VALUE!" for row in fast[2] for v in row)  # the text cell: the general path's error
