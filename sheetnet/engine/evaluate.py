@@ -215,8 +215,20 @@ class Engine(Evaluator):
         (gid,) = grid.block(r0, c0, r1, c1, ("gid",))
         return unique_ids(gid)
 
+    def _ids_once(self):
+        """_ids_in with each box looked up once, while the groups stay as they are (a recurrence's cells
+        read the same block of data, row after row)."""
+        seen: dict = {}
+
+        def ids_in(*box):
+            got = seen.get(box)
+            if got is None:
+                got = seen[box] = self._ids_in(*box)
+            return got
+        return ids_in
+
     def _order(self):
-        order = Order(self.groups, self._ids_in)
+        order = Order(self.groups, self._ids_once())
         cyclic = order.cyclic()
         if cyclic:
             # columns feeding each other down the rows: their groups, one cell at a time, are not a cycle
@@ -226,7 +238,7 @@ class Engine(Evaluator):
                     if g.k > 1:
                         self._split(g)
             self._fill_gid()
-            order = Order(self.groups, self._ids_in)
+            order = Order(self.groups, self._ids_once())
             cyclic = order.cyclic()
             if cyclic and self.book.iterate is None:
                 raise circular(self.groups, cyclic, self.sheets)
