@@ -30,7 +30,8 @@ class SplitRun:
 
 
 def compile_group(eng, g):
-    if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
+    node = g.split[0].node if g.split is not None else g.node  # (a split run's cell: its run's AST will do)
+    if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(node) or \
             not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
         return None
     if g.split is not None:  # (its run, its row in it)

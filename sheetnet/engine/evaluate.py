@@ -185,8 +185,8 @@ class Engine(Evaluator):
         refs = [n[1:] for n in walk(node) if n[0] == "ref"]  # each cell's reads: these, relative rows moved
         for i in range(1, k):
             ng = Group(len(self.groups), g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl,
-                       node=shift(node, i), volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval,
-                       split=None if run is None else (run, i))
+                       _node=shift(node, i) if run is None else None, volatile=g.volatile,
+                       runtime_refs=g.runtime_refs, array_eval=g.array_eval, split=None if run is None else (run, i))
             ng.reads = [(s, r0 + i if rel0 else r0, c0, r1 + i if rel1 else r1, c1)
                         for s, r0, c0, r1, c1, rel0, rel1 in refs]
             self.groups.append(ng)
@@ -400,7 +400,7 @@ class Engine(Evaluator):
         """The group's cells one at a time (its references made at run time differ in size by cell)."""
         out = []
         for i in range(g.k):
-            cell = Group(g.id, g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl, node=shift(g.node, i),
+            cell = Group(g.id, g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl, _node=shift(g.node, i),
                          volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval)
             v = self._eval(cell.node, cell, g.array_eval, True)
             if v.shape[1:] != (1, 1):

@@ -26,7 +26,7 @@ class Group:
     k: int  # cells r0 .. r0+k-1 in column col
     formula: str  # the first cell's text
     tpl: object = None  # RowTemplate: any cell's text
-    node: object = None
+    _node: object = None  # its AST (see node)
     array_box: tuple | None = None  # (r0, c0, r1, c1) for an array formula
     dynamic: bool = False  # an Excel 365 dynamic array
     reads: list = field(default_factory=list)  # (sheet, r0, c0, r1, c1) boxes read by all k cells
@@ -37,6 +37,18 @@ class Group:
     stored_numbers: bool = False  # its cells' type codes already say "number"
     array_eval: bool = False  # single-cell array formulas ({=...} in each cell) down a column: array semantics
     split: tuple | None = None  # (SplitRun, i): cell i of a run split into single cells (compiled once for all)
+
+    @property
+    def node(self):
+        """The AST; a split run's cell makes its own (its run's, rows moved) when first asked: most never are."""
+        if self._node is None and self.split is not None:
+            run, i = self.split
+            self._node = shift(run.node, i)
+        return self._node
+
+    @node.setter
+    def node(self, value):
+        self._node = value
 
     def cells(self):
         if self.array_box:
