@@ -80,6 +80,10 @@ def _approx_add(a, b):
     out = a + b
     if np.ndim(out) == 0:
         return 0.0 if abs(out) < abs(a) * APPROX else out
+    if out.shape == (1,):  # one cell (a split run's): the same test on its one value, without array machinery
+        if abs(out[0]) < abs(a.item() if isinstance(a, np.ndarray) else a) * APPROX:
+            out[0] = 0.0
+        return out
     tol = np.abs(a)
     tol *= APPROX
     cancel = np.abs(out) < tol

@@ -202,16 +202,18 @@ def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path,
         cells[f"D{r}"] = f"=SUM(A{r - 1},B{r - 1})/2+MAX($H$1:$H$20)-IF(A{r - 1}>0,A{r - 1},0)"
         cells[f"A{r}"] = f"=A{r - 1}-$E$1*C{r}"
         cells[f"B{r}"] = f"=B{r - 1}-$E$1*D{r}/10"
+        cells[f"F{r}"] = f"=F{r - 1}*0+0.3-0.1-0.2"  # -2.8e-17 in floats; 0 as a spreadsheet cancels (2**-48)
+    cells["F1"] = 1.0
     path = write_book(tmp_path / "steps.xlsx", {"s": cells})
 
     def run(general: bool):
         if general:
             monkeypatch.setattr(E, "compile_group", lambda eng, g: None)
         eng = E.Engine.load(path)
-        got = [eng.get("s!A1:D300")]
+        got = [eng.get("s!A1:F300")]
         for change in ({"s!E1": 2.5}, {"s!H3": "x"}, {"s!H3": 3 / 7, "s!E1": 0.05}):
             eng.set(change)
-            got.append(eng.get("s!A1:D300"))
+            got.append(eng.get("s!A1:F300"))
         monkeypatch.undo()
         return eng, got
 
@@ -219,7 +221,8 @@ def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path,
     _, general = run(True)
     assert repr(fast) == repr(general)  # bit for bit, errors and infinities included
     runs = {id(g.split[0]): g.split[0] for g in eng.groups if g.split is not None}
-    assert len(runs) == 4 and all(r.compiled for r in runs.values())
+    assert len(runs) == 5 and all(r.compiled for r in runs.values())
+    assert [row[5] for row in fast[0][1:]] == [0.0] * 299  # the cancellation, cell by cell
     from sheetnet.engine.graph import reads_of
     assert all(g.reads == reads_of(g.node, g.k) for g in eng.groups)  # each cell's reads, moved from its run's
     assert isinstance(next(iter(runs.values())), C.SplitRun)
