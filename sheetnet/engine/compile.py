@@ -182,7 +182,7 @@ def _ref(eng, g, node, checks, scalar):
     _, s, r0, c0, r1, c1, rel0, rel1 = node
     grid = eng.grids[s]
     k = g.k
-    off = getattr(g, "off", None)  # a split run's: relative rows move with the cell it runs for
+    off = g.off if isinstance(g, SplitRun) else None  # a split run's: relative rows move with the cell it runs for
     moves = off is not None and rel0
     last = r1 + (k - 1 if rel1 else 0)
     if not grid.main_holds(r0, c0, last + (g.span if moves else 0), c1) or rel0 != rel1:
@@ -251,7 +251,7 @@ def _sumproduct(eng, g, args, checks):
     if len(args) == 2 and all(a[0] == "ref" for a in args):
         (_, s1, a0, b0, a1, b1, r0, r1), (_, s2, p0, q0, p1, q1, rr0, rr1) = args
         if r0 and r1 and not rr0 and not rr1 and a0 == a1 and p0 == p1 and (b1 - b0) == (q1 - q0) and \
-                getattr(g, "off", None) is None:
+                not isinstance(g, SplitRun):
             grid1, grid2 = eng.grids[s1], eng.grids[s2]
             k = g.k
             if grid1.main_holds(a0, b0, a0 + k - 1, b1) and grid2.main_holds(p0, q0, p1, q1):

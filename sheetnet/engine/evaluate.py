@@ -176,20 +176,21 @@ class Engine(Access, Evaluator):
             self._split(g)
 
     def _split(self, g: Group):
-        """A group as single-cell groups (the first keeps g's id): each cell's AST is g's, shifted."""
+        """A group as single-cell groups (the first keeps g's id), one SplitRun: cell i runs the run's
+        compiled function at row offset i, reads the run's boxes with relative rows moved by i, and makes
+        its own AST (g's, shifted) only when asked."""
         node, k = g.node, g.k
-        run = SplitRun(node, k - 1) if g.split is None else None
-        g.k = 1
-        g.reads = reads_of(node, 1)
-        if run is not None:
-            g.split = (run, 0)
-        refs = [n[1:] for n in walk(node) if n[0] == "ref"]  # each cell's reads: these, relative rows moved
+        run = SplitRun(node, k - 1)
+        refs = [n[1:] for n in walk(node) if n[0] == "ref"]
+
+        def reads(i):
+            return [(s, r0 + i if rel0 else r0, c0, r1 + i if rel1 else r1, c1)
+                    for s, r0, c0, r1, c1, rel0, rel1 in refs]
+        g.k, g.split, g.reads = 1, (run, 0), reads(0)
         for i in range(1, k):
             ng = Group(len(self.groups), g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl,
-                       _node=shift(node, i) if run is None else None, volatile=g.volatile,
-                       runtime_refs=g.runtime_refs, array_eval=g.array_eval, split=None if run is None else (run, i))
-            ng.reads = [(s, r0 + i if rel0 else r0, c0, r1 + i if rel1 else r1, c1)
-                        for s, r0, c0, r1, c1, rel0, rel1 in refs]
+                       volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval, split=(run, i))
+            ng.reads = reads(i)
             self.groups.append(ng)
 
     def _fill_gid(self):

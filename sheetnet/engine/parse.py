@@ -19,6 +19,7 @@ import re
 import numpy as np
 
 from .tokenizer import Token, Tokenizer, TokenizerError
+from .graph import walk
 from .package import MAX_COLS, MAX_ROWS, a1, col_index
 from .values import ERRORS, REF, EngineError, V
 
@@ -423,7 +424,7 @@ def _named_lambda(name: str, ctx: Context):
                 del ctx.lambdas[name]
             if node[0] != "lambda":
                 return None
-            if any(n[0] == "ref" and (n[6] or n[7]) for n in _walk(node)) and _calls_itself(node):
+            if any(n[0] == "ref" and (n[6] or n[7]) for n in walk(node)) and _calls_itself(node):
                 raise EngineError(f"{ctx.at()}: defined name {name} is a LAMBDA that calls itself and reads cells "
                                   f"relative to where it is used; not supported")
             holder.append(node)
@@ -431,13 +432,8 @@ def _named_lambda(name: str, ctx: Context):
     return None
 
 
-def _walk(node):
-    from .graph import walk
-    return walk(node)
-
-
 def _calls_itself(node) -> bool:
-    return any(n[0] == "fn" and n[1] == "LAMBDA()" and n[2] and n[2][0][0] == "lambda_self" for n in _walk(node))
+    return any(n[0] == "fn" and n[1] == "LAMBDA()" and n[2] and n[2][0][0] == "lambda_self" for n in walk(node))
 
 
 def name_reference(name: str, sheet, ctx: Context, text: str):

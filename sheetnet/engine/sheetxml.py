@@ -226,19 +226,20 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         body = data.find(b"<sheetData")
     cells = _CELL.findall(data, body)
     try:
-        _cells(cells, b, {}, max_c, max_r)
+        max_r, max_c = _cells(cells, b, max_r, max_c)
     except (ValueError, IndexError):
         _name_bad_cell(data, body, b)
         raise
     if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
         return False
-    sd.max_row, sd.max_col = max(sd.max_row, b.max_r), max(sd.max_col, b.max_c)
+    sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
     return True
 
 
-def _cells(cells, b, cols, max_c, max_r):
-    """The cells of the usual layout, one by one."""
+def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
+    """The cells of the usual layout, one by one; the largest row and column, from those given."""
     sd = b.sd
+    cols: dict = {}
     rows_a, cols_a, vals_a, other, strings = sd.rows, sd.cols, sd.vals, sd.other, b.strings
     open_runs, cached, want = b.open, sd.cached, b.want
     for letters, digits, attrs, end, inner in cells:
@@ -315,7 +316,7 @@ def _cells(cells, b, cols, max_c, max_r):
             if b.formula(r, c, a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
                 continue
         b.put_value(r, c, x)
-    b.max_r, b.max_c = max_r, max_c
+    return max_r, max_c
 
 
 def _name_bad_cell(data: bytes, body: int, b: _Builder):

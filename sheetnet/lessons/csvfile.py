@@ -135,9 +135,7 @@ def _table(path: Path, text: str, sep: str) -> Frame:
     cols = list(zip(*body)) if body else [()] * k
     out = Frame(n=len(body))
     for name, values in zip(names, cols):
-        arr = np.empty(len(body), dtype=object)
-        arr[:] = values
-        out[name] = arr
+        out[name] = np.array(values, dtype=object)
     return out
 
 
@@ -159,14 +157,16 @@ def _rows(text: str, sep: str) -> list[list[str]]:
     return rows
 
 
+def stripped(s) -> np.ndarray:
+    """A text column without spaces around its values."""
+    return np.array([v.strip() for v in s], dtype=object)
+
+
 def to_number_text(s, decimal_comma: bool) -> np.ndarray:
     """Text of numbers as Python reads them: "1.234,5" -> "1234.5" when decimal commas are in use."""
-    out = np.empty(len(s), dtype=object)
-    if decimal_comma:
-        out[:] = [_THOUSANDS.sub("", v.strip()).replace(",", ".") for v in s]
-    else:
-        out[:] = [v.strip() for v in s]
-    return out
+    if not decimal_comma:
+        return stripped(s)
+    return np.array([_THOUSANDS.sub("", v.strip()).replace(",", ".") for v in s], dtype=object)
 
 
 _THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(\D|$))")

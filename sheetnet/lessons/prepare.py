@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import SheetnetError
 from ..model.ops import OPS
-from .csvfile import parse_number, read_csv, to_number_text
+from .csvfile import parse_number, read_csv, stripped, to_number_text
 from .frame import Frame
 from .ratings import keep_top, rename_aliases
 from .template import Template
@@ -89,8 +89,7 @@ def prepare(template: Template, path: str | Path | None = None) -> Dataset:
     frame = Frame(n=n_read)
     numeric = set(template.numeric_columns)
     for col in dict.fromkeys([template.target, *template.inputs, *template.required_columns]):
-        frame[col] = _numbers(raw, col, path, table.decimal_comma) if col in numeric else \
-            to_number_text(raw[col], False)
+        frame[col] = _numbers(raw, col, path, table.decimal_comma) if col in numeric else stripped(raw[col])
     sources = {f.column for f in template.features if f.column}
     for col in template.inputs:  # an input only shown (no feature reads it) that is all numbers: numbers
         if col not in numeric and col not in sources and col != template.target and len(frame):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import BLANK, ERR, NUM, VALUE, V, to_number
+from ..values import BLANK, ERR, NUM, VALUE, EngineError, V, to_number
 from .dynamic import Refused, cell_of, int_arg, per_cell
 from .registry import fn
 
@@ -236,7 +236,6 @@ def f_trimrange(args):
         num, typ, obj = _parts(a)
         filled = typ != BLANK
         if not filled.any():
-            from ..values import EngineError
             raise EngineError("TRIMRANGE of a range with no values (Excel's result is not documented)")
         box = []
         for axis, h in enumerate(how):
