@@ -10,6 +10,8 @@ cancel to 0 within 2**-48, comparisons count numbers within 2**-48 as equal, 0^0
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..numerics import exp, ln, log10, tanh, weighted_sum
@@ -65,6 +67,8 @@ def _fast(f, checks, k: int, off, i: int):
                 out = f()
         except (ArithmeticError, ValueError):  # the general path gives the spreadsheet's error value
             return None
+        if k == 1 and type(out) is np.ndarray and out.shape == (1,) and out.dtype == np.float64:
+            return out if math.isfinite(out[0]) else None  # one cell (a split run's): no array machinery
         out = np.asarray(out, dtype=float)
         if out.ndim == 0:
             out = np.full(k, float(out))

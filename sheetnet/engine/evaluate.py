@@ -24,6 +24,7 @@ from .graph import Group, Order, circular, reads_of, resize_ranges, shift, uniqu
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_range, read_book
 from .parse import Context, parse
+from .parsecache import ParseCache
 from .template import RowTemplate
 from .values import BLANK, NUM, TEXT, EngineError, ErrorCode, Ragged, V
 
@@ -147,6 +148,7 @@ class Engine(Access, Evaluator):
                 else:
                     self.groups.append(Group(len(self.groups), s, a.col, a.row, 1, a.text, None,
                                              array_box=a.box, dynamic=a.dynamic))
+        self._parses = ParseCache(FUNCTIONS, self.book.names)
         for g in list(self.groups):
             self._parse_group(g)
         self._fill_gid()
@@ -154,7 +156,7 @@ class Engine(Access, Evaluator):
     def _parse_group(self, g: Group):
         ctx = Context(self.book, self.index, self.sheets[g.sheet], g.r0, g.col, self._extent)
         try:
-            g.node = resize_ranges(parse(g.formula, ctx))
+            g.node = resize_ranges(self._parses.parse(g.formula, ctx, parse))
         except EngineError as e:
             raise EngineError(str(e)) from None
         mixed = False

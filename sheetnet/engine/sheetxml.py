@@ -83,9 +83,8 @@ class SheetData:
         for run in self.runs:
             rr = np.arange(run.r0, run.r0 + run.k)
             parts.append(np.stack([rr, np.full(run.k, run.col)], axis=1))
-        for a in self.arrays:
-            r0, c0, r1, c1 = a.box
-            parts.append(np.array([(r0, c0), (r1, c1)]))
+        if self.arrays:
+            parts.append(np.array([a.box for a in self.arrays], np.int64).reshape(-1, 2))  # corners (r0, c0), (r1, c1)
         return np.concatenate([p.astype(np.int64) for p in parts])
 
     def formula_at(self) -> dict:
@@ -177,10 +176,24 @@ class _Builder:
         else:
             run = Run(c, r, 1, text)
             sd.runs.append(run)
-            tpl = raw_tpl(raw, r) if raw is not None else None
-            # the open run of a column: [run, its byte template, same-row?, the template's parts, its next row]
-            self.open[c] = [run, tpl, tpl is not None and tpl.same_row, tpl.parts if tpl else (), r + 1]
+            # the open run of a column: [run, its byte template, same-row?, the template's parts, its next row,
+            # its first formula's raw bytes] (the template is made when a next row comes: most never do)
+            self.open[c] = [run, None, False, (), r + 1, raw]
         return True
+
+
+    def array_cell(self, r, c, text, cached, dynamic):
+        """An array formula whose box is its own cell (already placed): what formula() does for it, less the
+        parsing of its attributes and box."""
+        if not text:
+            return self.put_value(r, c, cached)
+        if len(text) > MAX_FORMULA:
+            raise SheetnetError(f"{self.where}!{a1(r, c)}: formula of {len(text)} characters is longer than Excel's "
+                                f"{MAX_FORMULA}; refused")
+        sd = self.sd
+        if cached is not None and sd.cached is not None and (self.want is None or (r, c) in self.want):
+            sd.cached[(r, c)] = cached
+        sd.arrays.append(ArrayFormula(r, c, (r, c, r, c), text, dynamic))
 
 
 def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached=False) -> SheetData:
@@ -276,6 +289,9 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             j = inner.find(b"</f>")
             raw = inner[k:j]
             op = open_runs.get(c)
+            if op is not None and op[4] == r and op[1] is None and op[5] is not None:
+                tpl = op[1] = raw_tpl(op[5], op[0].r0)
+                op[2], op[3] = tpl.same_row, tpl.parts
             if op is not None and op[4] == r and op[1] is not None and (
                     raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw):
                 op[0].k += 1
@@ -300,6 +316,14 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
                 if x is not None:
                     other.append((r, c, x))
             continue
+        if inner[:18] == b'<f t="array" ref="':  # {=...} typed in one cell, as Excel and XlsxWriter store it
+            e = inner.find(b'">', 18)
+            j = inner.find(b"</f>", e)
+            if e > 0 and j > 0 and inner[18:e] == letters + digits and b'"' not in inner[18:e]:
+                raw = inner[e + 2:j]
+                vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
+                b.array_cell(r, c, unescape(raw), b.value(t, vm.group(1), r, c) if vm else None, dynamic)
+                continue
         if t == "inlineStr" and inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" and b"<" not in inner[7:-9]:
             other.append((r, c, unescape(inner[7:-9])))  # an inline string, as XlsxWriter streams them
             continue

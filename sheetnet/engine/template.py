@@ -17,7 +17,7 @@ _CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-
 class RowTemplate:
     """The text of a formula at any row: literal parts between its relative row numbers."""
 
-    __slots__ = ("parts", "offsets")
+    __slots__ = ("parts", "offsets", "fmt")
 
     def __init__(self, formula: str, row: int):
         parts, offsets, buf, last = [], [], [], 0
@@ -28,6 +28,7 @@ class RowTemplate:
         self._refs(formula[last:], row, parts, offsets, buf)
         parts.append("".join(buf))
         self.parts, self.offsets = tuple(parts), tuple(offsets)
+        self.fmt = "%d".join(p.replace("%", "%%") for p in parts)  # the parts with each row number's place
 
     @staticmethod
     def _refs(text, row, parts, offsets, buf):
@@ -45,14 +46,12 @@ class RowTemplate:
 
     def render(self, row: int) -> str:
         """The formula text at 0-based `row`."""
-        p, o = self.parts, self.offsets
+        o = self.offsets
         if not o:
-            return p[0]
-        out = [p[0]]
-        for i, off in enumerate(o):
-            out.append(str(row + off + 1))
-            out.append(p[i + 1])
-        return "".join(out)
+            return self.parts[0]
+        if len(o) == 1:
+            return self.fmt % (row + o[0] + 1)
+        return self.fmt % tuple([row + off + 1 for off in o])
 
     @property
     def key(self) -> tuple:

@@ -1,0 +1,131 @@
+"""Parse each shape of formula once.
+
+A formula dragged across columns (collab's predictions, a conv layer's columns of {=...}) or laid out
+with a stride (a pooling layer's MAX over 2x2 blocks) differs from cell to cell only in the cells it
+names.  The first formula of each shape is parsed; the others take its AST with their own references
+put in, which is what parsing them gives, at a fraction of the cost.
+
+Only plain formulas are shared this way: references on the formula's own sheet in A1 form (each
+range's two corners alike in their $), numbers, strings, operators and built-in functions.  Anything
+else (other sheets, names, tables, errors, spills, LET and LAMBDA, and the range and intersection
+operators, which parsing works out into boxes) is parsed as it stands, and so is every formula whose
+AST holds a reference other than those its text shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .address import col_index
+
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+_REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
+                  r"(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?(?![A-Za-z0-9_.(:!\[])")
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_FUNC = re.compile(r"(?:_xlfn\.|_xlws\.)*([A-Z][A-Z0-9.]*)\(")
+_PLAIN = re.compile(r"[0-9+\-*/^&=<>%(),;.{}]*")  # (no ":" or space: ranges and intersections are made in parsing)
+_EXPONENT = re.compile(r"(?<=[0-9.])E[+-]?[0-9]+")  # 1E+5
+_LOGICAL = re.compile(r"\b(?:TRUE|FALSE)\b")
+_LEAVES = {"num", "str", "bool", "err", "missing", "arr"}
+
+
+class ParseCache:
+    def __init__(self, known_functions, names):
+        self.known = known_functions
+        self.names = {n.upper() for _, n in names} if names else set()
+        self.hits = 0
+        self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references})
+
+    def parse(self, formula: str, ctx, parse):
+        """parse(formula, ctx), or the AST of an earlier formula of the same shape with these references."""
+        key = self._key(formula)
+        if key is None:
+            return parse(formula, ctx)
+        shape, boxes = key
+        hit = self._seen.get((ctx.sheet, shape))
+        if hit is not None:
+            node, place = hit
+            self.hits += 1
+            return _moved(node, place, boxes)
+        node = parse(formula, ctx)
+        place = _places(node, boxes, ctx.sheet_index.get(ctx.sheet))
+        if place is not None:
+            self._seen[(ctx.sheet, shape)] = (node, place)
+        return node
+
+    def _key(self, formula: str):
+        """The formula's shape (its text with each reference a placeholder keeping its $) and its references'
+        boxes (r0, c0, r1, c1) in order, or None where it is not a plain formula."""
+        out, boxes, last = [], [], 0
+        for q in list(_QUOTED.finditer(formula)) + [None]:
+            end = q.start() if q is not None else len(formula)
+            part = formula[last:end]
+            if "'" in part or "!" in part or "[" in part or "#" in part or '"' in part:
+                return None
+            at = 0
+            rest = []
+            for m in _REF.finditer(part):
+                d0, r0, d1, r1 = m.group(1), m.group(3), m.group(5), m.group(7)
+                if m.group(6) is not None and (d0, r0) != (d1, r1):  # A1:$B$2: corners unlike; parsed as written
+                    return None
+                a0, b0 = int(m.group(4)) - 1, col_index(m.group(2))
+                a1, b1 = (int(m.group(8)) - 1, col_index(m.group(6))) if m.group(6) else (a0, b0)
+                if a1 < a0 or b1 < b0 or a1 >= MAX_ROWS or b1 >= MAX_COLS or a0 < 0:
+                    return None
+                boxes.append((a0, b0, a1, b1))
+                rest.append(part[at:m.start()])
+                out.append(part[at:m.start()])
+                out.append(f"\x00{'C' if d0 else ''}{'R' if r0 else ''}{':' if m.group(6) else ''}\x00")  # its $ kept
+                at = m.end()
+            rest.append(part[at:])
+            out.append(part[at:])
+            rest = "".join(rest)
+            for f in _FUNC.findall(rest):
+                if f not in self.known or f in self.names:
+                    return None
+            if not _PLAIN.fullmatch(_LOGICAL.sub("", _EXPONENT.sub("", _FUNC.sub("(", rest)))):
+                return None
+            if q is not None:
+                out.append(q.group(0))
+                last = q.end()
+        return "".join(out), boxes
+
+
+def _places(node, boxes, sheet):
+    """{box: its place in `boxes`} for every reference of the AST, each written once in the text, on the
+    formula's own sheet; None where one is not."""
+    place: dict = {}
+    for i, b in enumerate(boxes):
+        if b in place:
+            return None
+        place[b] = i
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            if n[1] != sheet or n[6] != n[7] or (n[2], n[3], n[4], n[5]) not in place:
+                return None
+        elif kind in ("neg", "pct"):
+            stack.append(n[1])
+        elif kind == "bin":
+            stack.extend((n[2], n[3]))
+        elif kind == "fn":
+            stack.extend(n[2])
+        elif kind not in _LEAVES:
+            return None
+    return place
+
+
+def _moved(node, place: dict, boxes: list):
+    """The AST with each reference's box replaced by the box in the same place of this formula's text."""
+    kind = node[0]
+    if kind == "ref":
+        return ("ref", node[1], *boxes[place[(node[2], node[3], node[4], node[5])]], node[6], node[7])
+    if kind in ("neg", "pct"):
+        return (kind, _moved(node[1], place, boxes))
+    if kind == "bin":
+        return ("bin", node[1], _moved(node[2], place, boxes), _moved(node[3], place, boxes))
+    if kind == "fn":
+        return ("fn", node[1], [_moved(a, place, boxes) for a in node[2]])
+    return node

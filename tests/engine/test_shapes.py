@@ -1,0 +1,164 @@
+"""Reading and parsing grid-shaped sheets faster, with the same results: a formula parsed once for each
+shape gives, for every other cell of that shape, exactly the AST parsing that cell gives; {=...} typed in
+one cell is read by the fast reading as the tree reading reads it."""
+
+import random
+
+import pytest
+import xlsxwriter
+
+from sheetnet.engine import Engine, sheetxml
+from sheetnet.engine.parse import Context, parse
+from sheetnet.engine.parsecache import ParseCache
+from sheetnet.engine.functions import FUNCTIONS
+from sheetnet.engine.values import V, EngineError
+
+
+def _plain(node):
+    """An AST with its array constants (V objects, equal only to themselves) as their values."""
+    if isinstance(node, V):
+        return ("V", node.num.tolist(), None if node.typ is None else node.typ.tolist(),
+                None if node.obj is None else node.obj.tolist())
+    if isinstance(node, (tuple, list)):
+        return type(node)(_plain(x) for x in node)
+    return node
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    p = tmp_path_factory.mktemp("shapes") / "names.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("S")
+    wb.add_worksheet("Sheet 2")
+    ws.write_number(0, 0, 1)
+    wb.define_name("E", "=S!B1")  # relative both ways: moves with the cell that uses it
+    wb.define_name("TRUETRUE", "=S!$A1")
+    wb.define_name("RATE", "=0.5")
+    wb.define_name("TWICE", "=LAMBDA(x,2*x)")
+    wb.close()
+    return Engine.load(p)
+
+
+def _ref(rng, same=True):
+    def corner():
+        return f"{'$' if rng.random() < 0.3 else ''}{'ABCDEFGHIJ'[rng.randrange(10)]}{'$' if rng.random() < 0.3 else ''}" \
+               f"{rng.randrange(1, 40)}"
+    a = corner()
+    if rng.random() < 0.5:
+        return a
+    col, row = a.replace("$", "")[0], int(a.replace("$", "")[1:])
+    b = f"{'KLMNOP'[rng.randrange(6)]}{row + rng.randrange(0, 5)}"
+    if same:  # the second corner with the first's $ pattern
+        b = (("$" if a.startswith("$") else "") + b[0] + ("$" if "$" in a[1:] else "") + b[1:])
+    elif rng.random() < 0.5:
+        b = "$" + b
+    return f"{a}:{b}"
+
+
+SHAPES = [
+    "SUM({a})", "{a}+{b}*2", 'IF({a}="A1",1E+3,{b})', "MAX(0,SUM({a}*{b}))", "LOG10({a}+1)", '{a}&"{a}"',
+    "TRUE+{a}", "E*{a}", "TRUETRUE+{a}", "RATE*{a}", "TWICE({a})", "S!{a}+{b}", "'Sheet 2'!{a}+1", "{a}:{b}",
+    "INDEX({a},1):{b}", "SUM({a} {b})", "-{a}%", "{a}^2", "{{1,2;3,4}}*{a}", "{a}*{a}", "ROW()+{a}",
+    "OFFSET({a},1,1)", "_xlfn.STDEV.S({a})", "SUMPRODUCT(2*({a}*{b}+{a}-{b})*{b})/20", "IF({a}<0,0,{a})",
+    "ATAN2({a},1)", "sum({a})", "{a}+#N/A", "LET(x,{a},x*2)", "NOSUCH({a})", "{a}+", "A1B+{a}",
+]
+
+
+def test_every_formula_gets_the_ast_its_own_parse_gives(book):
+    rng = random.Random(7)
+    cache = ParseCache(FUNCTIONS, book.book.names)
+    n = 0
+    for _ in range(3000):
+        shape = rng.choice(SHAPES)
+        f = shape.format(a=_ref(rng, rng.random() < 0.9), b=_ref(rng, rng.random() < 0.9))
+        row, col = rng.randrange(0, 60), rng.randrange(0, 20)
+
+        def ctx():
+            return Context(book.book, book.index, "S", row, col, book._extent)
+        try:
+            want = parse(f, ctx())
+        except EngineError as e:
+            want = ("refused", str(e))
+        try:
+            got = cache.parse(f, ctx(), parse)
+        except EngineError as e:
+            got = ("refused", str(e))
+        assert _plain(got) == _plain(want), (f, row, col)
+        n += want[0] != "refused"
+    assert n > 2000 and cache.hits > 800  # most formulas parsed, and many of them shared a shape
+
+
+@pytest.mark.parametrize("formula", [
+    "E*A1", "TRUETRUE+A1", "TWICE(A1)", "S!A1+B2", "A1:$B$2", "A1+#N/A", 'A1&"x"&Sheet2!B1', "LET(x,A1,x)",
+    "sum(A1)", "LOG10(A1)+LOG", "A1+1E5E", "A1:B2 B1:C3", "INDEX(A1:B2,1):B3",
+])
+def test_what_is_not_a_plain_formula_is_parsed_as_it_stands(book, formula):
+    cache = ParseCache(FUNCTIONS, book.book.names)
+    assert cache._key(formula) is None
+
+
+def test_a_formula_naming_a_cell_twice_is_not_taken_as_a_shape(book):
+    cache = ParseCache(FUNCTIONS, book.book.names)
+    ctx = Context(book.book, book.index, "S", 5, 5, book._extent)
+    assert cache.parse("A1*A1", ctx, parse) == parse("A1*A1", ctx) and cache._key("A1*A1") is not None
+    got = cache.parse("B1*C1", ctx, parse)  # the same shape: parsed, as the first was not kept
+    assert got == parse("B1*C1", ctx) and cache.hits == 0
+    assert cache.parse("C3*C3", ctx, parse) == parse("C3*C3", ctx) and cache.hits == 1  # from B1*C1's AST
+    assert cache.parse("D7*A3", ctx, parse) == parse("D7*A3", ctx) and cache.hits == 2
+
+
+def test_a_grid_of_formulas_shares_shapes_and_evaluates_as_each_cell_parsed(tmp_path, monkeypatch):
+    """Predictions copied across columns and a pooling layer with a stride: one parse each, same values."""
+    p = tmp_path / "grid.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("g")
+    for r in range(8):
+        for c in range(8):
+            ws.write_number(r, c, (r * 8 + c) % 5 - 2)
+    for r in range(8):
+        for c in range(8):
+            ws.write_formula(10 + r, c, f'=IF({"ABCDEFGH"[c]}{r + 1}="",0,MMULT($A{r + 1}:$H{r + 1},{"ABCDEFGH"[c]}$1:'
+                                        f'{"ABCDEFGH"[c]}$8))', None, 0)
+    for r in range(4):
+        for c in range(4):
+            ws.write_formula(20 + r, c, f"=MAX({'ABCDEFGH'[2 * c]}{11 + 2 * r}:{'ABCDEFGH'[2 * c + 1]}{12 + 2 * r})", None, 0)
+    wb.close()
+    eng = Engine.load(p)
+    assert eng._parses.hits == 7 + 15  # 8 columns of predictions, 16 pooling cells: 2 parses
+    monkeypatch.setattr(ParseCache, "_key", lambda self, f: None)  # every formula parsed as it stands
+    plain = Engine.load(p)
+    assert plain._parses.hits == 0
+    for g, h in zip(eng.groups, plain.groups):
+        assert (g.node, g.reads) == (h.node, h.reads)
+    grid = [[eng.get(f"g!{'ABCD'[c]}{21 + r}") for c in range(4)] for r in range(4)]
+    assert grid == [[plain.get(f"g!{'ABCD'[c]}{21 + r}") for c in range(4)] for r in range(4)]
+    x = [[(r * 8 + c) % 5 - 2 for c in range(8)] for r in range(8)]
+    pred = [[sum(x[r][k] * x[k][c] for k in range(8)) for c in range(8)] for r in range(8)]
+    assert grid == [[max(pred[2 * r + i][2 * c + j] for i in (0, 1) for j in (0, 1)) for c in range(4)] for r in range(4)]
+
+
+ARRAYS = (
+    b'<row r="1"><c r="A1"><v>2</v></c><c r="B1"><f t="array" ref="B1">A1*2</f><v>4</v></c>'
+    b'<c r="C1"><f t="array" ref="C1" aca="false">A1&lt;3</f><v>1</v></c>'  # LibreOffice's spelling
+    b'<c r="D1" t="str"><f t="array" ref="D1">"a"&amp;A1</f><v>a2</v></c>'
+    b'<c r="E1" t="e"><f t="array" ref="E1">1/0</f><v>#DIV/0!</v></c>'
+    b'<c r="F1" cm="1"><f t="array" ref="F1">SUM(A1:A2)</f><v>2</v></c>'  # dynamic
+    b'<c r="G1"><f t="array" ref="G1:H2">A1:B2*1</f><v>2</v></c></row>'  # a block: the other way
+    b'<row r="2"><c r="B2"><f t="array" ref="B2">A2*2</f><v>0</v></c><c r="C2" t="b"><f t="array" ref="C2">TRUE</f>'
+    b'<v>1</v></c><c r="D2"><f t="array" ref="D2"/><v>7</v></c></row>'  # no text: its value
+)
+
+
+def test_an_array_formula_in_its_own_cell_is_read_as_the_tree_reading_reads_it():
+    data = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>' + ARRAYS + b"</sheetData></worksheet>")
+    fast = sheetxml.scan_sheet(data, "s", "s", [], want_cached=True)
+    tree = sheetxml.SheetData("s")
+    sheetxml._scan_tree(data, sheetxml._Builder(tree, "s", [], True))
+    assert fast.arrays == tree.arrays and len(fast.arrays) == 8
+    assert fast.cached == tree.cached and fast.other == tree.other
+    assert list(zip(fast.rows, fast.cols, fast.vals)) == list(zip(tree.rows, tree.cols, tree.vals)) == \
+        [(0, 0, 2.0), (1, 3, 7.0)]
+    assert [a.text for a in fast.arrays][:4] == ["A1*2", "A1<3", '"a"&A1', "1/0"]
+    assert [a.dynamic for a in fast.arrays] == [False, False, False, False, True, False, False, False]
+    assert fast.arrays[5].box == (0, 6, 1, 7) and fast.cached[(0, 3)] == "a2"
