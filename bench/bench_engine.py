@@ -163,10 +163,10 @@ def grid_layouts(d: Path):
     """The course's other layouts (bench/grid_books.py): load + evaluate, sheetnet and ironcalc, one cell checked."""
     from grid_books import collab_book, conv_book, gd_book
 
-    print(f"{'layout':<8} {'sheetnet s':>10} {'ironcalc s':>10} {'sheetnet vs ironcalc':>21} {'same value':>11}")
+    print(f"{'layout':<8} {'sheetnet ms':>11} {'ironcalc ms':>11} {'sheetnet vs ironcalc':>21} {'same value':>11}")
     for name, make in (("conv", conv_book), ("collab", collab_book), ("gd", gd_book)):
         path, cell = make(d / f"{name}.xlsx")
-        ours = timed(lambda: Engine.load(path), 5)
+        ours = timed(lambda: Engine.load(path), 21)
         mine = Engine.load(path).get(cell)
         try:
             import ironcalc
@@ -175,12 +175,12 @@ def grid_layouts(d: Path):
                 m = ironcalc.load_from_xlsx(str(path), "en", "UTC")
                 m.evaluate()
                 return m
-            theirs = timed(load_eval, 5)
+            theirs = timed(load_eval, 21)
             value = load_eval().get_cell_value_by_ref(cell)
             agree = abs(float(value) - mine) <= 1e-9 * max(1.0, abs(mine))
-            print(f"{name:<8} {ours:>10.3f} {theirs:>10.3f} {ours / theirs:>20.1f}x {str(agree):>11}")
+            print(f"{name:<8} {ours * 1e3:>11.1f} {theirs * 1e3:>11.1f} {ours / theirs:>20.1f}x {str(agree):>11}")
         except ImportError:
-            print(f"{name:<8} {ours:>10.3f}  (ironcalc not installed: pip install ironcalc==0.9.1)")
+            print(f"{name:<8} {ours * 1e3:>11.1f}  (ironcalc not installed: pip install ironcalc==0.9.1)")
     print()
 
 

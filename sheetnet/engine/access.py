@@ -122,7 +122,9 @@ class Access:
         for s, r, c, v in cells:
             grid = self.grids[s]
             gid = grid.group(r, c)
-            if gid >= 0:
+            if gid in self.units:  # a recurrence's cell: the others of its column go on computing
+                self.held_cells.add((s, r, c))
+            elif gid >= 0:
                 self.held.add(gid)
             if grid.tile(r, c) is not None:
                 grid.put(r, c, None if v == "" else v)

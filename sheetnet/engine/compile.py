@@ -16,7 +16,7 @@ import numpy as np
 
 from ..numerics import exp, ln, log10, tanh, weighted_sum
 from .compare import CMP
-from .values import APPROX
+from .values import APPROX, NUM
 
 
 class _No(Exception):
@@ -54,12 +54,42 @@ def compile_group(eng, g):
     return _fast(f, checks, g.k, None, 0)
 
 
+def compile_steps(eng, g):
+    """A recurrence's column (sheetnet.engine.recurrence), one cell at a time: step(i) gives cell i's value
+    by its column's AST compiled once, as a 1-element array, or None (then the general path); None where
+    the AST has no compiled path."""
+    if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
+            not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
+        return None
+    run = SplitRun(g.node, g.k - 1)
+    checks: list = []
+    try:
+        f = _compile(eng, run, run.node, checks, scalar=True)
+    except (_No, RecursionError):
+        return None
+    return _stepper(f, checks, 1, run.off)
+
+
 def _fast(f, checks, k: int, off, i: int):
     """The compiled path of k cells; off (a run's row offset, set to i first) moves the boxes read."""
-    def fast():
+    step = _stepper(f, checks, k, off)
+    return lambda: step(i)
+
+
+def _stepper(f, checks, k: int, off):
+    """step(i): the compiled path at row offset i (0 where off is None)."""
+    # a moving one-cell read (a recurrence's row above) is checked on its type code, in the main tile as the
+    # compiled read is; any other box through the grid's cache
+    cells = [(grid.tiles[0].typ, a, c) for grid, (a, b, c, d), moves in checks if moves and b - a == 1 and d - c == 1]
+    boxes = [x for x in checks if not (x[2] and x[1][1] - x[1][0] == 1 and x[1][3] - x[1][2] == 1)]
+
+    def fast(i):
         if off is not None:
             off[0] = i
-        for grid, (a, b, c, d), moves in checks:
+        for typ, a, c in cells:
+            if typ[a + i, c] != NUM:
+                return None
+        for grid, (a, b, c, d), moves in boxes:
             if not (grid.all_numbers(a + i, b + i, c, d) if moves else grid.all_numbers(a, b, c, d)):
                 return None
         try:  # an overflow, a division by zero or 0/0 anywhere (not only in the result): the general path

@@ -23,6 +23,7 @@ from .functions import FUNCTIONS
 from .graph import Group, Order, circular, reads_of, resize_ranges, shift, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_range, read_book
+from . import recurrence
 from .parse import Context, parse
 from .parsecache import ParseCache
 from .template import RowTemplate
@@ -51,6 +52,7 @@ class Engine(Access, Evaluator):
         self._pending: set = set()
         self._running: set = set()
         self.held: set = set()  # groups whose cells hold() fixed
+        self.held_cells: set = set()  # (sheet, row, col) of a recurrence that hold() fixed
         if skip:
             self._skip(skip)
         self.evaluate()
@@ -234,27 +236,42 @@ class Engine(Access, Evaluator):
     def _order(self):
         order = Order(self.groups, self._ids_once())
         cyclic = order.cyclic()
+        units: list = []
         if cyclic:
-            # columns feeding each other down the rows: their groups, one cell at a time, are not a cycle
+            # columns feeding each other down the rows are not a cycle of cells: a recurrence runs them row by
+            # row (sheetnet.engine.recurrence); any other cycle of groups is split into single cells
+            rest = []
             for comp in cyclic:
-                for i in comp:
-                    g = self.groups[i]
-                    if g.k > 1:
-                        self._split(g)
-            self._fill_gid()
-            order = Order(self.groups, self._ids_once())
-            cyclic = order.cyclic()
+                u = recurrence.find(self.groups, comp)
+                if u is None:
+                    rest.append(comp)
+                else:
+                    units.append(u)
+            if rest:
+                for comp in rest:
+                    for i in comp:
+                        g = self.groups[i]
+                        if g.k > 1:
+                            self._split(g)
+                self._fill_gid()
+                order = Order(self.groups, self._ids_once())
+                cyclic = order.cyclic()
+            in_units = {m for u in units for m in u.members}
+            cyclic = [comp for comp in cyclic if not in_units.issuperset(comp)]  # (a recurrence is its own)
             if cyclic and self.book.iterate is None:
                 raise circular(self.groups, cyclic, self.sheets)
+        self.units = {m: u for u in units for m in u.members}
         self.pre, self.post = order.pre, order.post
         # iterative calculation: the cycles and everything downstream of them are recomputed together,
         # step after step (self.iterated); each cycle's cells in layout order (sheet, row, column)
         self.iterated: set = set()
-        if cyclic:
-            def layout(i):
-                g = self.groups[i]
-                return (g.sheet, g.r0, g.col)
-            self.order = order.condensed(cyclic, lambda comp: sorted(comp, key=layout))
+
+        def members(comp):
+            if comp[0] in self.units:
+                return comp  # a recurrence's members, in the order a row computes them
+            return sorted(comp, key=lambda i: (self.groups[i].sheet, self.groups[i].r0, self.groups[i].col))
+        if cyclic or units:
+            self.order = order.condensed(cyclic + [u.members for u in units], members)
             stack = [i for comp in cyclic for i in comp]
             self.iterated = set(stack)
             while stack:
@@ -267,7 +284,9 @@ class Engine(Access, Evaluator):
         self.rank = np.empty(len(self.groups), int)
         self.rank[self.order] = np.arange(len(self.groups))
         for g in self.groups:
-            g.fast = compile_group(self, g)
+            g.fast = compile_group(self, g) if g.id not in self.units else None
+        for u in units:
+            recurrence.compile_recurrence(self, u)
 
     # ---- evaluating -----------------------------------------------------------------------------
 
@@ -279,7 +298,7 @@ class Engine(Access, Evaluator):
         try:
             for i in ids:  # nothing here reads a cycle (what does is in self.iterated): first
                 if i in self._pending and i not in self.iterated:
-                    self._run(self.groups[i])
+                    self._run_id(i)
             if self.iterated:
                 self._iterate([i for i in ids if i in self.iterated])
         finally:
@@ -306,7 +325,7 @@ class Engine(Access, Evaluator):
                 self._pending.add(i)
             for i in members:
                 if i in self._pending:
-                    self._run(self.groups[i])
+                    self._run_id(i)
             after = now()
             moved = [abs(a - b) if isinstance(a, float) and isinstance(b, float) else (0.0 if a == b else np.inf)
                      for a, b in zip(after, before)]
@@ -348,7 +367,27 @@ class Engine(Access, Evaluator):
                 stack.extend(waiting)
                 continue
             stack.pop()
-            self._run(self.groups[j])
+            self._run_id(j)
+
+    def _run_id(self, i: int):
+        """Group i, or the whole recurrence it is a column of."""
+        u = self.units.get(i)
+        if u is None:
+            self._run(self.groups[i])
+        else:
+            recurrence.run(self, u)
+
+    def evaluation_groups(self, ids) -> list:
+        """The groups of `ids` in the order given, a recurrence's as its single cells in the order computed."""
+        out, seen = [], set()
+        for i in ids:
+            u = self.units.get(i)
+            if u is None:
+                out.append(self.groups[i])
+            elif id(u) not in seen:
+                seen.add(id(u))
+                out.extend(u.cells_in_order(self.groups))
+        return out
 
     def _run(self, g: Group):
         self._pending.discard(g.id)

@@ -45,7 +45,7 @@ class Differentiable:
             if i not in needed:
                 needed.add(i)
                 stack.extend(eng.pre[i])
-        self.groups = [eng.groups[i] for i in eng.dirty_groups(self.inputs) if i in needed]
+        self.groups = eng.evaluation_groups([i for i in eng.dirty_groups(self.inputs) if i in needed])
         for g in self.groups:
             if g.array_eval:  # {=...} typed in each cell: the torch path has no array semantics for a column
                 raise SheetnetError(f"{eng.sheets[g.sheet]}!{a1(g.r0, g.col)}: an array formula in each cell has no "

@@ -62,6 +62,8 @@ class V:
         return V(np.full(shape, np.nan), np.full(shape, ERR, np.uint8), np.full(shape, code, object))
 
     def broadcast(self, shape) -> V:
+        if self.num.shape == shape:  # (broadcast views are read-only: nothing writes into what this gives)
+            return self
         num = np.broadcast_to(self.num, shape)
         typ = None if self.typ is None else np.broadcast_to(self.typ, shape)
         obj = None if self.obj is None else np.broadcast_to(self.obj, shape)

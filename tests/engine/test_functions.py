@@ -190,10 +190,10 @@ def test_row_recurrences_are_not_circular(lo, tmp_path):
     assert same(eng.get("s!A200"), lo.values("s", "A200:A200")[0][0])
 
 
-def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path, monkeypatch):
-    """A recurrence's cells run one compiled function at their own row offsets: the same bits as the
-    general path, at the start, after a change that makes it diverge, and around a text cell."""
-    from sheetnet.engine import compile as C, evaluate as E
+def test_a_recurrence_is_compiled_once_and_gives_the_general_paths_bits(tmp_path, monkeypatch):
+    """A recurrence's cells run their column's compiled function at their own row offsets: the same bits
+    as the general path, at the start, after a change that makes it diverge, and around a text cell."""
+    from sheetnet.engine import evaluate as E, recurrence as R
 
     cells = {"A1": 0.5, "B1": -0.25, "E1": 0.1}
     cells.update({f"H{r}": r / 7 for r in range(1, 21)})
@@ -209,6 +209,7 @@ def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path,
     def run(general: bool):
         if general:
             monkeypatch.setattr(E, "compile_group", lambda eng, g: None)
+            monkeypatch.setattr(R, "compile_steps", lambda eng, g: None)
         eng = E.Engine.load(path)
         got = [eng.get("s!A1:F300")]
         for change in ({"s!E1": 2.5}, {"s!H3": "x"}, {"s!H3": 3 / 7, "s!E1": 0.05}):
@@ -220,12 +221,13 @@ def test_a_split_run_is_compiled_once_and_gives_the_general_paths_bits(tmp_path,
     eng, fast = run(False)
     _, general = run(True)
     assert repr(fast) == repr(general)  # bit for bit, errors and infinities included
-    runs = {id(g.split[0]): g.split[0] for g in eng.groups if g.split is not None}
-    assert len(runs) == 5 and all(r.compiled for r in runs.values())
+    # one recurrence of the four columns that read each other (F reads only itself: one of its own), each
+    # column one group with one compiled function
+    units = {id(u): u for u in eng.units.values()}
+    assert sorted(len(u.members) for u in units.values()) == [1, 4] and len(eng.groups) == 5
+    assert all(step is not None for u in units.values() for step in u.steps.values())
+    assert [eng.groups[m].col for u in units.values() if len(u.members) == 4 for m in u.members] == [2, 0, 3, 1]
     assert [row[5] for row in fast[0][1:]] == [0.0] * 299  # the cancellation, cell by cell
-    from sheetnet.engine.graph import reads_of
-    assert all(g.reads == reads_of(g.node, g.k) for g in eng.groups)  # each cell's reads, moved from its run's
-    assert isinstance(next(iter(runs.values())), C.SplitRun)
     assert any(isinstance(v, float) and abs(v) > 1e100 for row in fast[1] for v in row)  # it diverged
     assert any(str(v) == "#VALUE!" for row in fast[2] for v in row)  # the text cell: the general path's error
 
