@@ -23,7 +23,7 @@ from .functions import FUNCTIONS
 from .graph import Group, Order, circular, reads_of, resize_ranges, shift, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_range, read_book
-from . import recurrence
+from . import recurrence, wide
 from .parse import Context, parse
 from .parsecache import ParseCache
 from .template import RowTemplate
@@ -151,6 +151,7 @@ class Engine(Access, Evaluator):
                     self.groups.append(Group(len(self.groups), s, a.col, a.row, 1, a.text, None,
                                              array_box=a.box, dynamic=a.dynamic))
         self._parses = ParseCache(FUNCTIONS, self.book.names)
+        self._shapes: dict = {}  # group id -> its formula's shape, where it is a plain formula
         for g in list(self.groups):
             self._parse_group(g)
         self._fill_gid()
@@ -159,6 +160,8 @@ class Engine(Access, Evaluator):
         ctx = Context(self.book, self.index, self.sheets[g.sheet], g.r0, g.col, self._extent)
         try:
             g.node = resize_ranges(self._parses.parse(g.formula, ctx, parse))
+            if self._parses.shape is not None:
+                self._shapes[g.id] = self._parses.shape
         except EngineError as e:
             raise EngineError(str(e)) from None
         mixed = False
@@ -266,12 +269,25 @@ class Engine(Access, Evaluator):
         # step after step (self.iterated); each cycle's cells in layout order (sheet, row, column)
         self.iterated: set = set()
 
+        cycled = {i for comp in cyclic for i in comp}
+
         def members(comp):
-            if comp[0] in self.units:
-                return comp  # a recurrence's members, in the order a row computes them
+            if comp[0] not in cycled:
+                return comp  # a recurrence's members, in the order a row computes them; a batch's, left to right
             return sorted(comp, key=lambda i: (self.groups[i].sheet, self.groups[i].r0, self.groups[i].col))
-        if cyclic or units:
-            self.order = order.condensed(cyclic + [u.members for u in units], members)
+        for g in self.groups:
+            g.fast = compile_group(self, g) if g.id not in self.units else None
+        for u in units:
+            recurrence.compile_recurrence(self, u)
+        # columns of one formula side by side, evaluated as one block (sheetnet.engine.wide): one unit of the order
+        batches = wide.find(self.groups, self._shapes, cycled | set(self.units))
+        self.batches: dict = {}
+        if cyclic or units or batches:
+            comps = cyclic + [u.members for u in units]
+            self.order = order.condensed(comps + [b.members for b in batches], members)
+            if len(self.order) < len(self.groups):  # one column reads another's through a third: no batches
+                batches, self.order = [], order.condensed(comps, members) if comps else order.topological()
+            self.batches = {m: b for b in batches for m in b.members}
             stack = [i for comp in cyclic for i in comp]
             self.iterated = set(stack)
             while stack:
@@ -283,10 +299,6 @@ class Engine(Access, Evaluator):
             self.order = order.topological()
         self.rank = np.empty(len(self.groups), int)
         self.rank[self.order] = np.arange(len(self.groups))
-        for g in self.groups:
-            g.fast = compile_group(self, g) if g.id not in self.units else None
-        for u in units:
-            recurrence.compile_recurrence(self, u)
 
     # ---- evaluating -----------------------------------------------------------------------------
 
@@ -361,7 +373,9 @@ class Engine(Access, Evaluator):
             if j in self._running:
                 g = self.groups[j]
                 raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: circular reference")
-            waiting = [p for p in self.pre[j] if p != j and p in self._pending] if j not in seen else []
+            together = self._together(j)  # a recurrence or batch runs whole: first what any of its columns reads
+            waiting = [p for m in together for p in self.pre[m] if p not in together and p in self._pending] \
+                if j not in seen else []
             seen.add(j)
             if waiting:
                 stack.extend(waiting)
@@ -369,13 +383,23 @@ class Engine(Access, Evaluator):
             stack.pop()
             self._run_id(j)
 
-    def _run_id(self, i: int):
-        """Group i, or the whole recurrence it is a column of."""
+    def _together(self, i: int):
+        """The groups run with group i: its recurrence's or batch's columns, or i alone."""
         u = self.units.get(i)
-        if u is None:
-            self._run(self.groups[i])
-        else:
+        if u is not None:
+            return u.members
+        b = self.batches.get(i)
+        return b.members if b is not None else (i,)
+
+    def _run_id(self, i: int):
+        """Group i, or the whole recurrence or batch it is a column of."""
+        u = self.units.get(i)
+        if u is not None:
             recurrence.run(self, u)
+        elif i in self.batches:
+            wide.run(self, self.batches[i])
+        else:
+            self._run(self.groups[i])
 
     def evaluation_groups(self, ids) -> list:
         """The groups of `ids` in the order given, a recurrence's as its single cells in the order computed."""

@@ -12,6 +12,8 @@ import numpy as np
 from .compare import compare
 from .functions import FUNCTIONS, REF_FUNCTIONS
 from .graph import Group
+from .wide import NotWide, Wide
+from .wide import read as wide_read
 from .values import (TEXT, VALUE, EngineError, ErrorCode, V, approx_add, finish, first_error, to_bool, to_number,
                      to_text, with_errors)
 
@@ -134,6 +136,8 @@ class Evaluator:
     # ---- references ---------------------------------------------------------------------------
 
     def _read(self, node, g: Group) -> V:
+        if type(g) is Wide:  # columns side by side as one block (sheetnet.engine.wide)
+            return wide_read(self, node, g)
         _, s, r0, c0, r1, c1, rel0, rel1 = node
         k = g.k
         grid = self.grids[s]
@@ -180,6 +184,8 @@ class Evaluator:
     def _implicit(self, v: V, g: Group, node=None) -> V:
         """A multi-cell value where one is needed: a range meets the formula's row or column (Excel's
         implicit intersection, else #VALUE!); a computed array shows its top-left value."""
+        if type(g) is Wide:  # (where the block's cells meet a range is for each column to say)
+            raise NotWide
         node = node if node is not None else g.node
         if node[0] != "ref":
             return v.top_left()

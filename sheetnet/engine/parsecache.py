@@ -34,11 +34,13 @@ class ParseCache:
         self.known = known_functions
         self.names = {n.upper() for _, n in names} if names else set()
         self.hits = 0
+        self.shape = None
         self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references})
 
     def parse(self, formula: str, ctx, parse):
         """parse(formula, ctx), or the AST of an earlier formula of the same shape with these references."""
         key = self._key(formula)
+        self.shape = None if key is None else key[0]  # (the last formula's: sheetnet.engine.wide batches by it)
         if key is None:
             return parse(formula, ctx)
         shape, boxes = key

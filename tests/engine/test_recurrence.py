@@ -140,3 +140,19 @@ def test_a_recurrence_downstream_of_an_iterated_cycle(tmp_path):
         a.append(b[-1] + x)
         b.append(a[-1] * 0.5)
     assert [eng.get(f"S!A{r}") for r in range(1, 12)] == a and [eng.get(f"S!B{r}") for r in range(1, 12)] == b
+
+
+def test_a_reference_made_at_run_time_waits_for_everything_the_recurrence_reads(tmp_path):
+    """OFFSET reads the params while they are still to be computed: the recurrence runs first, and only
+    after the column its gradients read (X, itself computed from Y) is."""
+    cells = {"A1": 3.0, "E1": 0.1, "Z1": "=SUM(OFFSET(A1,0,0,10,1))"}
+    for r in range(1, ROWS + 1):
+        cells[f"Y{r}"] = 1.0
+        cells[f"X{r}"] = f"=Y{r}*2"
+    for r in range(2, ROWS + 1):
+        cells[f"C{r}"] = f"=X{r}*A{r - 1}-1"
+        cells[f"A{r}"] = f"=A{r - 1}-$E$1*C{r}"
+    eng = Engine.load(_book(tmp_path / "o.xlsx", cells))
+    want = _loop(3.0)
+    assert [eng.get(f"S!A{r}") for r in range(1, ROWS + 1)] == want
+    assert eng.get("S!Z1") == sum(want[:10])

@@ -76,8 +76,14 @@ def values_per_cell(args):
     return K, cells, err
 
 
+def per_cell(x):
+    """(K, h, w) -> (K, h*w), C-contiguous: each cell's values in reading order, so that adding them up does
+    not depend on how the block lies in memory (a window of the grid, a copy, a block of several columns)."""
+    return np.ascontiguousarray(x.reshape(x.shape[0], -1))
+
+
 def _sum(parts, K, f=lambda x: x):
-    return sum((np.broadcast_to(np.where(c, f(n), 0.0).sum(axis=(1, 2)), (K,)) for n, c, _ in parts), np.zeros(K))
+    return sum((np.broadcast_to(per_cell(np.where(c, f(n), 0.0)).sum(axis=1), (K,)) for n, c, _ in parts), np.zeros(K))
 
 
 @fn("SUM", arrays="all")
@@ -97,7 +103,7 @@ def f_product(args):
     parts, K, err = reduce_args(args)
     total = np.ones(K)
     for n, c, _ in parts:
-        total = total * np.broadcast_to(np.where(c, n, 1.0).prod(axis=(1, 2)), (K,))
+        total = total * np.broadcast_to(per_cell(np.where(c, n, 1.0)).prod(axis=1), (K,))
     any_ = sum((np.broadcast_to(c.reshape(c.shape[0], -1).any(axis=1), (K,)) for _, c, _ in parts), np.zeros(K)) > 0
     return cell_result(np.where(any_, total, 0.0), err)
 
@@ -292,7 +298,7 @@ def f_sumproduct(args):
             n = np.where(v.typ == NUM, v.num, 0.0)
             errs.append(first_error_per_cell(v))
         prod = n if prod is None else prod * n
-    total = np.broadcast_to(prod.sum(axis=(1, 2)) if prod.shape[1] * prod.shape[2] > 1 else prod[:, 0, 0], (K,))
+    total = np.broadcast_to(per_cell(prod).sum(axis=1) if prod.shape[1] * prod.shape[2] > 1 else prod[:, 0, 0], (K,))
     err = first_error(*[None if e is None else np.broadcast_to(e, (K,)) for e in errs])
     return cell_result(total, err)
 
@@ -310,7 +316,7 @@ def _pairs(args, f):
     ok = (np.broadcast_to(a.types().reshape(a.shape[0], -1), x.shape) == NUM) & \
          (np.broadcast_to(b.types().reshape(b.shape[0], -1), y.shape) == NUM)
     with np.errstate(all="ignore"):
-        return cell_result(np.where(ok, f(x, y), 0.0).sum(axis=1), err)
+        return cell_result(per_cell(np.where(ok, f(x, y), 0.0)).sum(axis=1), err)
 
 
 @fn("SUMXMY2", 2, 2, arrays="all", inner_array=True)

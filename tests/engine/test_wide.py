@@ -1,0 +1,158 @@
+"""Columns of one formula side by side, evaluated as one block: the same values, bit for bit, as column by
+column, for random formulas over numbers, text, blanks, booleans and errors, before and after changes;
+and what the block cannot do (an implicit intersection, a column reading another, a held column) done
+column by column."""
+
+import random
+
+import pytest
+import xlsxwriter
+
+from sheetnet.engine import Engine, wide
+
+K, W = 7, 4  # rows and columns of each block of formulas
+
+
+def _col(c):
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[c] if c < 26 else "A" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[c - 26]
+
+
+def _ref(rng, h=1, w=1):
+    """A reference template: (column, row, column fixed?, row fixed?, h, w) into the inputs A1:J20."""
+    return (rng.randrange(0, 10 - w - W + 1), rng.randrange(0, 20 - h - K + 1), rng.random() < 0.4,
+            rng.random() < 0.4, h, w)
+
+
+def _text(ref, i, j):
+    c, r, cabs, rabs, h, w = ref
+    c0, r0 = c + (0 if cabs else j), r + (0 if rabs else i)
+    a = f"{'$' if cabs else ''}{_col(c0)}{'$' if rabs else ''}{r0 + 1}"
+    if (h, w) == (1, 1):
+        return a
+    return a + f":{'$' if cabs else ''}{_col(c0 + w - 1)}{'$' if rabs else ''}{r0 + h}"
+
+
+SHAPES = [
+    ("{a}*2+{b}", False), ("IF({a}>0.5,{b},-{a})", False), ("SUM({R})", False), ("MAX(0,SUM({R}*{S}))", True),
+    ("MAX(0,SUM({R}*{S}))", False), ("MMULT({P},{Q})", False), ('{a}&"x"', False), ('IF({a}="",0,{a}*3)', False),
+    ("1/{a}", False), ("SUMPRODUCT({R},{S})", False), ("ROUND({a},1)-{b}", False), ("ROW()+{a}", False),
+    ("{R}", False), ("AVERAGE({R})+COUNT({S})", False), ("IFERROR(1/{a},-1)", False), ('{a}<>"t3"', False),
+]
+
+
+def _book(path, seed):
+    rng = random.Random(seed)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r in range(20):
+        for c in range(10):
+            x = rng.random()
+            if x < 0.6:
+                ws.write_number(r, c, round(rng.uniform(-2, 2), 3) if x > 0.05 else 0)
+            elif x < 0.7:
+                ws.write_string(r, c, f"t{rng.randrange(5)}")
+            elif x < 0.75:
+                ws.write_boolean(r, c, rng.random() < 0.5)
+            elif x < 0.8 or c == 9 and r % 4 == 0:  # (errors: formulas, away from the cells changed below)
+                if c >= 5:
+                    ws.write_formula(r, c, "=1/0", None, 0)
+    blocks = []
+    for b, (shape, array) in enumerate(SHAPES):
+        refs = dict(a=_ref(rng), b=_ref(rng), R=_ref(rng, 2, 3), S=_ref(rng, 2, 3), P=_ref(rng, 1, 3),
+                    Q=_ref(rng, 3, 1))
+        top, left = 22 + (b // 3) * (K + 1), (b % 3) * (W + 1)
+        for i in range(K):
+            for j in range(W):
+                text = "=" + shape.format(**{n: _text(ref, i, j) for n, ref in refs.items()})
+                if array:
+                    ws.write_array_formula(top + i, left + j, top + i, left + j, "{" + text + "}", None, 0)
+                else:
+                    ws.write_formula(top + i, left + j, text, None, 0)
+        blocks.append((top, left))
+    wb.close()
+    return path, blocks
+
+
+def _grid(eng, blocks):
+    return repr([[eng.get(f"S!{_col(left + j)}{top + i + 1}") for j in range(W) for i in range(K)]
+                 for top, left in blocks])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_block_gives_the_values_column_by_column_gives(tmp_path, monkeypatch, seed):
+    path, blocks = _book(tmp_path / "w.xlsx", seed)
+    eng = Engine.load(path)
+    assert len({id(b) for b in eng.batches.values()}) >= 8  # most of the shapes are batched
+    with monkeypatch.context() as m:
+        m.setattr(wide, "find", lambda *a: [])
+        plain = Engine.load(path)
+    assert not plain.batches
+    assert _grid(eng, blocks) == _grid(plain, blocks)
+    for change in ({"S!B3": "t3", "S!C4": None}, {"S!B3": 0.0, "S!D5": True}, {"S!E6": 1.5, "S!A1": "x"}):
+        eng.set(change)
+        plain.set(change)
+        assert _grid(eng, blocks) == _grid(plain, blocks), change
+
+
+def test_what_the_block_cannot_do_is_done_column_by_column(tmp_path, monkeypatch):
+    wb = xlsxwriter.Workbook(str(tmp_path / "f.xlsx"))
+    ws = wb.add_worksheet("S")
+    for r in range(6):
+        for c in range(4):
+            ws.write_number(r, c, r * 4 + c)
+    for r in range(6):
+        for c in range(3):
+            ws.write_formula(r, 6 + c, f"={_col(c)}$1:{_col(c)}$6*2", None, 0)  # an implicit intersection by row
+            ws.write_formula(r, 10 + c, f'=IF({_col(c)}{r + 1}="",0,{_col(c)}{r + 1}+1)', None, 0)  # (not compiled)
+    wb.close()
+    p = tmp_path / "f.xlsx"
+    calls = []
+    real = wide.read
+
+    def counting(eng, node, g):
+        calls.append(g.cols)
+        return real(eng, node, g)
+    monkeypatch.setattr(wide, "read", counting)
+    from sheetnet.engine import expr
+    monkeypatch.setattr(expr, "wide_read", counting)
+    eng = Engine.load(p)
+    assert len({id(b) for b in eng.batches.values()}) == 2 and calls  # both tried as blocks
+    assert [[eng.get(f"S!{_col(6 + c)}{r + 1}") for c in range(3)] for r in range(6)] == \
+        [[(r * 4 + c) * 2 for c in range(3)] for r in range(6)]
+    eng.hold([(0, 0, 10, 99.0)])  # a held cell: its column's group stops computing, the block goes column by column
+    eng.set({"S!B1": 50.0})
+    assert eng.get("S!K1") == 99.0 and eng.get("S!L1") == 51.0 and eng.get("S!K2") == 5.0
+
+
+def test_columns_reading_each_other_are_not_one_block(tmp_path):
+    wb = xlsxwriter.Workbook(str(tmp_path / "r.xlsx"))
+    ws = wb.add_worksheet("S")
+    for r in range(5):
+        ws.write_number(r, 0, r + 1)
+        for c in range(1, 4):
+            ws.write_formula(r, c, f"={_col(c - 1)}{r + 1}*2", None, 0)  # each column doubles the one on its left
+    wb.close()
+    eng = Engine.load(tmp_path / "r.xlsx")
+    assert not eng.batches
+    assert [eng.get(f"S!D{r + 1}") for r in range(5)] == [(r + 1) * 8.0 for r in range(5)]
+
+
+def test_a_reference_made_at_run_time_waits_for_everything_the_block_reads(tmp_path):
+    """OFFSET reads the block's first column while it is still to be computed: the block runs whole, so
+    first the column its last column reads (C, itself computed from D)."""
+    wb = xlsxwriter.Workbook(str(tmp_path / "o.xlsx"))
+    ws = wb.add_worksheet("S")
+    ws.write_number("F1", 0)
+    ws.write_formula("Z1", "=SUM(OFFSET(F1,0,1,5,1))", None, 0)  # (its text names F1, not the block)
+    for r in range(5):
+        ws.write_number(r, 0, r + 1)
+        ws.write_number(r, 1, 10 * (r + 1))
+        ws.write_number(r, 3, 100 * (r + 1))
+        ws.write_formula(r, 2, f"=D{r + 1}*2", None, 0)
+        for c in range(3):
+            ws.write_formula(r, 6 + c, f'=IF({_col(c)}{r + 1}="",0,{_col(c)}{r + 1}+1)', None, 0)
+    wb.close()
+    eng = Engine.load(tmp_path / "o.xlsx")
+    assert len({id(b) for b in eng.batches.values()}) == 1
+    assert [eng.get(f"S!I{r + 1}") for r in range(5)] == [200.0 * (r + 1) + 1 for r in range(5)]
+    assert eng.get("S!Z1") == sum(r + 2.0 for r in range(5))
