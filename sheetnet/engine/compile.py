@@ -56,7 +56,7 @@ def compile_group(eng, g):
 
 def compile_steps(eng, g):
     """A recurrence's column (sheetnet.engine.recurrence), one cell at a time: step(i) gives cell i's value
-    by its column's AST compiled once, as a 1-element array, or None (then the general path); None where
+    by its column's AST compiled once, as a float, or None (then the general path); None where
     the AST has no compiled path."""
     if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
             not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
@@ -67,7 +67,7 @@ def compile_steps(eng, g):
         f = _compile(eng, run, run.node, checks, scalar=True)
     except (_No, RecursionError):
         return None
-    return _stepper(f, checks, 1, run.off)
+    return _stepper(f, checks, 1, run.off, one=True)
 
 
 def _fast(f, checks, k: int, off, i: int):
@@ -76,8 +76,8 @@ def _fast(f, checks, k: int, off, i: int):
     return lambda: step(i)
 
 
-def _stepper(f, checks, k: int, off):
-    """step(i): the compiled path at row offset i (0 where off is None)."""
+def _stepper(f, checks, k: int, off, one: bool = False):
+    """step(i): the compiled path at row offset i (0 where off is None): k numbers, or one float (one)."""
     # a moving one-cell read (a recurrence's row above) is checked on its type code, in the main tile as the
     # compiled read is; any other box through the grid's cache
     cells = [(grid.tiles[0].typ, a, c) for grid, (a, b, c, d), moves in checks if moves and b - a == 1 and d - c == 1]
@@ -97,6 +97,10 @@ def _stepper(f, checks, k: int, off):
                 out = f()
         except (ArithmeticError, ValueError):  # the general path gives the spreadsheet's error value
             return None
+        if one:  # a recurrence's cell: its number, or None
+            x = float(out[0]) if type(out) is np.ndarray and out.shape == (1,) else float(out) if np.ndim(out) == 0 \
+                else None
+            return x if x is not None and math.isfinite(x) else None
         if k == 1 and type(out) is np.ndarray and out.shape == (1,) and out.dtype == np.float64:
             return out if math.isfinite(out[0]) else None  # one cell (a split run's): no array machinery
         out = np.asarray(out, dtype=float)
@@ -225,8 +229,8 @@ def _ref(eng, g, node, checks, scalar):
     checks.append((grid, (r0, last + 1, c0, c1 + 1), moves))
     h, w = r1 - r0 + 1, c1 - c0 + 1
     if (h, w) == (1, 1):
-        if moves:
-            return lambda: t.num[r0 + off[0]:r0 + off[0] + 1, c0]
+        if moves:  # one cell of a run at its own row: one number (no array machinery)
+            return lambda: t.num[r0 + off[0], c0]
         if rel0:  # this row's cell: a column of k values
             return lambda: t.num[r0:r0 + k, c0]
         return lambda: t.num[r0, c0]

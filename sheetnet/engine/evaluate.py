@@ -5,8 +5,10 @@
     eng.set({"nnet!J4": 0.1})              # recomputes only what depends on J4
     eng.get("nnet!B1")
 
-Formulas in one column that differ only by row form a group, evaluated as one array operation.
-Groups are ordered by their dependencies; a change recomputes only the groups downstream of it.
+Formulas in one column that differ only by row form a group, evaluated as one array operation;
+columns of one formula side by side are evaluated together (sheetnet.engine.wide), and columns that
+feed each other down the rows as one loop (sheetnet.engine.recurrence).  Groups are ordered by their
+dependencies; a change recomputes only the groups downstream of it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .functions import FUNCTIONS
 from .graph import Group, Order, circular, reads_of, resize_ranges, shift, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import Book, a1, parse_range, read_book
+from .sheetxml import ArrayFormula
 from . import recurrence, wide
 from .parse import Context, parse
 from .parsecache import ParseCache
@@ -549,18 +552,28 @@ def _array_runs(arrays, drop, s):
     """The sheet's array formulas as ("run", first, k, RowTemplate) for single-cell ones down a column whose
     text differs only by row (as a grid of {=...} cells is typed), else ("one", formula, 1, None)."""
     out, i = [], 0
-    singles = [a for a in arrays if not a.dynamic and a.box[0] == a.box[2] and a.box[1] == a.box[3]
-               and (s, a.row, a.col) not in drop]
+    singles = []
+    for a in arrays:
+        if a.dynamic or a.box[0] != a.box[2] or a.box[1] != a.box[3]:
+            continue
+        if a.k > 1 and any((s, a.row + d, a.col) in drop for d in range(a.k)):  # a run read as one, around inputs
+            tpl = RowTemplate(a.text, a.row)
+            singles += [ArrayFormula(a.row + d, a.col, (a.row + d, a.col, a.row + d, a.col), tpl.render(a.row + d))
+                        for d in range(a.k) if (s, a.row + d, a.col) not in drop]
+        elif (s, a.row, a.col) not in drop:
+            singles.append(a)
     single_ids = {id(a) for a in singles}
-    others = [a for a in arrays if id(a) not in single_ids and (s, a.row, a.col) not in drop]
+    others = [a for a in arrays if id(a) not in single_ids and a.k == 1 and (s, a.row, a.col) not in drop and
+              (a.dynamic or a.box[0] != a.box[2] or a.box[1] != a.box[3])]
     singles.sort(key=lambda a: (a.col, a.row))
     while i < len(singles):
         a = singles[i]
         tpl = RowTemplate(a.text, a.row)
-        j = i + 1
-        while j < len(singles) and singles[j].col == a.col and singles[j].row == a.row + (j - i) and \
+        j, k = i + 1, a.k
+        while j < len(singles) and singles[j].col == a.col and singles[j].row == a.row + k and \
                 tpl.render(singles[j].row) == singles[j].text:
+            k += singles[j].k
             j += 1
-        out.append(("run", a, j - i, tpl) if j - i > 1 else ("one", a, 1, None))
+        out.append(("run", a, k, tpl) if k > 1 else ("one", a, 1, None))
         i = j
     return out + [("one", a, 1, None) for a in others]

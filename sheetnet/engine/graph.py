@@ -2,9 +2,9 @@
 
 A group is a run of formulas in one column that differ only by row (one AST, evaluated for all
 its cells at once), or one array formula.  Groups are ordered by the cells they read.  Two columns
-that feed each other down the rows (A2=B1*2, B2=A2-1) make a cycle of groups but not of cells: those
-groups are split into single cells and evaluated row by row.  A cell that depends on itself is a
-circular reference, reported with its address.
+that feed each other down the rows (A2=B1*2, B2=A2-1) make a cycle of groups but not of cells: they
+run as one loop, row by row (sheetnet.engine.recurrence), or where that order is not sure, are split
+into single cells.  A cell that depends on itself is a circular reference, reported with its address.
 """
 
 from __future__ import annotations

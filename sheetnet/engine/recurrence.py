@@ -116,7 +116,7 @@ def run(eng, u: Recurrence):
             except Exception:  # (a shape it did not foresee): the general path says what it is
                 v = None
             if v is not None:  # the compiled path: a number (it reads only what lies in the main tile)
-                t.num[r, g.col] = v[0]
+                t.num[r, g.col] = v
                 if t.typ[r, g.col] != NUM:
                     t.typ[r, g.col] = NUM
             else:

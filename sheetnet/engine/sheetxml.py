@@ -59,6 +59,7 @@ class ArrayFormula:
     box: tuple  # (r0, c0, r1, c1) it fills
     text: str
     dynamic: bool = False  # an Excel 365 dynamic array (spills; blanks, not #N/A, where it ends early)
+    k: int = 1  # a one-cell {=...} typed down k rows, each its own cell, differing only by row (read as a run)
 
 
 @dataclass
@@ -83,19 +84,10 @@ class SheetData:
         for run in self.runs:
             rr = np.arange(run.r0, run.r0 + run.k)
             parts.append(np.stack([rr, np.full(run.k, run.col)], axis=1))
-        if self.arrays:
-            parts.append(np.array([a.box for a in self.arrays], np.int64).reshape(-1, 2))  # corners (r0, c0), (r1, c1)
+        if self.arrays:  # corners (r0, c0), (r1, c1)
+            parts.append(np.array([(r0, c0, r1 + a.k - 1, c1) for a in self.arrays for (r0, c0, r1, c1) in (a.box,)],
+                                  np.int64).reshape(-1, 2))
         return np.concatenate([p.astype(np.int64) for p in parts])
-
-    def formula_at(self) -> dict:
-        """{(r, c): formula text} of every formula cell (array formulas: the anchor)."""
-        out = {}
-        for run in self.runs:
-            for i in range(run.k):
-                out[(run.r0 + i, run.col)] = run.text_at(run.r0 + i)
-        for a in self.arrays:
-            out[(a.row, a.col)] = a.text
-        return out
 
 
 class _Builder:
@@ -184,7 +176,7 @@ class _Builder:
 
     def array_cell(self, r, c, text, cached, dynamic):
         """An array formula whose box is its own cell (already placed): what formula() does for it, less the
-        parsing of its attributes and box."""
+        parsing of its attributes and box; the ArrayFormula, or None (no text: its value)."""
         if not text:
             return self.put_value(r, c, cached)
         if len(text) > MAX_FORMULA:
@@ -193,7 +185,9 @@ class _Builder:
         sd = self.sd
         if cached is not None and sd.cached is not None and (self.want is None or (r, c) in self.want):
             sd.cached[(r, c)] = cached
-        sd.arrays.append(ArrayFormula(r, c, (r, c, r, c), text, dynamic))
+        a = ArrayFormula(r, c, (r, c, r, c), text, dynamic)
+        sd.arrays.append(a)
+        return a
 
 
 def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached=False) -> SheetData:
@@ -255,6 +249,7 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
     cols: dict = {}
     rows_a, cols_a, vals_a, other, strings = sd.rows, sd.cols, sd.vals, sd.other, b.strings
     open_runs, cached, want = b.open, sd.cached, b.want
+    open_arrays: dict = {}  # col -> the run of one-cell {=...} being extended, as open_runs (its ArrayFormula first)
     for letters, digits, attrs, end, inner in cells:
         c = cols.get(letters)
         if c is None:
@@ -322,7 +317,19 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             if e > 0 and j > 0 and inner[18:e] == letters + digits and b'"' not in inner[18:e]:
                 raw = inner[e + 2:j]
                 vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
-                b.array_cell(r, c, unescape(raw), b.value(t, vm.group(1), r, c) if vm else None, dynamic)
+                op = open_arrays.get(c)
+                if op is not None and op[4] == r and not dynamic and raw:  # the one above, a row down: its run
+                    if op[1] is None:
+                        tpl = op[1] = raw_tpl(op[5], op[0].row)
+                        op[2], op[3] = tpl.same_row, tpl.parts
+                    if raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw:
+                        op[0].k += 1
+                        op[4] += 1
+                        if vm is not None:
+                            cached[(r, c)] = b.value(t, vm.group(1), r, c)
+                        continue
+                a = b.array_cell(r, c, unescape(raw), b.value(t, vm.group(1), r, c) if vm else None, dynamic)
+                open_arrays[c] = [a, None, False, (), r + 1, raw] if a is not None and not dynamic else None
                 continue
         if t == "inlineStr" and inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" and b"<" not in inner[7:-9]:
             other.append((r, c, unescape(inner[7:-9])))  # an inline string, as XlsxWriter streams them

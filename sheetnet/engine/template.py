@@ -66,7 +66,7 @@ class ByteTemplate:
     """RowTemplate over a formula's raw (still XML-escaped) bytes: the reader compares bytes, decoding
     and unescaping only the first formula of each run."""
 
-    __slots__ = ("parts", "offsets", "same_row")
+    __slots__ = ("parts", "offsets", "same_row", "fmt")
 
     def __init__(self, raw: bytes, row: int):
         parts, offsets, buf, last = [], [], [], 0
@@ -77,6 +77,7 @@ class ByteTemplate:
         self._refs(raw[last:], row, parts, offsets, buf)
         parts.append(b"".join(buf))
         self.parts, self.offsets = tuple(parts), tuple(offsets)
+        self.fmt = b"%d".join(p.replace(b"%", b"%%") for p in parts)  # the parts with each row number's place
         # every relative reference on the formula's own row (=(B4-A4)^2): the row's digits joined in
         self.same_row = bool(offsets) and not any(offsets)
 
@@ -100,16 +101,12 @@ class ByteTemplate:
         buf.append(text[last:])
 
     def render(self, row: int) -> bytes:
-        p, o = self.parts, self.offsets
+        o = self.offsets
         if not o:
-            return p[0]
+            return self.parts[0]
         if len(o) == 1:
-            return b"%s%d%s" % (p[0], row + o[0] + 1, p[1])
-        out = [p[0]]
-        for i, off in enumerate(o):
-            out.append(b"%d" % (row + off + 1))
-            out.append(p[i + 1])
-        return b"".join(out)
+            return self.fmt % (row + o[0] + 1)
+        return self.fmt % tuple([row + off + 1 for off in o])
 
 
 def shifted(formula: str, origin: str, dest: str) -> str:

@@ -146,7 +146,25 @@ ARRAYS = (
     b'<c r="G1"><f t="array" ref="G1:H2">A1:B2*1</f><v>2</v></c></row>'  # a block: the other way
     b'<row r="2"><c r="B2"><f t="array" ref="B2">A2*2</f><v>0</v></c><c r="C2" t="b"><f t="array" ref="C2">TRUE</f>'
     b'<v>1</v></c><c r="D2"><f t="array" ref="D2"/><v>7</v></c></row>'  # no text: its value
+    b'<row r="3"><c r="B3"><f t="array" ref="B3">A3*2</f><v>0</v></c><c r="F3" cm="1"><f t="array" ref="F3">SUM(A2:A3)'
+    b'</f><v>2</v></c></row>'  # B1:B3 one run; F1, F3 dynamic: never a run
+    b'<row r="4"><c r="B4"><f t="array" ref="B4">A4*3</f><v>0</v></c><c r="C4"><f t="array" ref="C4">C3&lt;1</f>'
+    b'<v>0</v></c></row>'  # B4: another text, a new run; C4 after a gap in C
+    b'<row r="5"><c r="B5"><f t="array" ref="B5">A5*3</f><v>0</v></c></row>'
 )
+
+
+def _one_by_one(arrays):
+    """Runs of one-cell array formulas (k rows) as the cells they stand for."""
+    from sheetnet.engine.sheetxml import ArrayFormula
+    from sheetnet.engine.template import RowTemplate
+
+    out = []
+    for a in arrays:
+        tpl = RowTemplate(a.text, a.row)
+        out += [ArrayFormula(a.row + d, a.col, (a.row + d, a.col, a.row + d, a.col) if a.k > 1 else a.box,
+                             tpl.render(a.row + d), a.dynamic) for d in range(a.k)]
+    return sorted(out, key=lambda a: (a.row, a.col))
 
 
 def test_an_array_formula_in_its_own_cell_is_read_as_the_tree_reading_reads_it():
@@ -155,10 +173,33 @@ def test_an_array_formula_in_its_own_cell_is_read_as_the_tree_reading_reads_it()
     fast = sheetxml.scan_sheet(data, "s", "s", [], want_cached=True)
     tree = sheetxml.SheetData("s")
     sheetxml._scan_tree(data, sheetxml._Builder(tree, "s", [], True))
-    assert fast.arrays == tree.arrays and len(fast.arrays) == 8
+    assert _one_by_one(fast.arrays) == _one_by_one(tree.arrays) and len(tree.arrays) == 13
+    assert [(a.row, a.col, a.k) for a in fast.arrays if a.k > 1] == [(0, 1, 3), (3, 1, 2)]  # B1:B3 and B4:B5
     assert fast.cached == tree.cached and fast.other == tree.other
     assert list(zip(fast.rows, fast.cols, fast.vals)) == list(zip(tree.rows, tree.cols, tree.vals)) == \
         [(0, 0, 2.0), (1, 3, 7.0)]
     assert [a.text for a in fast.arrays][:4] == ["A1*2", "A1<3", '"a"&A1', "1/0"]
-    assert [a.dynamic for a in fast.arrays] == [False, False, False, False, True, False, False, False]
-    assert fast.arrays[5].box == (0, 6, 1, 7) and fast.cached[(0, 3)] == "a2"
+    assert [a.dynamic for a in fast.arrays] == [False, False, False, False, True, False, False, True, False, False]
+    assert fast.arrays[5].box == (0, 6, 1, 7) and fast.cached[(0, 3)] == "a2" and fast.cached[(2, 1)] == 0.0
+    corners = {(int(r), int(c)) for r, c in fast.cells()}  # a run's first and last cell, as a block's corners
+    assert (fast.max_row, fast.max_col) == (tree.max_row, tree.max_col) and {(0, 1), (2, 1), (3, 1), (4, 1)} <= corners
+    assert corners <= {(int(r), int(c)) for r, c in tree.cells()}
+
+
+def test_a_run_of_array_formulas_with_an_input_inside_it(tmp_path):
+    """{=A1*2} typed down B1:B5, read as one run; B3 loaded as an input: its cached value, the rest computed."""
+    p = tmp_path / "runs.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("S")
+    for r in range(5):
+        ws.write_number(r, 0, r + 1)
+        ws.write_array_formula(r, 1, r, 1, f"{{=A{r + 1}*2}}", None, 2 * (r + 1) + 0.5)  # cached values a bit off
+        ws.write_formula(r, 2, f"=B{r + 1}+1", None, 0)
+    wb.close()
+    eng = Engine.load(p)
+    assert [eng.get(f"S!B{r}") for r in range(1, 6)] == [2.0, 4.0, 6.0, 8.0, 10.0]
+    held = Engine.load(p, inputs=["S!B3"])
+    assert [held.get(f"S!B{r}") for r in range(1, 6)] == [2.0, 4.0, 6.5, 8.0, 10.0]
+    assert [held.formula_text(0, r, 1) for r in range(5)] == ["A1*2", "A2*2", None, "A4*2", "A5*2"]
+    held.set({"S!B3": 100.0})
+    assert held.get("S!C3") == 101.0 and held.get("S!C4") == 9.0
