@@ -34,6 +34,28 @@ _F_ATTR = re.compile(rb'\b(t|ref|si)="([^"]*)"')
 _V = re.compile(rb"<v>(.*?)</v>", re.S)
 _T = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+def _one_value(text) -> bool:
+    """Is the formula one @ (_xlfn.SINGLE(...)) as a whole?  Excel 365 marks it a dynamic array (cm), but it
+    gives one value and never spills: a one-cell array formula as any other (a column of them is a run)."""
+    single = b"_xlfn.SINGLE(" if isinstance(text, bytes) else "_xlfn.SINGLE("
+    quote, close, openp = (b'"'[0], b")"[0], b"("[0]) if isinstance(text, bytes) else ('"', ")", "(")
+    if not text.startswith(single):
+        return False
+    depth, inside = 0, False
+    for i, ch in enumerate(text):
+        if ch == quote:
+            inside = not inside
+        elif inside:
+            continue
+        elif ch == openp:
+            depth += 1
+        elif ch == close:
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
 class Run:
     """Formulas in rows r0 .. r0+k-1 of column `col` that differ only by row."""
 
@@ -158,6 +180,8 @@ class _Builder:
             sd.cached[(r, c)] = cached
         if ftype == "array":
             box = parse_range(fattrs.get("ref") or ref)
+            if dynamic and box[0] == box[2] and box[1] == box[3] and _one_value(text):
+                dynamic = False
             self.place(box[2], box[3], fattrs.get("ref") or ref)
             sd.arrays.append(ArrayFormula(r, c, box, text, dynamic))
             return True
@@ -316,6 +340,8 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             j = inner.find(b"</f>", e)
             if e > 0 and j > 0 and inner[18:e] == letters + digits and b'"' not in inner[18:e]:
                 raw = inner[e + 2:j]
+                if dynamic and _one_value(raw):
+                    dynamic = False
                 vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
                 op = open_arrays.get(c)
                 if op is not None and op[4] == r and not dynamic and raw:  # the one above, a row down: its run

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, REF_FUNCTIONS
 from .graph import Group, walk
 
 _KINDS = {"num", "str", "bool", "err", "missing", "arr", "ref", "neg", "pct", "bin", "fn"}
@@ -75,7 +75,7 @@ def find(groups, shapes: dict, exclude: set) -> list:
 def _batch(run) -> Batch | None:
     first = run[0]
     for n in walk(first.node):
-        if n[0] not in _KINDS or n[0] == "fn" and FUNCTIONS[n[1]].mode != "value":
+        if n[0] not in _KINDS or n[0] == "fn" and FUNCTIONS[n[1]].mode != "value" and not _one_of(n):
             return None
     refs0 = [n for n in walk(first.node) if n[0] == "ref"]
     colrel = {}
@@ -98,6 +98,15 @@ def _batch(run) -> Batch | None:
             if s == first.sheet and a <= r1 and c >= first.r0 and b <= c1 and d >= c0:
                 return None
     return Batch([g.id for g in run], colrel)
+
+
+def _one_of(node) -> bool:
+    """@x of what is not a reference: x's first value, for each cell by itself (a reference's @ meets the
+    cell's own row or column, which only a column knows)."""
+    if node[1] != "SINGLE":
+        return False
+    a = node[2][0]
+    return a[0] != "ref" and not (a[0] == "fn" and a[1] in REF_FUNCTIONS)
 
 
 def run(eng, b: Batch):

@@ -203,3 +203,26 @@ def test_a_run_of_array_formulas_with_an_input_inside_it(tmp_path):
     assert [held.formula_text(0, r, 1) for r in range(5)] == ["A1*2", "A2*2", None, "A4*2", "A5*2"]
     held.set({"S!B3": 100.0})
     assert held.get("S!C3") == 101.0 and held.get("S!C4") == 9.0
+
+
+def test_an_at_formula_excel_marks_dynamic_is_one_value_and_its_column_one_run(tmp_path):
+    """Excel 365 stores =@x as a dynamic array (cm="1") of _xlfn.SINGLE(x): one value that never spills, so a
+    column of them is one run and columns of them one block; @ of a range still meets each cell's own row."""
+    from .books import write_book
+
+    cells = {f"A{r}": r for r in range(1, 7)}
+    cells.update({f"E{r}": 10 * r for r in range(1, 7)})
+    cells.update({f"{c}{r}": r + 10 * "HIJ".index(c) for r in range(1, 7) for c in "HIJ"})
+    for r in range(1, 7):
+        for c, d in zip("BCD", "HIJ"):
+            cells[f"{c}{r}"] = f'dyn:=_xlfn.SINGLE(IF({d}{r}>3,{d}{r}*2,-{d}{r}))'
+        cells[f"F{r}"] = "dyn:=_xlfn.SINGLE($E$1:$E$6)"  # @ of a range: this row's E
+        cells[f"G{r}"] = f"dyn:=_xlfn.SINGLE(A{r}*2)+1"  # more than one @: a dynamic array as before
+    eng = Engine.load(write_book(tmp_path / "at.xlsx", {"S": cells}))
+    runs = sorted((g.col, g.k, g.array_eval, g.dynamic) for g in eng.groups if g.col < 6)
+    assert runs == [(1, 6, True, False), (2, 6, True, False), (3, 6, True, False), (5, 6, True, False)]
+    assert len({id(b) for b in eng.batches.values()}) == 1  # B:D together; F (an @ of a range) by itself
+    for r in range(1, 7):
+        assert [eng.get(f"S!{c}{r}") for c in "BCDFG"] == [(r + x) * 2 if r + x > 3 else -(r + x) for x in (0, 10, 20)] \
+            + [10.0 * r, 2.0 * r + 1]
+    assert sum(g.dynamic for g in eng.groups) == 6  # G's cells
