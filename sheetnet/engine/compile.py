@@ -19,6 +19,9 @@ from .compare import CMP
 from .values import APPROX, NUM
 
 
+RAISE = dict(divide="raise", over="raise", invalid="raise", under="ignore")  # numpy's error state, compiled
+
+
 class _No(Exception):
     """This AST has no fast path."""
 
@@ -54,10 +57,12 @@ def compile_group(eng, g):
     return _fast(f, checks, g.k, None, 0)
 
 
-def compile_steps(eng, g):
-    """A recurrence's column (sheetnet.engine.recurrence), one cell at a time: step(i) gives cell i's value
-    by its column's AST compiled once, as a float, or None (then the general path); None where
-    the AST has no compiled path."""
+def compile_steps(eng, g, band: list):
+    """A recurrence's column (sheetnet.engine.recurrence), one cell at a time: (step, fixed) where step(i)
+    gives cell i's value by its column's AST compiled once, as a float, or None (then the general path),
+    and fixed() says whether the boxes it reads outside the recurrence's cells (`band`: (sheet, r0, c0,
+    r1, c1) of its columns) are all numbers, which the loop cannot change.  The caller holds numpy's
+    error state at "raise" around the steps.  None where the AST has no compiled path."""
     if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
             not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
         return None
@@ -67,7 +72,14 @@ def compile_steps(eng, g):
         f = _compile(eng, run, run.node, checks, scalar=True)
     except (_No, RecursionError):
         return None
-    return _stepper(f, checks, 1, run.off, one=True)
+    outside = [x for x in checks if not x[2] and not any(
+        eng.grids[s] is x[0] and x[1][0] <= r1 and x[1][1] - 1 >= r0 and x[1][2] <= c1 and x[1][3] - 1 >= c0
+        for s, r0, c0, r1, c1 in band)]
+    step = _stepper(f, [x for x in checks if not any(x is y for y in outside)], 1, run.off, one=True, raising=True)
+
+    def fixed():
+        return all(grid.all_numbers(a, b, c, d) for grid, (a, b, c, d), _ in outside)
+    return step, fixed
 
 
 def _fast(f, checks, k: int, off, i: int):
@@ -76,8 +88,9 @@ def _fast(f, checks, k: int, off, i: int):
     return lambda: step(i)
 
 
-def _stepper(f, checks, k: int, off, one: bool = False):
-    """step(i): the compiled path at row offset i (0 where off is None): k numbers, or one float (one)."""
+def _stepper(f, checks, k: int, off, one: bool = False, raising: bool = False):
+    """step(i): the compiled path at row offset i (0 where off is None): k numbers, or one float (one);
+    raising: the caller holds numpy's error state at "raise"."""
     # a moving one-cell read (a recurrence's row above) is checked on its type code, in the main tile as the
     # compiled read is; any other box through the grid's cache
     cells = [(grid.tiles[0].typ, a, c) for grid, (a, b, c, d), moves in checks if moves and b - a == 1 and d - c == 1]
@@ -93,8 +106,11 @@ def _stepper(f, checks, k: int, off, one: bool = False):
             if not (grid.all_numbers(a + i, b + i, c, d) if moves else grid.all_numbers(a, b, c, d)):
                 return None
         try:  # an overflow, a division by zero or 0/0 anywhere (not only in the result): the general path
-            with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
+            if raising:
                 out = f()
+            else:
+                with np.errstate(**RAISE):
+                    out = f()
         except (ArithmeticError, ValueError):  # the general path gives the spreadsheet's error value
             return None
         if one:  # a recurrence's cell: its number, or None

@@ -14,7 +14,9 @@ is a circular reference.
 
 from __future__ import annotations
 
-from .compile import compile_steps
+import numpy as np
+
+from .compile import RAISE, compile_steps
 from .graph import Group, reads_of, shift, walk
 from .values import NUM
 
@@ -95,8 +97,9 @@ def find(groups, comp) -> Recurrence | None:
 
 
 def compile_recurrence(eng, u: Recurrence):
+    band = [(g.sheet, g.r0, g.col, g.r0 + g.k - 1, g.col) for g in (eng.groups[m] for m in u.members)]
     for m in u.members:
-        u.steps[m] = compile_steps(eng, eng.groups[m])
+        u.steps[m] = compile_steps(eng, eng.groups[m], band)
 
 
 def run(eng, u: Recurrence):
@@ -105,19 +108,26 @@ def run(eng, u: Recurrence):
         eng._pending.discard(m)
     t = eng.grids[u.sheet].tiles[0]
     held = eng.held_cells
-    todo = [(eng.groups[m], u.steps.get(m)) for m in u.members if m not in eng.held]
-    for r in range(u.lo, u.hi + 1):
-        for g, step in todo:
-            i = r - g.r0
-            if i < 0 or i >= g.k or held and (g.sheet, r, g.col) in held:
-                continue
-            try:
-                v = step(i) if step is not None else None
-            except Exception:  # (a shape it did not foresee): the general path says what it is
-                v = None
-            if v is not None:  # the compiled path: a number (it reads only what lies in the main tile)
-                t.num[r, g.col] = v
-                if t.typ[r, g.col] != NUM:
-                    t.typ[r, g.col] = NUM
-            else:
-                eng._run(u.cell(g, i))
+    todo = []
+    for m in u.members:
+        if m not in eng.held:
+            compiled = u.steps.get(m)  # its compiled step where what it reads outside the loop is all numbers
+            todo.append((eng.groups[m], compiled[0] if compiled is not None and compiled[1]() else None))
+    usual = np.geterr()
+    with np.errstate(**RAISE):  # (once for every compiled step; the general path under the usual state)
+        for r in range(u.lo, u.hi + 1):
+            for g, step in todo:
+                i = r - g.r0
+                if i < 0 or i >= g.k or held and (g.sheet, r, g.col) in held:
+                    continue
+                try:
+                    v = step(i) if step is not None else None
+                except Exception:  # (a shape it did not foresee): the general path says what it is
+                    v = None
+                if v is not None:  # the compiled path: a number (it reads only what lies in the main tile)
+                    t.num[r, g.col] = v
+                    if t.typ[r, g.col] != NUM:
+                        t.typ[r, g.col] = NUM
+                else:
+                    with np.errstate(**usual):
+                        eng._run(u.cell(g, i))

@@ -156,3 +156,25 @@ def test_a_reference_made_at_run_time_waits_for_everything_the_recurrence_reads(
     want = _loop(3.0)
     assert [eng.get(f"S!A{r}") for r in range(1, ROWS + 1)] == want
     assert eng.get("S!Z1") == sum(want[:10])
+
+
+def test_a_fixed_reference_into_the_recurrence_itself(tmp_path):
+    """A(r) = A(r-1) + $C$2 + $E$1, C(r) = A(r-1)/2: $C$2 is a cell of the loop (checked as it is computed),
+    $E$1 lies outside it (checked once a run: text there sends A down the general path, and back)."""
+    cells = {"A1": 4.0, "E1": 1.0}
+    for r in range(2, 12):
+        cells[f"C{r}"] = f"=A{r - 1}/2"
+        cells[f"A{r}"] = f"=A{r - 1}+$C$2+$E$1"
+    eng = Engine.load(_book(tmp_path / "f.xlsx", cells))
+    assert len({id(u) for u in eng.units.values()}) == 1
+
+    def want(e1):
+        a = [4.0]
+        for _ in range(2, 12):
+            a.append(a[-1] + 2.0 + e1)
+        return a
+    assert [eng.get(f"S!A{r}") for r in range(1, 12)] == want(1.0)
+    eng.set({"S!E1": "x"})
+    assert [str(eng.get(f"S!A{r}")) for r in range(2, 12)] == ["#VALUE!"] * 10
+    eng.set({"S!E1": 0.5})
+    assert [eng.get(f"S!A{r}") for r in range(1, 12)] == want(0.5)
