@@ -212,13 +212,19 @@ class Building:
         for u in units:
             recurrence.compile_recurrence(self, u)
         # columns of one formula side by side, evaluated as one block (sheetnet.engine.wide): one unit of the order
-        batches = wide.find(self.groups, self._shapes, cycled | set(self.units))
+        blocks = wide.find(self.groups, self._shapes, cycled | set(self.units))
+        taken = cycled | set(self.units) | {m for b in blocks for m in b.members}
+        gathers = wide.find_gathers(self.groups, self._shapes, taken)  # single cells of one shape anywhere
         self.batches: dict = {}
-        if cyclic or units or batches:
+        if cyclic or units or blocks or gathers:
             comps = cyclic + [u.members for u in units]
-            self.order = order.condensed(comps + [b.members for b in batches], members)
-            if len(self.order) < len(self.groups):  # one column reads another's through a third: no batches
-                batches, self.order = [], order.condensed(comps, members) if comps else order.topological()
+            # a batch one of whose cells reads another's through a third cannot be one unit of the order:
+            # then without the gathered cells, then without any batch
+            for batches in (blocks + gathers, blocks, []):
+                self.order = order.condensed(comps + [b.members for b in batches], members) if comps or batches \
+                    else order.topological()
+                if len(self.order) == len(self.groups):
+                    break
             self.batches = {m: b for b in batches for m in b.members}
             stack = [i for comp in cyclic for i in comp]
             self.iterated = set(stack)

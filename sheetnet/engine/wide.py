@@ -7,6 +7,9 @@ grader and autograd) but are evaluated together: the k rows times W columns of c
 K = k*W cells, each reference read as a window that moves with the cell's row where its row is
 relative and with its column where its column is, the cells in row-major order.
 
+Single cells of one shape anywhere (a pooling layer's MAX over 2 x 2 blocks with a stride) are
+gathered the same way: K cells, each reference read at each cell's own box.
+
 Only what is sure to mean the same cell by cell is put together: the same shape of plain formula
 (sheetnet.engine.parsecache) in adjacent columns over the same rows, every reference moving by the
 column or not at all, functions that see only their arguments' values, and no column reading
@@ -20,6 +23,7 @@ import numpy as np
 
 from .functions import FUNCTIONS, REF_FUNCTIONS
 from .graph import Group, walk
+from .values import BLANK, NUM
 
 _KINDS = {"num", "str", "bool", "err", "missing", "arr", "ref", "neg", "pct", "bin", "fn"}
 MAX_READ = 1 << 22  # elements of one reference's windows, copied out, beyond which the columns go one by one
@@ -30,19 +34,33 @@ class NotWide(Exception):
 
 
 class Wide(Group):
-    """The block as the evaluator sees it: k rows by W columns of cells, K = k*W in row-major order."""
+    """The block as the evaluator sees it: k rows by W columns of cells, K = k*W in row-major order; or
+    (gather) K single cells anywhere, each reference read at each cell's own box."""
 
-    def __init__(self, first: Group, W: int, colrel: dict):
+    def __init__(self, first: Group, W: int, colrel: dict, gather=None):
         super().__init__(-2, first.sheet, first.col, first.r0, first.k * W, first.formula, None, _node=first.node,
                          array_eval=first.array_eval)
-        self.rows, self.cols, self.colrel = first.k, W, colrel
+        self.rows, self.cols, self.colrel, self.gather = first.k, W, colrel, gather
 
 
 class Batch:
-    __slots__ = ("members", "colrel")
+    __slots__ = ("members", "colrel", "gather")
 
-    def __init__(self, members: list, colrel: dict):
-        self.members, self.colrel = members, colrel
+    def __init__(self, members: list, colrel: dict, gather=None):
+        self.members, self.colrel, self.gather = members, colrel, gather
+
+
+class Gather:
+    """Single cells of one shape anywhere (a pooling layer's MAX over 2 x 2 blocks, stride 2): each reference's
+    top-left corner in each cell, (K, 2) at its place in the first cell's AST."""
+
+    __slots__ = ("place", "corners", "rows", "cols")
+
+    def __init__(self, place: dict, corners: list, rows, cols):
+        self.place, self.corners, self.rows, self.cols = place, corners, rows, cols
+
+
+MIN_GATHER, MAX_GATHER = 8, 1 << 14  # single cells of one shape worth gathering, and at most at once
 
 
 def find(groups, shapes: dict, exclude: set) -> list:
@@ -72,11 +90,70 @@ def find(groups, shapes: dict, exclude: set) -> list:
     return out
 
 
+def find_gathers(groups, shapes: dict, exclude: set) -> list:
+    """Single cells of one shape, not in a block, none reading another: [Batch] with a Gather."""
+    by_key: dict = {}
+    for g in groups:
+        shape = shapes.get(g.id)
+        if shape is None or g.k != 1 or g.id in exclude or g.array_box is not None or g.dynamic or g.volatile or \
+                g.runtime_refs or g.split is not None:
+            continue
+        by_key.setdefault((g.sheet, g.array_eval, shape), []).append(g)
+    out = []
+    for gs in by_key.values():
+        for i in range(0, len(gs), MAX_GATHER):
+            part = gs[i:i + MAX_GATHER]
+            if len(part) >= MIN_GATHER:
+                b = _gather(part)
+                if b is not None:
+                    out.append(b)
+    return out
+
+
+def _plain(node) -> bool:
+    return all(n[0] in _KINDS and not (n[0] == "fn" and FUNCTIONS[n[1]].mode != "value" and not _one_of(n))
+               for n in walk(node))
+
+
+def _gather(gs) -> Batch | None:
+    first = gs[0]
+    if not _plain(first.node):
+        return None
+    refs0 = [n for n in walk(first.node) if n[0] == "ref"]
+    corners: list = [[] for _ in refs0]
+    for g in gs:
+        refs = [n for n in walk(g.node) if n[0] == "ref"]
+        if len(refs) != len(refs0):
+            return None
+        for p, (a, b) in enumerate(zip(refs0, refs)):
+            if b[1] != a[1] or b[4] - b[2] != a[4] - a[2] or b[5] - b[3] != a[5] - a[3] or b[6:] != a[6:]:
+                return None
+            corners[p].append((b[2], b[3]))
+    rows = np.array([g.r0 for g in gs])
+    cols = np.array([g.col for g in gs])
+    # no cell reads another's: the cells on a grid over their span, each box read counted by sums
+    r0, c0 = int(rows.min()), int(cols.min())
+    occ = np.zeros((int(rows.max()) - r0 + 2, int(cols.max()) - c0 + 2), np.int64)
+    occ[rows - r0 + 1, cols - c0 + 1] = 1
+    sums = occ.cumsum(0).cumsum(1)
+    H, W_ = occ.shape[0] - 1, occ.shape[1] - 1
+    for g in gs:
+        for (s, a, b, c, d) in g.reads:
+            if s != first.sheet:
+                continue
+            a, b, c, d = max(a - r0, 0), min(b - r0, H - 1), max(c - c0, 0), min(d - c0, W_ - 1)
+            if a <= b and c <= d and sums[b + 1, d + 1] - sums[a, d + 1] - sums[b + 1, c] + sums[a, c] > 0:
+                return None
+    place = {id(n): p for p, n in enumerate(refs0)}
+    if len(place) != len(refs0):
+        return None
+    return Batch([g.id for g in gs], {}, Gather(place, [np.array(c, np.int64) for c in corners], rows, cols))
+
+
 def _batch(run) -> Batch | None:
     first = run[0]
-    for n in walk(first.node):
-        if n[0] not in _KINDS or n[0] == "fn" and FUNCTIONS[n[1]].mode != "value" and not _one_of(n):
-            return None
+    if not _plain(first.node):
+        return None
     refs0 = [n for n in walk(first.node) if n[0] == "ref"]
     colrel = {}
     for j, g in enumerate(run[1:], 1):
@@ -115,9 +192,13 @@ def run(eng, b: Batch):
         eng._pending.discard(m)
     groups = [eng.groups[m] for m in b.members]
     first = groups[0]
-    if not any(m in eng.held for m in b.members) and \
-            eng.grids[first.sheet].main_holds(first.r0, first.col, first.r0 + first.k - 1, first.col + len(groups) - 1):
-        wg = Wide(first, len(groups), b.colrel)
+    grid = eng.grids[first.sheet]
+    if b.gather is not None:
+        inside = grid.main_holds(0, 0, int(b.gather.rows.max()), int(b.gather.cols.max()))
+    else:
+        inside = grid.main_holds(first.r0, first.col, first.r0 + first.k - 1, first.col + len(groups) - 1)
+    if not any(m in eng.held for m in b.members) and inside:
+        wg = Wide(first, len(groups), b.colrel, b.gather)
         try:
             v = eng._eval(wg.node, wg, wg.array_eval, True)
             if v.shape[1:] != (1, 1):
@@ -127,10 +208,13 @@ def run(eng, b: Batch):
             v = v.broadcast((wg.k, 1, 1))
         except Exception:  # (NotWide, an error raised for some cells, a shape the block cannot take)
             v = None
-        if v is not None:
+        if v is not None and b.gather is not None:
+            _scatter(grid, b.gather.rows, b.gather.cols, v)
+        elif v is not None:
             k, W = wg.rows, wg.cols
-            eng.grids[wg.sheet].store(wg.r0, wg.col, v.num.reshape(k, W), None if v.typ is None else v.typ.reshape(k, W),
-                                      None if v.obj is None else v.obj.reshape(k, W))
+            grid.store(wg.r0, wg.col, v.num.reshape(k, W), None if v.typ is None else v.typ.reshape(k, W),
+                       None if v.obj is None else v.obj.reshape(k, W))
+        if v is not None:
             for g in groups:
                 g.stored_numbers = False
             return
@@ -138,11 +222,29 @@ def run(eng, b: Batch):
         eng._run(g)
 
 
+def _scatter(grid, rows, cols, v):
+    """Each cell's value into its own place in the main tile, as Grid.store puts a block."""
+    t = grid.tiles[0]
+    num = v.num.reshape(-1)
+    if v.typ is None:
+        t.num[rows, cols] = num
+        t.typ[rows, cols] = NUM
+        return
+    grid.tver += 1
+    typ = v.typ.reshape(-1)
+    typ = np.where(typ == BLANK, NUM, typ)  # a formula showing a blank cell shows 0
+    t.num[rows, cols] = np.where(typ == NUM, np.nan_to_num(num), num)
+    t.typ[rows, cols] = typ
+    t.obj[rows, cols] = v.obj.reshape(-1) if v.obj is not None else None
+
+
 def read(eng, node, g: Wide):
     """A reference's values for each cell of the block: (K, h, w), or (1, h, w) where it does not move."""
     from .values import V
 
     _, s, r0, c0, r1, c1, rel0, rel1 = node
+    if g.gather is not None:
+        return _gathered(eng, node, g.gather)
     crel = g.colrel.get(id(node))
     if crel is None or rel0 != rel1:
         raise NotWide
@@ -166,3 +268,25 @@ def read(eng, node, g: Wide):
     if grid.all_numbers(r0, R1 + 1, c0, C1 + 1):
         return V(windows(t.num[box]), ref=True)
     return V(windows(t.num[box]), windows(t.typ[box]), windows(t.obj[box]), ref=True)
+
+
+def _gathered(eng, node, ga: Gather):
+    """A reference's box at each gathered cell: (K, h, w), copied out of the main tile."""
+    from .values import V
+
+    _, s, r0, c0, r1, c1, _, _ = node
+    p = ga.place.get(id(node))
+    if p is None:
+        raise NotWide
+    h, w = r1 - r0 + 1, c1 - c0 + 1
+    rc = ga.corners[p]
+    grid = eng.grids[s]
+    if len(rc) * h * w > MAX_READ or not grid.main_holds(0, 0, int(rc[:, 0].max()) + h - 1, int(rc[:, 1].max()) + w - 1):
+        raise NotWide
+    R = rc[:, 0, None, None] + np.arange(h)[None, :, None]
+    C = rc[:, 1, None, None] + np.arange(w)[None, None, :]
+    t = grid.tiles[0]
+    typ = t.typ[R, C]
+    if (typ == NUM).all():
+        return V(t.num[R, C], ref=True)
+    return V(t.num[R, C], typ, t.obj[R, C], ref=True)

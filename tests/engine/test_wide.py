@@ -156,3 +156,72 @@ def test_a_reference_made_at_run_time_waits_for_everything_the_block_reads(tmp_p
     assert len({id(b) for b in eng.batches.values()}) == 1
     assert [eng.get(f"S!I{r + 1}") for r in range(5)] == [200.0 * (r + 1) + 1 for r in range(5)]
     assert eng.get("S!Z1") == sum(r + 2.0 for r in range(5))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_single_cells_of_one_shape_anywhere_give_their_own_values(tmp_path, monkeypatch, seed):
+    """A pooling layer (MAX over 2 x 2 blocks, stride 2) and other shapes scattered over a sheet, gathered into
+    one evaluation each: the values each cell gives by itself, bit for bit, before and after changes."""
+    rng = random.Random(seed)
+    wb = xlsxwriter.Workbook(str(tmp_path / "g.xlsx"))
+    ws = wb.add_worksheet("S")
+    for r in range(20):
+        for c in range(10):
+            x = rng.random()
+            if x < 0.8:
+                ws.write_number(r, c, round(rng.uniform(-2, 2), 3))
+            elif x < 0.9:
+                ws.write_string(r, c, f"t{rng.randrange(3)}")
+    shapes = ["=MAX({a}:{b})", "=SUM({a}:{b})*2", '=IF({a}="",0,{a}+{b})', "=SUMPRODUCT({a}:{b},{a}:{b})", "=1/{a}"]
+    placed = []
+    for k, shape in enumerate(shapes):
+        for n in range(12):
+            r, c = rng.randrange(0, 18), rng.randrange(0, 8)
+            a, b = f"{_col(c)}{r + 1}", f"{_col(c + 1)}{r + 2}"
+            cell = (25 + n, 12 + k)
+            ws.write_formula(*cell, shape.format(a=a, b=b), None, 0)
+            placed.append(cell)
+    wb.close()
+    eng = Engine.load(tmp_path / "g.xlsx")
+    assert sum(b.gather is not None for b in {id(b): b for b in eng.batches.values()}.values()) == len(shapes)
+    with monkeypatch.context() as m:
+        m.setattr(wide, "find_gathers", lambda *a: [])
+        plain = Engine.load(tmp_path / "g.xlsx")
+
+    def values(e):
+        return repr([e.get(f"S!{_col(c)}{r + 1}") for r, c in placed])
+    assert values(eng) == values(plain)
+    for change in ({"S!A1": "t1", "S!B2": None}, {"S!A1": 5.0, "S!C3": True}, {"S!D4": 0.0}):
+        eng.set(change)
+        plain.set(change)
+        assert values(eng) == values(plain), change
+
+
+def test_single_cells_reading_one_another_are_not_gathered(tmp_path):
+    """Nine single cells of one shape, each reading the one before directly; nine more, each reading the one
+    before through a third cell: neither set is gathered (the order could not keep them together), and every
+    value is the chain's."""
+    wb = xlsxwriter.Workbook(str(tmp_path / "c.xlsx"))
+    ws = wb.add_worksheet("S")
+    ws.write_number(0, 0, 1.0)
+    prev = "A1"
+    for i in range(9):  # K1, L3, M5, ...: each twice the one before
+        r, c = 2 * i, 10 + i
+        ws.write_formula(r, c, f"={prev}*2", None, 0)
+        prev = f"{_col(c)}{r + 1}"
+    prev = "A1"
+    for i in range(9):  # K31, L33, ...: one more than three times the one before, through U32, V34, ...
+        r, c = 30 + 2 * i, 10 + i
+        ws.write_formula(r, c, f"={prev}+1", None, 0)
+        ws.write_formula(r + 1, 20 + i, f"={_col(c)}{r + 1}*3", None, 0)
+        prev = f"{_col(20 + i)}{r + 2}"
+    wb.close()
+    eng = Engine.load(tmp_path / "c.xlsx")
+    assert not any(b.gather is not None for b in eng.batches.values())
+    assert [eng.get(f"S!{_col(10 + i)}{2 * i + 1}") for i in range(9)] == [2.0 ** (i + 1) for i in range(9)]
+    x, want = 1.0, []
+    for i in range(9):
+        x = x + 1
+        want.append(x)
+        x = x * 3
+    assert [eng.get(f"S!{_col(10 + i)}{31 + 2 * i}") for i in range(9)] == want
