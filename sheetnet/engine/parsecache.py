@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from .address import col_index
+from .graph import walk
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 _REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
@@ -26,7 +27,7 @@ _FUNC = re.compile(r"(?:_xlfn\.|_xlws\.)*([A-Z][A-Z0-9.]*)\(")
 _PLAIN = re.compile(r"[0-9+\-*/^&=<>%(),;.{}]*")  # (no ":" or space: ranges and intersections are made in parsing)
 _EXPONENT = re.compile(r"(?<=[0-9.])E[+-]?[0-9]+")  # 1E+5
 _LOGICAL = re.compile(r"\b(?:TRUE|FALSE)\b")
-_LEAVES = {"num", "str", "bool", "err", "missing", "arr"}
+_KINDS = {"num", "str", "bool", "err", "missing", "arr", "neg", "pct", "bin", "fn"}  # (and "ref": checked)
 
 
 class ParseCache:
@@ -101,20 +102,11 @@ def _places(node, boxes, sheet):
         if b in place:
             return None
         place[b] = i
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        kind = n[0]
-        if kind == "ref":
+    for n in walk(node):
+        if n[0] == "ref":
             if n[1] != sheet or n[6] != n[7] or (n[2], n[3], n[4], n[5]) not in place:
                 return None
-        elif kind in ("neg", "pct"):
-            stack.append(n[1])
-        elif kind == "bin":
-            stack.extend((n[2], n[3]))
-        elif kind == "fn":
-            stack.extend(n[2])
-        elif kind not in _LEAVES:
+        elif n[0] not in _KINDS:
             return None
     return place
 

@@ -13,18 +13,17 @@ from array import array
 
 import numpy as np
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import fromstring
 
 from ..errors import SheetnetError
 from .address import a1, col_index, parse_range
 from .bulkcells import BULK_BYTES, XmlCheck, plain_numbers
+from .sheettree import scan_tree as _scan_tree
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
 from .xmlvalues import check_xml, shared, typed, unescape
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_FORMULA = 8192  # Excel's own limit on a formula's length
-NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,12})"([^>]*?)(/>|>(.*?)</c>)', re.S)
 _ROW_HIDDEN = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"')
@@ -153,6 +152,16 @@ class _Builder:
         else:
             sd.other.append((r, c, x))
 
+    def _formula_cell(self, r, c, ref, text, cached) -> SheetData:
+        """A formula's text refused if longer than Excel's limit; its cached value kept where wanted."""
+        if len(text) > MAX_FORMULA:
+            raise SheetnetError(f"{self.where}!{ref}: formula of {len(text)} characters is longer than Excel's "
+                                f"{MAX_FORMULA}; refused")
+        sd = self.sd
+        if cached is not None and sd.cached is not None and (self.want is None or (r, c) in self.want):
+            sd.cached[(r, c)] = cached
+        return sd
+
     def formula(self, r, c, ref, text, fattrs, cached, dynamic, raw=None):
         """A formula cell: text may be None for a shared formula's child; raw: its escaped bytes."""
         ftype = fattrs.get("t")
@@ -172,12 +181,7 @@ class _Builder:
                 text = None
         if not text:
             return False
-        if len(text) > MAX_FORMULA:
-            raise SheetnetError(f"{self.where}!{ref}: formula of {len(text)} characters is longer than Excel's "
-                                f"{MAX_FORMULA}; refused")
-        sd = self.sd
-        if cached is not None and sd.cached is not None and (self.want is None or (r, c) in self.want):
-            sd.cached[(r, c)] = cached
+        sd = self._formula_cell(r, c, ref, text, cached)
         if ftype == "array":
             box = parse_range(fattrs.get("ref") or ref)
             if dynamic and box[0] == box[2] and box[1] == box[3] and _one_value(text):
@@ -197,18 +201,12 @@ class _Builder:
             self.open[c] = [run, None, False, (), r + 1, raw]
         return True
 
-
     def array_cell(self, r, c, text, cached, dynamic):
         """An array formula whose box is its own cell (already placed): what formula() does for it, less the
         parsing of its attributes and box; the ArrayFormula, or None (no text: its value)."""
         if not text:
             return self.put_value(r, c, cached)
-        if len(text) > MAX_FORMULA:
-            raise SheetnetError(f"{self.where}!{a1(r, c)}: formula of {len(text)} characters is longer than Excel's "
-                                f"{MAX_FORMULA}; refused")
-        sd = self.sd
-        if cached is not None and sd.cached is not None and (self.want is None or (r, c) in self.want):
-            sd.cached[(r, c)] = cached
+        sd = self._formula_cell(r, c, a1(r, c), text, cached)
         a = ArrayFormula(r, c, (r, c, r, c), text, dynamic)
         sd.arrays.append(a)
         return a
@@ -392,46 +390,3 @@ def _name_bad_cell(data: bytes, body: int, b: _Builder):
             what = "the number of no shared string" if t == "s" else "no value of its type" if t else "not a number"
             raise SheetnetError(f"{b.where}, cell {(letters + digits).decode()}: holds {raw!r}, {what}; refused") \
                 from None
-
-
-def _scan_tree(data: bytes, b: _Builder):
-    """The slow path: the same reading over ElementTree (any prefix, any attribute order)."""
-    root = fromstring(data)
-    sd = b.sd
-    for row in root.iter(f"{NS}row"):
-        rr = row.get("r")
-        if row.get("hidden") in ("1", "true") and rr:
-            sd.hidden_rows.add(int(rr) - 1)
-        next_col = 0
-        for el in row.iter(f"{NS}c"):
-            ref = el.get("r")
-            if ref:
-                m = re.match(r"^([A-Z]{1,3})([0-9]{1,12})$", ref)
-                if not m:
-                    raise SheetnetError(f"{b.where}: bad cell address {ref!r}")
-                c, r = col_index(m.group(1)), int(m.group(2)) - 1
-            else:
-                if not rr:
-                    raise SheetnetError(f"{b.where}: a cell with no address in a row with no number")
-                r, c = int(rr) - 1, next_col
-                ref = a1(r, c)
-            next_col = c + 1
-            b.place(r, c, ref)
-            t = el.get("t")
-            f = el.find(f"{NS}f")
-            v = el.find(f"{NS}v")
-            text = v.text if v is not None else None
-            if t == "inlineStr":
-                x = "".join(tt.text or "" for tt in el.iter(f"{NS}t") if tt not in _phonetic(el))
-            elif t == "s":
-                x = shared(b.strings, text) if text is not None else None
-            else:
-                x = typed(t, text, lambda: f"{b.where}, cell {ref}")
-            if f is not None:
-                if b.formula(r, c, ref, f.text or None, dict(f.attrib), x, el.get("cm") not in (None, "0")):
-                    continue
-            b.put_value(r, c, x)
-
-
-def _phonetic(el):
-    return {t for ph in el.iter(f"{NS}rPh") for t in ph.iter(f"{NS}t")}
