@@ -133,6 +133,8 @@ def _gather(gs) -> Batch | None:
     cols = np.array([g.col for g in gs])
     # no cell reads another's: the cells on a grid over their span, each box read counted by sums
     r0, c0 = int(rows.min()), int(cols.min())
+    if (int(rows.max()) - r0 + 2) * (int(cols.max()) - c0 + 2) > MAX_READ:  # (cells far apart: not worth a grid)
+        return None
     occ = np.zeros((int(rows.max()) - r0 + 2, int(cols.max()) - c0 + 2), np.int64)
     occ[rows - r0 + 1, cols - c0 + 1] = 1
     sums = occ.cumsum(0).cumsum(1)

@@ -225,3 +225,22 @@ def test_single_cells_reading_one_another_are_not_gathered(tmp_path):
         want.append(x)
         x = x * 3
     assert [eng.get(f"S!{_col(10 + i)}{31 + 2 * i}") for i in range(9)] == want
+
+
+def test_single_cells_far_apart_are_not_gathered(tmp_path, monkeypatch):
+    """Eight cells of one shape spread over a million rows and thousands of columns: no grid over their span
+    (bounded memory), each computed by itself; close together, the same cells are gathered."""
+    from xlsxwriter.utility import xl_rowcol_to_cell as cell
+
+    def book(name, dr, dc):
+        wb = xlsxwriter.Workbook(str(tmp_path / name))
+        ws = wb.add_worksheet("S")
+        for i in range(8):
+            ws.write_number(i * dr, i * dc, i + 1.0)
+            ws.write_formula(i * dr + 1, i * dc, f"={cell(i * dr, i * dc)}*2", None, 0)
+        wb.close()
+        return Engine.load(tmp_path / name)
+    for eng, (dr, dc), gathered in ((book("far.xlsx", 130_000, 2_000), (130_000, 2_000), False),
+                                    (book("near.xlsx", 3, 2), (3, 2), True)):
+        assert bool(eng.batches) == gathered
+        assert [eng.get(f"S!{cell(i * dr + 1, i * dc)}") for i in range(8)] == [2.0 * (i + 1) for i in range(8)]
