@@ -14,6 +14,9 @@ is a circular reference.
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_left, bisect_right
+
 import numpy as np
 
 from .compile import RAISE, compile_steps
@@ -26,13 +29,17 @@ _KINDS = {"num", "str", "bool", "err", "missing", "arr", "ref", "neg", "pct", "b
 class Recurrence:
     """Column groups run row by row: members in the order a row's cells are computed."""
 
-    __slots__ = ("members", "sheet", "lo", "hi", "steps", "_cells")
+    __slots__ = ("members", "sheet", "rows", "steps", "_cells")
 
     def __init__(self, members: list, groups):
         self.members = members
         self.sheet = groups[members[0]].sheet
-        self.lo = min(groups[m].r0 for m in members)
-        self.hi = max(groups[m].r0 + groups[m].k - 1 for m in members)
+        rows: dict = {}  # row -> the members with a cell in it, in the order a row computes them
+        for m in members:
+            g = groups[m]
+            for r in range(g.r0, g.r0 + g.k):
+                rows.setdefault(r, []).append(m)
+        self.rows = sorted(rows.items())
         self.steps: dict = {}  # member id -> step(i), its compiled path (or None)
         self._cells: dict = {}  # (member id, i) -> its cell i as a one-cell group, made when asked
 
@@ -51,9 +58,7 @@ class Recurrence:
 
     def cells_in_order(self, groups) -> list:
         """Every cell as a one-cell group, in the order the loop computes them."""
-        members = [groups[m] for m in self.members]
-        return [self.cell(g, r - g.r0) for r in range(self.lo, self.hi + 1) for g in members
-                if g.r0 <= r < g.r0 + g.k]
+        return [self.cell(groups[m], r - groups[m].r0) for r, ms in self.rows for m in ms]
 
 
 def find(groups, comp) -> Recurrence | None:
@@ -66,6 +71,13 @@ def find(groups, comp) -> Recurrence | None:
         if g.array_box is not None and g.array_box != (g.r0, g.col, g.r0, g.col) or g.dynamic or g.volatile or \
                 g.runtime_refs or g.split is not None:
             return None
+    by_col: dict = {}  # column -> its members, top to bottom (their rows never overlap)
+    for g in gs:
+        by_col.setdefault(g.col, []).append(g)
+    for ms in by_col.values():
+        ms.sort(key=lambda m: m.r0)
+    cols = sorted(by_col)
+    ends = {c: [m.r0 + m.k - 1 for m in ms] for c, ms in by_col.items()}
     before = {g.id: set() for g in gs}  # member -> the members its row's cell reads in that row
     for g in gs:
         for n in walk(g.node):
@@ -75,24 +87,36 @@ def find(groups, comp) -> Recurrence | None:
                 continue
             _, _, r0, c0, r1, c1, rel0, rel1 = n
             last = r1 + (g.k - 1 if rel1 else 0)
-            for m in gs:
-                if not c0 <= m.col <= c1 or r0 > m.r0 + m.k - 1 or last < m.r0:
-                    continue  # never a cell of m
-                # the lowest row of m read, against the reading cell's row: the same at every cell for a
-                # relative end, largest at the first cell for a fixed one
-                worst = min(r1, m.r0 + m.k - 1) - g.r0
-                if worst > 0 or worst == 0 and m is g:
-                    return None  # a row below (or the cell itself): not a recurrence row by row
-                if worst == 0:
-                    before[g.id].add(m.id)
-    order, done = [], set()
-    while len(order) < len(gs):  # the members in the order a row's cells read each other (by column on ties)
-        ready = [g for g in gs if g.id not in done and before[g.id] <= done]
-        if not ready:
-            return None  # the cells of a row read each other round: a circular reference
-        g = min(ready, key=lambda g: g.col)
-        order.append(g.id)
-        done.add(g.id)
+            for c in cols[bisect_left(cols, c0):bisect_right(cols, c1)]:
+                ms, es = by_col[c], ends[c]
+                for m in ms[bisect_left(es, r0):]:  # the members of this column the box can reach
+                    if m.r0 > last:
+                        break
+                    # the lowest row of m read, against the reading cell's row: the same at every cell for a
+                    # relative end, largest at the first cell for a fixed one
+                    worst = min(r1, m.r0 + m.k - 1) - g.r0
+                    if worst > 0 or worst == 0 and m is g:
+                        return None  # a row below (or the cell itself): not a recurrence row by row
+                    if worst == 0:
+                        before[g.id].add(m.id)
+    # the members in the order a row's cells read each other (by column on ties)
+    waiting = {g.id: len(before[g.id]) for g in gs}
+    after: dict = {}
+    for g in gs:
+        for m in before[g.id]:
+            after.setdefault(m, []).append(g)
+    ready = [(g.col, g.r0, g.id) for g in gs if not waiting[g.id]]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, _, i = heapq.heappop(ready)
+        order.append(i)
+        for g in after.get(i, ()):
+            waiting[g.id] -= 1
+            if not waiting[g.id]:
+                heapq.heappush(ready, (g.col, g.r0, g.id))
+    if len(order) < len(gs):
+        return None  # the cells of a row read each other round: a circular reference
     return Recurrence(order, groups)
 
 
@@ -108,17 +132,18 @@ def run(eng, u: Recurrence):
         eng._pending.discard(m)
     t = eng.grids[u.sheet].tiles[0]
     held = eng.held_cells
-    todo = []
+    todo = {}
     for m in u.members:
         if m not in eng.held:
             compiled = u.steps.get(m)  # its compiled step where what it reads outside the loop is all numbers
-            todo.append((eng.groups[m], compiled[0] if compiled is not None and compiled[1]() else None))
+            todo[m] = (eng.groups[m], compiled[0] if compiled is not None and compiled[1]() else None)
+    rows = [[todo[m] for m in ms if m in todo] for _, ms in u.rows]
     usual = np.geterr()
     with np.errstate(**RAISE):  # (once for every compiled step; the general path under the usual state)
-        for r in range(u.lo, u.hi + 1):
-            for g, step in todo:
+        for (r, _), row in zip(u.rows, rows):
+            for g, step in row:
                 i = r - g.r0
-                if i < 0 or i >= g.k or held and (g.sheet, r, g.col) in held:
+                if held and (g.sheet, r, g.col) in held:
                     continue
                 try:
                     v = step(i) if step is not None else None
