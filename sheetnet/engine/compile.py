@@ -141,7 +141,7 @@ def _approx_add(a, b):
     tol = np.abs(a)
     tol *= APPROX
     cancel = np.abs(out) < tol
-    if cancel.any():
+    if np.count_nonzero(cancel):  # (a quarter of .any()'s cost on a small array)
         out[cancel] = 0.0
     return out
 
@@ -324,5 +324,5 @@ def _sumproduct(eng, g, args, checks):
         for p in parts:
             x = p()
             prod = x if prod is None else prod * x
-        return np.array([np.sum(prod)])
+        return np.array([np.add.reduce(prod, axis=None)])  # np.sum's own reduction, without its wrapper
     return total
