@@ -140,10 +140,11 @@ def _gather(gs) -> Batch | None:
     sums = occ.cumsum(0).cumsum(1)
     H, W_ = occ.shape[0] - 1, occ.shape[1] - 1
     for g in gs:
-        for (s, a, b, c, d) in g.reads:
+        for (s, top, left, bottom, right) in g.reads:
             if s != first.sheet:
                 continue
-            a, b, c, d = max(a - r0, 0), min(b - r0, H - 1), max(c - c0, 0), min(d - c0, W_ - 1)
+            a, b = max(top - r0, 0), min(bottom - r0, H - 1)  # the box's rows and columns on the grid
+            c, d = max(left - c0, 0), min(right - c0, W_ - 1)
             if a <= b and c <= d and sums[b + 1, d + 1] - sums[a, d + 1] - sums[b + 1, c] + sums[a, c] > 0:
                 return None
     place = {id(n): p for p, n in enumerate(refs0)}
@@ -173,8 +174,8 @@ def _batch(run) -> Batch | None:
     # no column reads another's cells (the block computes them all at once)
     r1, c0, c1 = first.r0 + first.k - 1, first.col, run[-1].col
     for g in run:
-        for (s, a, b, c, d) in g.reads:
-            if s == first.sheet and a <= r1 and c >= first.r0 and b <= c1 and d >= c0:
+        for (s, top, left, bottom, right) in g.reads:
+            if s == first.sheet and top <= r1 and bottom >= first.r0 and left <= c1 and right >= c0:
                 return None
     return Batch([g.id for g in run], colrel)
 

@@ -244,3 +244,27 @@ def test_single_cells_far_apart_are_not_gathered(tmp_path, monkeypatch):
                                     (book("near.xlsx", 3, 2), (3, 2), True)):
         assert bool(eng.batches) == gathered
         assert [eng.get(f"S!{cell(i * dr + 1, i * dc)}") for i in range(8)] == [2.0 * (i + 1) for i in range(8)]
+
+
+def test_single_cells_reading_one_another_anywhere_are_never_gathered(tmp_path):
+    """Ten cells of one shape at random places, each reading the one written before it: whatever the places,
+    the chain's values (a box read is checked against the cells by its rows and its columns, never mixed)."""
+    from xlsxwriter.utility import xl_rowcol_to_cell as cell
+
+    for seed in range(40):
+        rng = random.Random(seed)
+        places: list = []
+        while len(places) < 10:
+            p = (rng.randrange(1, 30), rng.randrange(1, 30))
+            if p not in places:
+                places.append(p)
+        wb = xlsxwriter.Workbook(str(tmp_path / f"chain{seed}.xlsx"))
+        ws = wb.add_worksheet("S")
+        ws.write_number(0, 0, 1.0)
+        prev = "A1"
+        for r, c in places:
+            ws.write_formula(r, c, f"={prev}*2", None, 0)
+            prev = cell(r, c)
+        wb.close()
+        eng = Engine.load(tmp_path / f"chain{seed}.xlsx")
+        assert [eng.get(f"S!{cell(r, c)}") for r, c in places] == [2.0 ** (i + 1) for i in range(10)], seed
