@@ -212,9 +212,9 @@ class Building:
         for u in units:
             recurrence.compile_recurrence(self, u)
         # columns of one formula side by side, evaluated as one block (sheetnet.engine.wide): one unit of the order
-        blocks = wide.find(self.groups, self._shapes, cycled | set(self.units))
+        blocks = wide.independent(wide.find(self.groups, self._shapes, cycled | set(self.units)), order.pre)
         taken = cycled | set(self.units) | {m for b in blocks for m in b.members}
-        gathers = wide.find_gathers(self.groups, self._shapes, taken)  # single cells of one shape anywhere
+        gathers = wide.independent(wide.find_gathers(self.groups, self._shapes, taken), order.pre)  # anywhere
         self.batches: dict = {}
         if cyclic or units or blocks or gathers:
             comps = cyclic + [u.members for u in units]

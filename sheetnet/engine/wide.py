@@ -63,6 +63,17 @@ class Gather:
 MIN_GATHER, MAX_GATHER = 8, 1 << 14  # single cells of one shape worth gathering, and at most at once
 
 
+def independent(batches, pre) -> list:
+    """The batches none of whose members reads another's cells (the batch computes them all at once);
+    pre[i]: the groups whose cells group i reads."""
+    out = []
+    for b in batches:
+        members = set(b.members)
+        if not any(p in members for m in b.members for p in pre[m]):
+            out.append(b)
+    return out
+
+
 def find(groups, shapes: dict, exclude: set) -> list:
     """The batches among the groups: [Batch] (members left to right)."""
     by_key: dict = {}
@@ -91,7 +102,7 @@ def find(groups, shapes: dict, exclude: set) -> list:
 
 
 def find_gathers(groups, shapes: dict, exclude: set) -> list:
-    """Single cells of one shape, not in a block, none reading another: [Batch] with a Gather."""
+    """Single cells of one shape, not in a block: [Batch] with a Gather."""
     by_key: dict = {}
     for g in groups:
         shape = shapes.get(g.id)
@@ -131,22 +142,8 @@ def _gather(gs) -> Batch | None:
             corners[p].append((b[2], b[3]))
     rows = np.array([g.r0 for g in gs])
     cols = np.array([g.col for g in gs])
-    # no cell reads another's: the cells on a grid over their span, each box read counted by sums
-    r0, c0 = int(rows.min()), int(cols.min())
-    if (int(rows.max()) - r0 + 2) * (int(cols.max()) - c0 + 2) > MAX_READ:  # (cells far apart: not worth a grid)
-        return None
-    occ = np.zeros((int(rows.max()) - r0 + 2, int(cols.max()) - c0 + 2), np.int64)
-    occ[rows - r0 + 1, cols - c0 + 1] = 1
-    sums = occ.cumsum(0).cumsum(1)
-    H, W_ = occ.shape[0] - 1, occ.shape[1] - 1
-    for g in gs:
-        for (s, top, left, bottom, right) in g.reads:
-            if s != first.sheet:
-                continue
-            a, b = max(top - r0, 0), min(bottom - r0, H - 1)  # the box's rows and columns on the grid
-            c, d = max(left - c0, 0), min(right - c0, W_ - 1)
-            if a <= b and c <= d and sums[b + 1, d + 1] - sums[a, d + 1] - sums[b + 1, c] + sums[a, c] > 0:
-                return None
+    if (int(rows.max()) - int(rows.min()) + 1) * (int(cols.max()) - int(cols.min()) + 1) > MAX_READ:
+        return None  # cells this far apart do not lie in one tile, where a gathered read takes them from
     place = {id(n): p for p, n in enumerate(refs0)}
     if len(place) != len(refs0):
         return None
@@ -170,12 +167,6 @@ def _batch(run) -> Batch | None:
             d = b[3] - a[3]
             moves = colrel.setdefault(id(a), d != 0)
             if d != (j if moves else 0):
-                return None
-    # no column reads another's cells (the block computes them all at once)
-    r1, c0, c1 = first.r0 + first.k - 1, first.col, run[-1].col
-    for g in run:
-        for (s, top, left, bottom, right) in g.reads:
-            if s == first.sheet and top <= r1 and bottom >= first.r0 and left <= c1 and right >= c0:
                 return None
     return Batch([g.id for g in run], colrel)
 
