@@ -198,15 +198,21 @@ class Grid:
         h, w = num.shape
         t = self.tile(r0, c0)
         i, j = r0 - t.r0, c0 - t.c0
-        sl = (slice(i, i + h), slice(j, j + w))
+        self._put(t, (slice(i, i + h), slice(j, j + w)), num, typ, obj, keep_blank)
+
+    def store_cells(self, rows, cols, num, typ=None, obj=None):
+        """Results into cells (rows[i], cols[i]) of the main tile, as store puts a block (gathered cells)."""
+        self._put(self.tiles[0], (rows, cols), num, typ, obj, False)
+
+    def _put(self, t, where, num, typ, obj, keep_blank):
         if typ is None:
-            t.num[sl] = num
-            if not (t.typ[sl] == NUM).all():
-                t.typ[sl] = NUM
+            t.num[where] = num
+            if not (t.typ[where] == NUM).all():
+                t.typ[where] = NUM
             return
         self.tver += 1
         if not keep_blank:
             typ = np.where(typ == BLANK, NUM, typ)  # a formula showing a blank cell shows 0
-        t.num[sl] = np.where(typ == NUM, np.nan_to_num(num), num)
-        t.typ[sl] = typ
-        t.obj[sl] = obj if obj is not None else None
+        t.num[where] = np.where(typ == NUM, np.nan_to_num(num), num)
+        t.typ[where] = typ
+        t.obj[where] = obj if obj is not None else None

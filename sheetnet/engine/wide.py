@@ -23,7 +23,7 @@ import numpy as np
 
 from .functions import FUNCTIONS, REF_FUNCTIONS
 from .graph import Group, walk
-from .values import BLANK, NUM
+from .values import NUM
 
 _KINDS = {"num", "str", "bool", "err", "missing", "arr", "ref", "neg", "pct", "bin", "fn"}
 MAX_READ = 1 << 22  # elements of one reference's windows, copied out, beyond which the columns go one by one
@@ -203,7 +203,8 @@ def run(eng, b: Batch):
         except Exception:  # (NotWide, an error raised for some cells, a shape the block cannot take)
             v = None
         if v is not None and b.gather is not None:
-            _scatter(grid, b.gather.rows, b.gather.cols, v)
+            grid.store_cells(b.gather.rows, b.gather.cols, v.num.reshape(-1), None if v.typ is None else v.typ.reshape(-1),
+                             None if v.obj is None else v.obj.reshape(-1))
         elif v is not None:
             k, W = wg.rows, wg.cols
             grid.store(wg.r0, wg.col, v.num.reshape(k, W), None if v.typ is None else v.typ.reshape(k, W),
@@ -214,22 +215,6 @@ def run(eng, b: Batch):
             return
     for g in groups:
         eng._run(g)
-
-
-def _scatter(grid, rows, cols, v):
-    """Each cell's value into its own place in the main tile, as Grid.store puts a block."""
-    t = grid.tiles[0]
-    num = v.num.reshape(-1)
-    if v.typ is None:
-        t.num[rows, cols] = num
-        t.typ[rows, cols] = NUM
-        return
-    grid.tver += 1
-    typ = v.typ.reshape(-1)
-    typ = np.where(typ == BLANK, NUM, typ)  # a formula showing a blank cell shows 0
-    t.num[rows, cols] = np.where(typ == NUM, np.nan_to_num(num), num)
-    t.typ[rows, cols] = typ
-    t.obj[rows, cols] = v.obj.reshape(-1) if v.obj is not None else None
 
 
 def read(eng, node, g: Wide):

@@ -268,3 +268,32 @@ def test_single_cells_reading_one_another_anywhere_are_never_gathered(tmp_path):
         wb.close()
         eng = Engine.load(tmp_path / f"chain{seed}.xlsx")
         assert [eng.get(f"S!{cell(r, c)}") for r, c in places] == [2.0 ** (i + 1) for i in range(10)], seed
+
+
+def test_a_block_and_gathered_cells_are_computed_at_once_not_by_the_fallback(tmp_path, monkeypatch):
+    """The fallback (column by column) hides any error of the block's own path behind right values: here the
+    block and the gathered cells must compute without it."""
+    from sheetnet.engine.evaluate import Engine as E
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "at_once.xlsx"))
+    ws = wb.add_worksheet("S")
+    for r in range(8):
+        for c in range(8):
+            ws.write_number(r, c, (r * 8 + c) % 5 - 2)
+            if r % 3 == 0:
+                ws.write_string(r, c + 8, "t")
+    for r in range(8):
+        for c in range(4):
+            ws.write_formula(10 + r, c, f'=IF({_col(c)}{r + 1}="",0,{_col(c)}{r + 1}*$A$1)', None, 0)
+    for r in range(4):
+        for c in range(4):
+            ws.write_formula(20 + r, c, f"=MAX({_col(2 * c)}{2 * r + 1}:{_col(2 * c + 1)}{2 * r + 2})", None, 0)
+    wb.close()
+    ran = []
+    real = E._run
+    monkeypatch.setattr(E, "_run", lambda self, g: (ran.append(g.id), real(self, g)))
+    eng = Engine.load(tmp_path / "at_once.xlsx")
+    kinds = sorted(b.gather is not None for b in {id(b): b for b in eng.batches.values()}.values())
+    assert kinds == [False, True]
+    assert not set(ran) & set(eng.batches)  # no member went the fallback's way
+    assert eng.get("S!B12") == ((8 + 1) % 5 - 2) * -2.0 and eng.get("S!A21") == max(-2, -1, 1, 2)
