@@ -34,10 +34,15 @@ class SplitRun:
         self.node, self.span, self.k, self.off, self.compiled = node, span, 1, [0], None
 
 
+def _compilable(eng, g, node) -> bool:
+    """Can the group's cells take the compiled path at all (numbers out, into the main tile)?"""
+    return not (g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(node) or
+                not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col))
+
+
 def compile_group(eng, g):
     node = g.split[0].node if g.split is not None else g.node  # (a split run's cell: its run's AST will do)
-    if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(node) or \
-            not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
+    if not _compilable(eng, g, node):
         return None
     if g.split is not None:  # (its run, its row in it)
         run, i = g.split
@@ -63,8 +68,7 @@ def compile_steps(eng, g, band: list):
     and fixed() says whether the boxes it reads outside the recurrence's cells (`band`: (sheet, r0, c0,
     r1, c1) of its columns) are all numbers, which the loop cannot change.  The caller holds numpy's
     error state at "raise" around the steps.  None where the AST has no compiled path."""
-    if g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(g.node) or \
-            not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col):
+    if not _compilable(eng, g, g.node):
         return None
     run = SplitRun(g.node, g.k - 1)
     checks: list = []
@@ -72,10 +76,13 @@ def compile_steps(eng, g, band: list):
         f = _compile(eng, run, run.node, checks, scalar=True)
     except (_No, RecursionError):
         return None
-    outside = [x for x in checks if not x[2] and not any(
-        eng.grids[s] is x[0] and x[1][0] <= r1 and x[1][1] - 1 >= r0 and x[1][2] <= c1 and x[1][3] - 1 >= c0
-        for s, r0, c0, r1, c1 in band)]
-    step = _stepper(f, [x for x in checks if not any(x is y for y in outside)], 1, run.off, one=True, raising=True)
+    inside, outside = [], []  # the boxes read among the recurrence's cells (checked each step), and the others
+    for x in checks:
+        grid, (a, b, c, d), moves = x
+        among = moves or any(eng.grids[s] is grid and a <= r1 and b - 1 >= r0 and c <= c1 and d - 1 >= c0
+                             for s, r0, c0, r1, c1 in band)
+        (inside if among else outside).append(x)
+    step = _stepper(f, inside, 1, run.off, one=True, raising=True)
 
     def fixed():
         return all(grid.all_numbers(a, b, c, d) for grid, (a, b, c, d), _ in outside)
