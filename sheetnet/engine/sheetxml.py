@@ -33,26 +33,40 @@ _F_ATTR = re.compile(rb'\b(t|ref|si)="([^"]*)"')
 _V = re.compile(rb"<v>(.*?)</v>", re.S)
 _T = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 _RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
-def _one_value(text) -> bool:
+
+
+def _one_value(text: str) -> bool:
     """Is the formula one @ (_xlfn.SINGLE(...)) as a whole?  Excel 365 marks it a dynamic array (cm), but it
     gives one value and never spills: a one-cell array formula as any other (a column of them is a run)."""
-    single = b"_xlfn.SINGLE(" if isinstance(text, bytes) else "_xlfn.SINGLE("
-    quote, close, openp = (b'"'[0], b")"[0], b"("[0]) if isinstance(text, bytes) else ('"', ")", "(")
-    if not text.startswith(single):
+    if not text.startswith("_xlfn.SINGLE("):
         return False
     depth, inside = 0, False
     for i, ch in enumerate(text):
-        if ch == quote:
+        if ch == '"':
             inside = not inside
         elif inside:
             continue
-        elif ch == openp:
+        elif ch == "(":
             depth += 1
-        elif ch == close:
+        elif ch == ")":
             depth -= 1
             if depth == 0:
                 return i == len(text) - 1
     return False
+
+
+def _continues(op, raw: bytes, r: int, digits: bytes) -> bool:
+    """Is `raw`, the formula of row r (written `digits`), the open run `op` one row further down?  op: [its
+    first item, its byte template, same-row?, the template's parts, its next row, its first formula's raw
+    bytes, its first row]; the template is made when a second row comes (most runs never have one)."""
+    if op is None or op[4] != r:
+        return False
+    if op[1] is None:
+        if op[5] is None:
+            return False
+        tpl = op[1] = raw_tpl(op[5], op[6])
+        op[2], op[3] = tpl.same_row, tpl.parts
+    return raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw
 
 
 class Run:
@@ -106,7 +120,7 @@ class SheetData:
             rr = np.arange(run.r0, run.r0 + run.k)
             parts.append(np.stack([rr, np.full(run.k, run.col)], axis=1))
         if self.arrays:  # corners (r0, c0), (r1, c1)
-            parts.append(np.array([(r0, c0, r1 + a.k - 1, c1) for a in self.arrays for (r0, c0, r1, c1) in (a.box,)],
+            parts.append(np.array([(a.box[0], a.box[1], a.box[2] + a.k - 1, a.box[3]) for a in self.arrays],
                                   np.int64).reshape(-1, 2))
         return np.concatenate([p.astype(np.int64) for p in parts])
 
@@ -196,9 +210,7 @@ class _Builder:
         else:
             run = Run(c, r, 1, text)
             sd.runs.append(run)
-            # the open run of a column: [run, its byte template, same-row?, the template's parts, its next row,
-            # its first formula's raw bytes] (the template is made when a next row comes: most never do)
-            self.open[c] = [run, None, False, (), r + 1, raw]
+            self.open[c] = [run, None, False, (), r + 1, raw, r]  # the column's open run (see _continues)
         return True
 
     def array_cell(self, r, c, text, cached, dynamic):
@@ -306,11 +318,7 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             j = inner.find(b"</f>")
             raw = inner[k:j]
             op = open_runs.get(c)
-            if op is not None and op[4] == r and op[1] is None and op[5] is not None:
-                tpl = op[1] = raw_tpl(op[5], op[0].r0)
-                op[2], op[3] = tpl.same_row, tpl.parts
-            if op is not None and op[4] == r and op[1] is not None and (
-                    raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw):
+            if _continues(op, raw, r, digits):
                 op[0].k += 1
                 op[4] += 1
                 if cached is not None and (want is None or (r, c) in want):
@@ -338,22 +346,18 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             j = inner.find(b"</f>", e)
             if e > 0 and j > 0 and inner[18:e] == letters + digits and b'"' not in inner[18:e]:
                 raw = inner[e + 2:j]
-                if dynamic and _one_value(raw):
+                if dynamic and _one_value(unescape(raw)):
                     dynamic = False
                 vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
                 op = open_arrays.get(c)
-                if op is not None and op[4] == r and not dynamic and raw:  # the one above, a row down: its run
-                    if op[1] is None:
-                        tpl = op[1] = raw_tpl(op[5], op[0].row)
-                        op[2], op[3] = tpl.same_row, tpl.parts
-                    if raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw:
-                        op[0].k += 1
-                        op[4] += 1
-                        if vm is not None:
-                            cached[(r, c)] = b.value(t, vm.group(1), r, c)
-                        continue
+                if not dynamic and raw and _continues(op, raw, r, digits):  # the one above, a row down: its run
+                    op[0].k += 1
+                    op[4] += 1
+                    if vm is not None:
+                        cached[(r, c)] = b.value(t, vm.group(1), r, c)
+                    continue
                 a = b.array_cell(r, c, unescape(raw), b.value(t, vm.group(1), r, c) if vm else None, dynamic)
-                open_arrays[c] = [a, None, False, (), r + 1, raw] if a is not None and not dynamic else None
+                open_arrays[c] = [a, None, False, (), r + 1, raw, r] if a is not None and not dynamic else None
                 continue
         if t == "inlineStr" and inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" and b"<" not in inner[7:-9]:
             other.append((r, c, unescape(inner[7:-9])))  # an inline string, as XlsxWriter streams them
