@@ -199,8 +199,6 @@ class Building:
         self.pre, self.post = order.pre, order.post
         # iterative calculation: the cycles and everything downstream of them are recomputed together,
         # step after step (self.iterated); each cycle's cells in layout order (sheet, row, column)
-        self.iterated: set = set()
-
         cycled = {i for comp in cyclic for i in comp}
 
         def members(comp):
@@ -215,29 +213,24 @@ class Building:
         blocks = wide.independent(wide.find(self.groups, self._shapes, cycled | set(self.units)), order.pre)
         taken = cycled | set(self.units) | {m for b in blocks for m in b.members}
         gathers = wide.independent(wide.find_gathers(self.groups, self._shapes, taken), order.pre)  # anywhere
-        self.batches: dict = {}
-        if cyclic or units or blocks or gathers:
-            comps = cyclic + [u.members for u in units]
-            # a batch one of whose cells reads another's through a third cannot be one unit of the order:
-            # then without the gathered cells, then without any batch
-            for batches in (blocks + gathers, blocks, []):
-                self.order = order.condensed(comps + [b.members for b in batches], members) if comps or batches \
-                    else order.topological()
-                if len(self.order) == len(self.groups):
-                    break
-            self.batches = {m: b for b in batches for m in b.members}
-            stack = [i for comp in cyclic for i in comp]
-            self.iterated = set(stack)
-            while stack:
-                for j in order.post[stack.pop()]:
-                    if j not in self.iterated:
-                        self.iterated.add(j)
-                        stack.append(j)
-        else:
-            self.order = order.topological()
+        comps = cyclic + [u.members for u in units]
+        # a batch one of whose cells reads another's through a third cannot be one unit of the order: then
+        # without the gathered cells, then without any batch
+        for batches in (blocks + gathers, blocks, []):
+            self.order = order.condensed(comps + [b.members for b in batches], members) if comps or batches \
+                else order.topological()
+            if len(self.order) == len(self.groups):
+                break
+        self.batches = {m: b for b in batches for m in b.members}
+        stack = list(cycled)
+        self.iterated = set(stack)
+        while stack:
+            for j in order.post[stack.pop()]:
+                if j not in self.iterated:
+                    self.iterated.add(j)
+                    stack.append(j)
         self.rank = np.empty(len(self.groups), int)
         self.rank[self.order] = np.arange(len(self.groups))
-
 
 
 def _put_others(grid: Grid, other: list):
@@ -279,19 +272,17 @@ def _array_runs(arrays, drop, s):
     """The sheet's array formulas as ("run", first, k, RowTemplate) for single-cell ones down a column whose
     text differs only by row (as a grid of {=...} cells is typed), else ("one", formula, 1, None)."""
     out, i = [], 0
-    singles = []
+    singles, others = [], []
     for a in arrays:
         if a.dynamic or a.box[0] != a.box[2] or a.box[1] != a.box[3]:
-            continue
-        if a.k > 1 and any((s, a.row + d, a.col) in drop for d in range(a.k)):  # a run read as one, around inputs
+            if (s, a.row, a.col) not in drop:
+                others.append(a)
+        elif a.k > 1 and any((s, a.row + d, a.col) in drop for d in range(a.k)):  # a run read as one, around inputs
             tpl = RowTemplate(a.text, a.row)
             singles += [ArrayFormula(a.row + d, a.col, (a.row + d, a.col, a.row + d, a.col), tpl.render(a.row + d))
                         for d in range(a.k) if (s, a.row + d, a.col) not in drop]
         elif (s, a.row, a.col) not in drop:
             singles.append(a)
-    single_ids = {id(a) for a in singles}
-    others = [a for a in arrays if id(a) not in single_ids and a.k == 1 and (s, a.row, a.col) not in drop and
-              (a.dynamic or a.box[0] != a.box[2] or a.box[1] != a.box[3])]
     singles.sort(key=lambda a: (a.col, a.row))
     while i < len(singles):
         a = singles[i]
