@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ..errors import SheetnetError
 from .address import a1, col_index, parse_range
 from .bulkcells import BULK_BYTES, XmlCheck, plain_numbers
+from .bulkformulas import formula_runs
 from .sheettree import scan_tree as _scan_tree
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
@@ -25,7 +26,8 @@ from .xmlvalues import check_xml, shared, typed, unescape
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_FORMULA = 8192  # Excel's own limit on a formula's length
 
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,12})"([^>]*?)(/>|>(.*?)</c>)', re.S)
+# (the inside of a cell unrolled, [^<]* then each "<" not of "</c>": what .*? matches, in two thirds of the time)
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,12})"([^>]*?)(/>|>([^<]*(?:<(?!/c>)[^<]*)*)</c>)')
 _ROW_HIDDEN = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"')
 _ATTR = re.compile(rb'\b(t|cm)="([^"]*)"')
 _F = re.compile(rb'<f(\s[^>]*?)?(?:/>|>(.*?)</f>)', re.S)
@@ -265,6 +267,12 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         sd.vals.frombytes(vv.tobytes())
         max_r, max_c = int(rr.max()), int(cc.max())
         body = data.find(b"<sheetData")
+    fs = formula_runs(data, b.place) if b"<f" in data else None
+    if fs is not None:  # the usual formula cells, as runs at once; the other cells one by one
+        data = fs.rest
+        body = data.find(b"<sheetData")
+        max_r, max_c = max(max_r, int(fs.rows.max())), max(max_c, int(fs.cols.max()))
+        bulk_runs = _put_formulas(fs, b)
     cells = _CELL.findall(data, body)
     try:
         max_r, max_c = _cells(cells, b, max_r, max_c)
@@ -273,8 +281,45 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         raise
     if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
         return False
+    if fs is not None:  # the runs and arrays in the order of their first cells, as one reading gives them
+        sd.runs = _joined(sd.runs, bulk_runs)
+        sd.arrays.sort(key=lambda a: (a.row, a.col))
     sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
     return True
+
+
+def _put_formulas(fs, b: _Builder):
+    """The runs read in bulk (sheetnet.engine.bulkformulas), and their cells' cached values where wanted."""
+    sd = b.sd
+    runs = [Run(c, r0, k, unescape(raw)) for c, r0, k, raw in fs.plain]
+    sd.runs += runs
+    sd.arrays += [ArrayFormula(r0, c, (r0, c, r0, c), unescape(raw), False, k) for c, r0, k, raw in fs.arrays]
+    if sd.cached is not None:
+        want = b.want
+        for r, c, t, v in zip(fs.rows.tolist(), fs.cols.tolist(), fs.types, fs.values):
+            if v is not None and (want is None or (r, c) in want):
+                sd.cached[(r, c)] = _value_or_refusal(b, None if t is None else t.decode(), v, r, c)
+    return {id(run) for run in runs}
+
+
+def _joined(runs: list, bulk: set) -> list:
+    """The runs with a run read in bulk and one the cell-by-cell reading made, one just below the other in a
+    column (an Excel shared formula below a first cell typed plain), joined where the lower's text is the
+    upper's template at its row, as one reading of them all would have made them one run.  (Two runs read
+    the same way, one below the other, are two: that reading found the lower no row of the upper.)"""
+    runs.sort(key=lambda run: (run.col, run.r0))
+    out: list = []
+    mixed: set = set()  # the runs joined from both readings
+    for run in runs:
+        up = out[-1] if out else None
+        if up is not None and up.col == run.col and up.r0 + up.k == run.r0 and \
+                (id(up) in mixed or (id(up) in bulk) != (id(run) in bulk)) and up.tpl.render(run.r0) == run.text:
+            up.k += run.k
+            mixed.add(id(up))
+        else:
+            out.append(run)
+    out.sort(key=lambda run: (run.r0, run.col))
+    return out
 
 
 def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
@@ -323,7 +368,8 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
                 op[4] += 1
                 if cached is not None and (want is None or (r, c) in want):
                     vm = _V.search(inner, j)
-                    cached[(r, c)] = b.value(t, vm.group(1), r, c) if vm else None
+                    if vm is not None:
+                        cached[(r, c)] = b.value(t, vm.group(1), r, c)
                 continue
             vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
             b.formula(r, c, a1(r, c), unescape(raw), {}, b.value(t, vm.group(1), r, c) if vm else None, False, raw)
@@ -387,10 +433,14 @@ def _name_bad_cell(data: bytes, body: int, b: _Builder):
         vm = _V.search(inner or b"")
         if vm is None or t == "inlineStr":
             continue
-        try:
-            b.value(t, vm.group(1))
-        except (ValueError, IndexError):
-            raw = vm.group(1).decode("utf-8", "replace")[:40]
-            what = "the number of no shared string" if t == "s" else "no value of its type" if t else "not a number"
-            raise SheetnetError(f"{b.where}, cell {(letters + digits).decode()}: holds {raw!r}, {what}; refused") \
-                from None
+        _value_or_refusal(b, t, vm.group(1), int(digits) - 1, col_index(letters))
+
+
+def _value_or_refusal(b: _Builder, t, v: bytes, r: int, c: int):
+    """A cell's value from its type and raw <v> text, or the refusal naming the cell."""
+    try:
+        return b.value(t, v, r, c)
+    except (ValueError, IndexError):
+        raw = v.decode("utf-8", "replace")[:40]
+        what = "the number of no shared string" if t == "s" else "no value of its type" if t else "not a number"
+        raise SheetnetError(f"{b.where}, cell {a1(r, c)}: holds {raw!r}, {what}; refused") from None

@@ -1,0 +1,95 @@
+"""A sheet's usual formula cells read in bulk: a column of one formula dragged down becomes one run in a
+few passes over the whole part, where reading them one by one cost about two microseconds a cell (a
+conv lesson's 2,900 cells: 5.7 ms of its 15).
+
+A formula continues the run above it (sheetnet.engine.sheetxml) exactly when it is the run's byte template
+rendered at its row.  Here the cells are sorted by column and row once, and each run's template renders a
+window of the rows below at once (one format string, mapped), compared with their texts at once; the window
+doubles while they agree, so a run costs about its length and a column of unlike formulas one template a
+cell, as one by one.
+
+The usual cells are `<c r="B7" s="3" t="str"><f>...</f><v>...</v></c>` with `<f aca="false">`
+(LibreOffice) or `<f t="array" ref="B7">` (a one-cell {=...}, as Excel and XlsxWriter write it) as the
+formula; every other cell stays in the text returned, for the cell-by-cell reading.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .address import col_index
+from .template import ByteTemplate
+
+_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
+                      rb'<f( t="array" ref="\1\2"| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
+_GROUPS = 7  # the split's parts a cell: the text before it, and its six groups
+_FIRST_WINDOW = 8
+
+
+class Formulas:
+    """The usual formula cells of a part: `plain` and `arrays` are runs (col, r0, k, raw bytes of the first);
+    rows, cols, types, values: each cell's, for its cached value; `rest`: the part without them."""
+
+    __slots__ = ("plain", "arrays", "rows", "cols", "types", "values", "rest")
+
+
+def formula_runs(data: bytes, place) -> Formulas | None:
+    """The part's usual formula cells as runs, or None where it has none.  place(r, c, ref) refuses a cell
+    beyond the sheet (called for the largest row and column)."""
+    parts = _FORMULA.split(data)
+    n = len(parts) // _GROUPS
+    if not n:
+        return None
+    letters, digits, kinds, raws = parts[1::_GROUPS], parts[2::_GROUPS], parts[4::_GROUPS], parts[5::_GROUPS]
+    index = {s: col_index(s) for s in set(letters)}
+    row_of = {d: int(d) - 1 for d in set(digits)}
+    cols = np.fromiter(map(index.__getitem__, letters), np.int64, n)
+    rows = np.fromiter(map(row_of.__getitem__, digits), np.int64, n)
+    for i in (int(np.argmax(rows)), int(np.argmax(cols))):
+        place(int(rows[i]), int(cols[i]), (letters[i] + digits[i]).decode())
+    arrays = np.zeros(n, bool)
+    arrays[[i for i, k in enumerate(kinds) if k is not None and k[1] == 116]] = True  # (116: the t of t="array")
+
+    order = np.lexsort((rows, cols, arrays))  # by kind, column and row
+    r, c, a = rows[order], cols[order], arrays[order]
+    near = np.zeros(n, bool)  # cell i (in this order) is just below cell i-1, formulas of one kind
+    near[1:] = (a[1:] == a[:-1]) & (c[1:] == c[:-1]) & (r[1:] == r[:-1] + 1)
+    texts = list(map(raws.__getitem__, order.tolist()))
+    row_list = r.tolist()
+    out = Formulas()
+    out.plain, out.arrays = [], []
+    starts = np.flatnonzero(~near).tolist()
+    for b, e in zip(starts, starts[1:] + [n]):  # each chain of cells one below the other
+        i = b
+        while i < e:
+            j = _run_end(texts, row_list, i, e)
+            (out.arrays if a[i] else out.plain).append((int(c[i]), row_list[i], j - i, texts[i]))
+            i = j
+    out.rows, out.cols = rows, cols
+    out.types, out.values = parts[3::_GROUPS], parts[6::_GROUPS]
+    out.rest = b"".join(parts[0::_GROUPS])
+    return out
+
+
+def _run_end(texts: list, rows: list, i: int, e: int) -> int:
+    """The end of the run that begins at cell i of a chain ending at e: the first cell below that is not the
+    template of cell i rendered at its row."""
+    if i + 1 == e:
+        return e
+    tpl = ByteTemplate(texts[i], rows[i])
+    if tpl.render(rows[i + 1]) != texts[i + 1]:
+        return i + 1
+    j, width = i + 2, _FIRST_WINDOW
+    while j < e:
+        hi = min(e, j + width)
+        if not tpl.offsets:
+            same = list(map(texts[i].__eq__, texts[j:hi]))
+        else:
+            numbers = (np.arange(rows[j] + 1, rows[j] + 1 + hi - j)[:, None] + np.array(tpl.offsets)).tolist()
+            same = list(map(bytes.__eq__, map(tpl.fmt.__mod__, map(tuple, numbers)), texts[j:hi]))
+        if False in same:
+            return j + same.index(False)
+        j, width = hi, width * 2
+    return e

@@ -1,0 +1,140 @@
+"""A sheet's usual formula cells read in bulk (sheetnet.engine.bulkformulas): the same runs, arrays and
+cached values as the cell-by-cell reading, each run's every row its first formula's template at that row."""
+
+import random
+
+import pytest
+
+from sheetnet.engine import Engine, sheetxml
+from sheetnet.engine.address import a1
+from sheetnet.engine.template import RowTemplate
+from sheetnet.errors import SheetnetError
+
+HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>')
+TAIL = b"</sheetData></worksheet>"
+
+# formulas of a column, by row (1-based, as written): runs that continue, break, grow a digit (row 9 to 10,
+# 99 to 100), keep absolute rows, hold strings naming cells, numbers with leading zeros or many digits, and
+# strides that are no run
+FORMS = [
+    lambda r: f"A{r}*A{r}", lambda r: f"$B{r}+C$1*{r}", lambda r: f'IF(A{r}="A{r}",B{r - 1 if r > 1 else r},0)',
+    lambda r: f"MAX(0,SUM(A{r}:C{r + 2}*$E$1:$G$3))", lambda r: f"A{2 * r}+1", lambda r: f"A0{r}+1",
+    lambda r: f"A{r}*0.30000000000000004", lambda r: f"A{r}*1234567890123456789", lambda r: "SUM(A1:A5)",
+    lambda r: f"A{r}&amp;\"x&lt;{r}\"", lambda r: f"B{r}/007", lambda r: f"{r}.05+A{r}", lambda r: f"A{r}+A{r % 3 + 1}",
+]
+
+
+def _cell(ref: str, text: str, kind: str, rng) -> bytes:
+    s = f' s="{rng.randrange(3)}"' if rng.random() < 0.3 else ""
+    t = rng.choice(["", "", ' t="str"', ' t="n"', ' t="e"'])
+    v = {"": "<v>1.5</v>", ' t="n"': "<v>2</v>", ' t="str"': "<v>x</v>", ' t="e"': "<v>#N/A</v>"}[t]
+    if rng.random() < 0.1:
+        v = ""
+    f = {"plain": f"<f>{text}</f>", "lo": f'<f aca="false">{text}</f>', "array": f'<f t="array" ref="{ref}">{text}</f>',
+         "shared": f'<f t="shared" ref="{ref}" si="0">{text}</f>'}[kind]
+    return f'<c r="{ref}"{s}{t}>{f}{v}</c>'.encode()
+
+
+def _sheet(rng) -> bytes:
+    cells = {}
+    for col in range(rng.randrange(1, 7)):
+        r = rng.randrange(1, 12)
+        while r < 130:
+            form, kind = rng.choice(FORMS[:4] * 3 + FORMS), rng.choice(["plain", "plain", "lo", "array", "shared"])
+            for _ in range(rng.choice([1, 1, 2, 3, 8, 20, 40])):
+                if rng.random() < 0.05:  # a value or a blank row in between
+                    cells[(r, col)] = f'<c r="{a1(r - 1, col)}"><v>{r}</v></c>'.encode() if rng.random() < 0.5 else b""
+                else:
+                    cells[(r, col)] = _cell(a1(r - 1, col), form(r), "plain" if kind == "shared" and
+                                            (r, col) in cells else kind, rng)
+                r += 1
+            r += rng.choice([0, 0, 1])
+    for r in range(1, 41):  # and one sure run, across a digit's growth, beside them
+        cells[(r, 7)] = _cell(f"H{r}", f"A{r}*$B$1+C{r + 1}", "plain", rng)
+    rows = {}
+    for (r, col), xml in sorted(cells.items()):
+        rows.setdefault(r, []).append(xml)
+    return HEAD + b"".join(b'<row r="%d">' % r + b"".join(x) + b"</row>" for r, x in sorted(rows.items())) + TAIL
+
+
+def _read(data: bytes, monkeypatch, bulk: bool, cached=True):
+    if not bulk:
+        monkeypatch.setattr(sheetxml, "formula_runs", lambda *a: None)
+    try:
+        sd = sheetxml.scan_sheet(data, "s", "s", [], want_cached=cached)
+    finally:
+        monkeypatch.undo()
+    return ([(r.col, r.r0, r.k, r.text) for r in sd.runs],
+            [(a.row, a.col, a.box, a.text, a.dynamic, a.k) for a in sd.arrays],
+            sd.cached, sd.max_row, sd.max_col, sorted(zip(sd.rows, sd.cols, sd.vals)), sorted(map(repr, sd.other)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bulk_formulas_are_read_as_cell_by_cell(monkeypatch, seed):
+    rng = random.Random(seed)
+    data = _sheet(rng)
+    got, want = _read(data, monkeypatch, True), _read(data, monkeypatch, False)
+    assert got == want
+    runs, arrays = got[0], [(c, r0, k, text) for r0, c, _, text, _, k in got[1]]
+    assert (7, 0, 40, "A1*$B$1+C2") in runs and sum(k > 1 for _, _, k, _ in runs + arrays) >= 4  # (runs were made)
+    texts = dict(((r, c), t) for r, c, t in _texts(data))
+    for c, r0, k, text in runs + arrays:  # the ground truth: a run's first text is its cell's, each row its template's
+        tpl = RowTemplate(text, r0)
+        assert text == texts[(r0, c)] and all(tpl.render(r) == texts[(r, c)] for r in range(r0 + 1, r0 + k))
+
+
+def _texts(data: bytes):
+    import html
+    import re
+    for ref, body in re.findall(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(.*?)</c>', data):
+        m = re.search(rb"<f[^>]*>(.*?)</f>", body)
+        if m:
+            col = sum((ch - 64) * 26 ** i for i, ch in enumerate(reversed(re.match(rb"[A-Z]+", ref).group()))) - 1
+            yield int(re.search(rb"[0-9]+", ref).group()) - 1, col, html.unescape(m.group(1).decode())
+
+
+def test_a_shared_formula_under_a_plain_first_cell_is_one_run(monkeypatch):
+    """Excel writes a dragged range's first cell plain and the rest as a shared formula: one run, both ways."""
+    cells = [b'<c r="B1"><f>A1*A1</f><v>1</v></c>', b'<c r="B2"><f t="shared" ref="B2:B5" si="0">A2*A2</f><v>4</v></c>']
+    cells += [b'<c r="B%d"><f t="shared" si="0"/><v>0</v></c>' % r for r in range(3, 6)]
+    cells += [b'<c r="B6"><f>A6*A6</f><v>36</v></c>', b'<c r="B7"><f>A7*A7</f><v>49</v></c>']
+    data = HEAD + b"".join(b'<row r="%d">' % (i + 1) + c + b"</row>" for i, c in enumerate(cells)) + TAIL
+    for bulk in (True, False):
+        assert _read(data, monkeypatch, bulk)[0] == [(1, 0, 7, "A1*A1")]
+
+
+def test_a_cached_value_that_is_no_number_is_refused_with_its_cell(tmp_path):
+    import zipfile
+
+    import xlsxwriter
+    p = tmp_path / "v.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("s")
+    for r in range(5):
+        ws.write_number(r, 0, r)
+        ws.write_formula(r, 1, f"=A{r + 1}*2", None, 2 * r)
+    wb.close()
+    with zipfile.ZipFile(p) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    part = "xl/worksheets/sheet1.xml"
+    assert b"<f>A4*2</f><v>6</v>" in parts[part]
+    parts[part] = parts[part].replace(b"<f>A4*2</f><v>6</v>", b"<f>A4*2</f><v></v>")
+    with zipfile.ZipFile(p, "w") as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    assert Engine.load(p).get("s!B5") == 8  # (cached values not read)
+    with pytest.raises(SheetnetError, match=r"sheet s, cell B4: holds '', not a number; refused"):
+        Engine.load(p, volatile="cached")
+
+
+def test_a_run_of_a_thousand_rows_with_breaks_reads_in_windows(monkeypatch):
+    """The doubling window finds each break, wherever it falls."""
+    cells = []
+    for r in range(1, 1001):
+        text = f"A{r}*{r % 97 == 0 and 2 or 1}+B{r}"
+        cells.append(b'<row r="%d"><c r="C%d"><f>%s</f></c></row>' % (r, r, text.encode()))
+    data = HEAD + b"".join(cells) + TAIL
+    got = _read(data, monkeypatch, True, cached=False)[0]
+    assert got == _read(data, monkeypatch, False, cached=False)[0]
+    assert [k for _, _, k, _ in got][:4] == [96, 1, 96, 1] and sum(k for _, _, k, _ in got) == 1000
