@@ -12,7 +12,7 @@ from ..errors import SheetnetError
 from . import recurrence, wide
 from .compile import SplitRun, compile_group
 from .functions import FUNCTIONS
-from .graph import Group, Order, circular, reads_of, resize_ranges, unique_ids, walk
+from .graph import RESIZED, Group, Order, circular, reads_of, resize_ranges, unique_ids, walk
 from .grid import Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
@@ -74,16 +74,17 @@ class Building:
                     if r == run.r0 + run.k or (s, r, run.col) in drop:
                         if r > start:
                             self.groups.append(Group(len(self.groups), s, run.col, start, r - start,
-                                                     run.text_at(start), run.tpl))
+                                                     run.text_at(start)))
                         start = r + 1
-            for kind, a, k, tpl in _array_runs(sd.arrays, drop, s):
+            for kind, a, k in _array_runs(sd.arrays, drop, s):
                 if kind == "run":  # {=...} typed in each cell of a column, differing only by row: one group
-                    self.groups.append(Group(len(self.groups), s, a.col, a.row, k, a.text, tpl, array_eval=True))
+                    self.groups.append(Group(len(self.groups), s, a.col, a.row, k, a.text, array_eval=True))
                 else:
                     self.groups.append(Group(len(self.groups), s, a.col, a.row, 1, a.text, None,
                                              array_box=a.box, dynamic=a.dynamic))
         self._parses = ParseCache(FUNCTIONS, self.book.names)
         self._shapes: dict = {}  # group id -> its formula's shape, where it is a plain formula
+        self._facts: dict = {}  # shape -> what _facts_of says of its formulas
         for g in list(self.groups):
             self._parse_group(g)
         self._fill_gid()
@@ -91,28 +92,42 @@ class Building:
     def _parse_group(self, g: Group):
         ctx = Context(self.book, self.index, self.sheets[g.sheet], g.r0, g.col, self._extent)
         try:
-            g.node = resize_ranges(self._parses.parse(g.formula, ctx, parse))
-            if self._parses.shape is not None:
-                self._shapes[g.id] = self._parses.shape
+            node = self._parses.parse(g.formula, ctx, parse)
         except EngineError as e:
             raise EngineError(str(e)) from None
-        mixed = False
-        for node in walk(g.node):
-            if node[0] == "ref" and node[6] != node[7]:
-                mixed = True
-            elif node[0] == "fn":
-                f = FUNCTIONS.get(node[1])
-                where = f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}"
-                if f is None:
-                    raise EngineError(f"{where}: function {node[1]} is not supported")
-                if not f.lo <= len(node[2]) <= f.hi:
-                    raise EngineError(f"{where}: {node[1]} takes {f.lo if f.lo == f.hi else f'{f.lo} to {f.hi}'} "
-                                      f"arguments, not {len(node[2])}")
-                g.volatile |= f.volatile
-                g.runtime_refs |= f.runtime_refs
+        shape = self._parses.shape
+        if shape is not None:
+            self._shapes[g.id] = shape
+        facts = self._facts.get(shape)
+        if facts is None:
+            facts = self._facts_of(g, node)
+            if shape is not None:  # (a formula of the same shape has the same functions and the same $)
+                self._facts[shape] = facts
+        resized, g.volatile, g.runtime_refs, mixed = facts
+        g.node = resize_ranges(node) if resized else node
         g.reads = reads_of(g.node, g.k)
         if mixed and g.k > 1:  # A4:$A$9 dragged: each cell sees a different size, so one cell at a time
             self._split(g)
+
+    def _facts_of(self, g: Group, node) -> tuple:
+        """(resized?, volatile, runtime references, mixed $ in a range) of a formula's AST; a function not
+        supported, or given the wrong count of arguments, refused naming the cell."""
+        resized = mixed = volatile = runtime = False
+        for n in walk(node):
+            if n[0] == "ref" and n[6] != n[7]:
+                mixed = True
+            elif n[0] == "fn":
+                f = FUNCTIONS.get(n[1])
+                where = f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}"
+                if f is None:
+                    raise EngineError(f"{where}: function {n[1]} is not supported")
+                if not f.lo <= len(n[2]) <= f.hi:
+                    raise EngineError(f"{where}: {n[1]} takes {f.lo if f.lo == f.hi else f'{f.lo} to {f.hi}'} "
+                                      f"arguments, not {len(n[2])}")
+                volatile |= f.volatile
+                runtime |= f.runtime_refs
+                resized |= n[1] in RESIZED
+        return resized, volatile, runtime, mixed
 
     def _split(self, g: Group):
         """A group as single-cell groups (the first keeps g's id), one SplitRun: cell i runs the run's
@@ -269,8 +284,8 @@ def _wanted(inputs):
 
 
 def _array_runs(arrays, drop, s):
-    """The sheet's array formulas as ("run", first, k, RowTemplate) for single-cell ones down a column whose
-    text differs only by row (as a grid of {=...} cells is typed), else ("one", formula, 1, None)."""
+    """The sheet's array formulas as ("run", first, k) for single-cell ones down a column whose text differs only
+    by row (as a grid of {=...} cells is typed), else ("one", formula, 1)."""
     out, i = [], 0
     singles, others = [], []
     for a in arrays:
@@ -286,12 +301,14 @@ def _array_runs(arrays, drop, s):
     singles.sort(key=lambda a: (a.col, a.row))
     while i < len(singles):
         a = singles[i]
-        tpl = RowTemplate(a.text, a.row)
+        tpl = None
         j, k = i + 1, a.k
-        while j < len(singles) and singles[j].col == a.col and singles[j].row == a.row + k and \
-                tpl.render(singles[j].row) == singles[j].text:
+        while j < len(singles) and singles[j].col == a.col and singles[j].row == a.row + k:
+            tpl = tpl or RowTemplate(a.text, a.row)  # (made only where one is below it)
+            if tpl.render(singles[j].row) != singles[j].text:
+                break
             k += singles[j].k
             j += 1
-        out.append(("run", a, k, tpl) if k > 1 else ("one", a, 1, None))
+        out.append(("run", a, k) if k > 1 else ("one", a, 1))
         i = j
-    return out + [("one", a, 1, None) for a in others]
+    return out + [("one", a, 1) for a in others]

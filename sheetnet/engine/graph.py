@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .package import a1
+from .template import RowTemplate
 from .values import EngineError
 
 
@@ -25,7 +26,7 @@ class Group:
     r0: int
     k: int  # cells r0 .. r0+k-1 in column col
     formula: str  # the first cell's text
-    tpl: object = None  # RowTemplate: any cell's text
+    tpl: object = None  # RowTemplate: any cell's text (see text_at)
     _node: object = None  # its AST (see node)
     array_box: tuple | None = None  # (r0, c0, r1, c1) for an array formula
     dynamic: bool = False  # an Excel 365 dynamic array
@@ -57,7 +58,13 @@ class Group:
         return [(self.r0 + i, self.col) for i in range(self.k)]
 
     def text_at(self, r: int) -> str:
-        return self.tpl.render(r) if self.tpl is not None else self.formula
+        """The text of its cell at row r: an array formula's (all its cells'), or the first's rendered at r (the
+        template made when first asked: most groups never are)."""
+        if r == self.r0 or self.array_box:
+            return self.formula
+        if self.tpl is None:
+            self.tpl = RowTemplate(self.formula, self.r0)
+        return self.tpl.render(r)
 
 
 def shift(node, d: int):

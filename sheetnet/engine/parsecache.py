@@ -37,6 +37,8 @@ class ParseCache:
         self.hits = 0
         self.shape = None
         self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references})
+        self._plain: dict = {}  # the text between references -> plain (see _is_plain)?
+        self._cols: dict = {}  # column letters -> index
 
     def parse(self, formula: str, ctx, parse):
         """parse(formula, ctx), or the AST of an earlier formula of the same shape with these references."""
@@ -60,38 +62,55 @@ class ParseCache:
         """The formula's shape (its text with each reference a placeholder keeping its $) and its references'
         boxes (r0, c0, r1, c1) in order, or None where it is not a plain formula."""
         out, boxes, last = [], [], 0
-        for q in list(_QUOTED.finditer(formula)) + [None]:
+        quoted = list(_QUOTED.finditer(formula)) if '"' in formula else []
+        for q in quoted + [None]:
             end = q.start() if q is not None else len(formula)
             part = formula[last:end]
             if "'" in part or "!" in part or "[" in part or "#" in part or '"' in part:
                 return None
-            at = 0
-            rest = []
-            for m in _REF.finditer(part):
-                d0, r0, d1, r1 = m.group(1), m.group(3), m.group(5), m.group(7)
-                if m.group(6) is not None and (d0, r0) != (d1, r1):  # A1:$B$2: corners unlike; parsed as written
+            pieces = _REF.split(part)  # the text between references, and each one's 8 groups
+            texts = pieces[0::9]
+            for i in range(1, len(pieces), 9):
+                d0, c0, dr0, r0, d1, c1, dr1, r1 = pieces[i:i + 8]
+                if c1 is not None and (d0, dr0) != (d1, dr1):  # A1:$B$2: corners unlike; parsed as written
                     return None
-                a0, b0 = int(m.group(4)) - 1, col_index(m.group(2))
-                a1, b1 = (int(m.group(8)) - 1, col_index(m.group(6))) if m.group(6) else (a0, b0)
+                a0, b0 = int(r0) - 1, self._col(c0)
+                a1, b1 = (int(r1) - 1, self._col(c1)) if c1 is not None else (a0, b0)
                 if a1 < a0 or b1 < b0 or a1 >= MAX_ROWS or b1 >= MAX_COLS or a0 < 0:
                     return None
                 boxes.append((a0, b0, a1, b1))
-                rest.append(part[at:m.start()])
-                out.append(part[at:m.start()])
-                out.append(f"\x00{'C' if d0 else ''}{'R' if r0 else ''}{':' if m.group(6) else ''}\x00")  # its $ kept
-                at = m.end()
-            rest.append(part[at:])
-            out.append(part[at:])
-            rest = "".join(rest)
-            for f in _FUNC.findall(rest):
-                if f not in self.known or f in self.names:
-                    return None
-            if not _PLAIN.fullmatch(_LOGICAL.sub("", _EXPONENT.sub("", _FUNC.sub("(", rest)))):
+            rest = "".join(texts)
+            ok = self._plain.get(rest)
+            if ok is None:
+                ok = self._plain[rest] = self._is_plain(rest)
+            if not ok:
                 return None
+            out.append(texts[0])
+            for i, t in zip(range(1, len(pieces), 9), texts[1:]):  # each reference's placeholder keeps its $
+                out.append(_PLACE[(bool(pieces[i]), bool(pieces[i + 2]), pieces[i + 5] is not None)])
+                out.append(t)
             if q is not None:
                 out.append(q.group(0))
                 last = q.end()
         return "".join(out), boxes
+
+    def _is_plain(self, rest: str) -> bool:
+        """Is the text between a formula's references (outside its strings) known functions, numbers, booleans and
+        operators only?"""
+        for f in _FUNC.findall(rest):
+            if f not in self.known or f in self.names:
+                return False
+        return bool(_PLAIN.fullmatch(_LOGICAL.sub("", _EXPONENT.sub("", _FUNC.sub("(", rest)))))
+
+    def _col(self, letters: str) -> int:
+        c = self._cols.get(letters)
+        if c is None:
+            c = self._cols[letters] = col_index(letters)
+        return c
+
+
+_PLACE = {(c, r, span): f"\x00{'C' if c else ''}{'R' if r else ''}{':' if span else ''}\x00"
+          for c in (False, True) for r in (False, True) for span in (False, True)}
 
 
 def _places(node, boxes, sheet):
