@@ -32,6 +32,7 @@ class SplitRun:
 
     def __init__(self, node, span: int):
         self.node, self.span, self.k, self.off, self.compiled = node, span, 1, [0], None
+        self.common = None  # a recurrence's member: (Common, the memo of its first row)
 
 
 def _compilable(eng, g, node) -> bool:
@@ -62,7 +63,46 @@ def compile_group(eng, g):
     return _fast(f, checks, g.k, None, 0)
 
 
-def compile_steps(eng, g, band: list):
+class Common:
+    """What a recurrence's columns compute alike (gd's two gradients share their residual, 2*(a*x+b-y)): each
+    such expression compiled once for the members starting on one row, and worked out once a row.  `keys`:
+    the expressions met more than once; `stamp`: the recurrence's count of runs (a value kept from an earlier
+    run is not this run's)."""
+
+    def __init__(self, keys: set, stamp: list):
+        self.keys, self.stamp = keys, stamp
+        self.offs: dict = {}  # first row -> the row offset its members' steps set (one list, shared)
+        self.memos: dict = {}  # first row -> {(scalar, expression): (compiled, its checks)}
+
+
+def common_keys(nodes) -> set:
+    """The expressions (operations and functions) met more than once among the ASTs."""
+    from .graph import walk
+
+    seen, twice = set(), set()
+    for node in nodes:
+        for n in walk(node):
+            if n[0] in ("bin", "fn", "neg"):
+                key = repr(n)
+                (twice if key in seen else seen).add(key)
+    return twice
+
+
+def _once_a_row(f, off: list, stamp: list):
+    """f worked out once for each row (off) of each run (stamp), its value kept for the others that ask.  (No
+    compiled operation changes its operands in place, so the one value serves them all.)"""
+    state = [None, None, None]
+
+    def kept():
+        if state[0] == off[0] and state[1] == stamp[0]:
+            return state[2]
+        v = f()
+        state[0], state[1], state[2] = off[0], stamp[0], v
+        return v
+    return kept
+
+
+def compile_steps(eng, g, band: list, common: Common | None = None):
     """A recurrence's column (sheetnet.engine.recurrence), one cell at a time: (step, fixed) where step(i)
     gives cell i's value by its column's AST compiled once, as a float, or None (then the general path),
     and fixed() says whether the boxes it reads outside the recurrence's cells (`band`: (sheet, r0, c0,
@@ -71,6 +111,9 @@ def compile_steps(eng, g, band: list):
     if not _compilable(eng, g, g.node):
         return None
     run = SplitRun(g.node, g.k - 1)
+    if common is not None:  # the members that start on g's row move through their rows together
+        run.off = common.offs.setdefault(g.r0, [0])
+        run.common = (common, common.memos.setdefault(g.r0, {}))
     checks: list = []
     try:
         f = _compile(eng, run, run.node, checks, scalar=True)
@@ -192,6 +235,22 @@ UNARY = {"ABS": np.abs, "EXP": exp, "TANH": tanh, "SQRT": np.sqrt, "LN": ln, "LO
 
 def _compile(eng, g, node, checks, scalar: bool):
     """A function of no arguments giving the node's value: a scalar, (k,) per cell, or a 2-D block."""
+    common = getattr(g, "common", None)
+    if common is not None and node[0] in ("bin", "fn", "neg"):
+        shared, memo = common
+        key = repr(node)
+        if key in shared.keys:
+            hit = memo.get((scalar, key))
+            if hit is None:
+                sub: list = []
+                hit = memo[(scalar, key)] = (_once_a_row(_compile_node(eng, g, node, sub, scalar), g.off,
+                                                         shared.stamp), sub)
+            checks.extend(hit[1])
+            return hit[0]
+    return _compile_node(eng, g, node, checks, scalar)
+
+
+def _compile_node(eng, g, node, checks, scalar: bool):
     kind = node[0]
     if kind == "num":
         x = np.float64(node[1])  # numpy's IEEE arithmetic: 1/0 is inf (then the general path's #DIV/0!)

@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 
 import numpy as np
 
-from .compile import RAISE, compile_steps
+from .compile import RAISE, Common, common_keys, compile_steps
 from .graph import Group, reads_of, shift, walk
 from .values import NUM
 
@@ -29,7 +29,7 @@ _KINDS = {"num", "str", "bool", "err", "missing", "arr", "ref", "neg", "pct", "b
 class Recurrence:
     """Column groups run row by row: members in the order a row's cells are computed."""
 
-    __slots__ = ("members", "sheet", "rows", "steps", "_cells")
+    __slots__ = ("members", "sheet", "rows", "steps", "_cells", "stamp")
 
     def __init__(self, members: list, groups):
         self.members = members
@@ -42,6 +42,7 @@ class Recurrence:
         self.rows = sorted(rows.items())
         self.steps: dict = {}  # member id -> step(i), its compiled path (or None)
         self._cells: dict = {}  # (member id, i) -> its cell i as a one-cell group, made when asked
+        self.stamp = [0]  # its count of runs (sheetnet.engine.compile.Common)
 
     def cell(self, g: Group, i: int) -> Group:
         """Cell i of member g as a group of its own (the general path and autograd take these); a member of
@@ -122,14 +123,16 @@ def find(groups, comp) -> Recurrence | None:
 
 def compile_recurrence(eng, u: Recurrence):
     band = [(g.sheet, g.r0, g.col, g.r0 + g.k - 1, g.col) for g in (eng.groups[m] for m in u.members)]
+    common = Common(common_keys(eng.groups[m].node for m in u.members), u.stamp)
     for m in u.members:
-        u.steps[m] = compile_steps(eng, eng.groups[m], band)
+        u.steps[m] = compile_steps(eng, eng.groups[m], band, common)
 
 
 def run(eng, u: Recurrence):
     """Compute the recurrence's cells, row after row; held members and cells keep their values."""
     for m in u.members:
         eng._pending.discard(m)
+    u.stamp[0] += 1
     t = eng.grids[u.sheet].tiles[0]
     held = eng.held_cells
     todo = {}

@@ -178,3 +178,105 @@ def test_a_fixed_reference_into_the_recurrence_itself(tmp_path):
     assert [str(eng.get(f"S!A{r}")) for r in range(2, 12)] == ["#VALUE!"] * 10
     eng.set({"S!E1": 0.5})
     assert [eng.get(f"S!A{r}") for r in range(1, 12)] == want(0.5)
+
+
+def _gd(rows=40):
+    """gd's sheet: a and b in D:E, their gradients in F:G sharing the residual 2*(a*x+b-y), data in A:B."""
+    cells = {"E1": 0.1, "D2": 0.0, "E2": 0.0}
+    for i in range(20):
+        cells[f"A{i + 2}"] = (i - 10) / 8  # (exact in the 16 digits XlsxWriter writes)
+        cells[f"B{i + 2}"] = 3 * (i - 10) / 8 + 2
+    for r in range(3, rows + 3):
+        cells[f"F{r}"] = f"=SUMPRODUCT(2*(D{r - 1}*$A$2:$A$21+E{r - 1}-$B$2:$B$21)*$A$2:$A$21)/20"
+        cells[f"G{r}"] = f"=SUMPRODUCT(2*(D{r - 1}*$A$2:$A$21+E{r - 1}-$B$2:$B$21))/20"
+        cells[f"D{r}"] = f"=D{r - 1}-$E$1*F{r}"
+        cells[f"E{r}"] = f"=E{r - 1}-$E$1*G{r}"
+    return cells
+
+
+def _gd_loop(lr, x, y, rows=40, a=0.0, b=0.0, held=None):
+    out = []
+    for r in range(3, rows + 3):
+        res = 2 * (a * x + b - y)
+        f, g = np.add.reduce(res * x, axis=None) / 20, np.add.reduce(res, axis=None) / 20
+        a, b = a - lr * f, b - lr * g
+        if held and r in held:
+            b = held[r]
+        out.append((f, g, a, b))
+    return out
+
+
+def _values(eng, rows=40):
+    return [tuple(eng.get(f"S!{c}{r}") for c in "FGDE") for r in range(3, rows + 3)]
+
+
+def test_what_a_rows_cells_compute_alike_is_computed_once_a_row(tmp_path, monkeypatch):
+    """The residual shared by gd's two gradients is worked out once a row: the same bits as each column on its
+    own, and as the loop, run after run (a kept value is never an earlier run's), around a held cell."""
+    from sheetnet.engine import compile as comp
+    from sheetnet.engine import recurrence
+
+    p = _book(tmp_path / "gd.xlsx", _gd())
+    eng = Engine.load(p)
+    u = next(iter(eng.units.values()))
+    shared = comp.common_keys(eng.groups[m].node for m in u.members)
+    assert len(shared) >= 1 and all("SUMPRODUCT" not in k for k in shared)  # (the residual, not the sums)
+    calls = []
+    real = comp._once_a_row
+
+    def counting(f, off, stamp):
+        def g():
+            calls.append(1)
+            return f()
+        return real(g, off, stamp)
+    monkeypatch.setattr(comp, "_once_a_row", counting)
+    eng = Engine.load(p)
+    x = np.array([(i - 10) / 8 for i in range(20)]).reshape(20, 1)
+    y = 3 * x + 2
+    want = _gd_loop(0.1, x, y)
+    assert _values(eng) == [tuple(map(float, w)) for w in want]
+    assert 0 < len(calls) <= 40 * len(shared)  # once a row, not once a cell
+    monkeypatch.setattr(recurrence, "common_keys", lambda nodes: set())  # each column on its own
+    alone = Engine.load(p)
+    assert _values(alone) == _values(eng)
+    for lr in (0.05, 0.2):  # run after run
+        eng.set({"S!E1": lr})
+        alone.set({"S!E1": lr})
+        assert _values(eng) == _values(alone) == [tuple(map(float, w)) for w in _gd_loop(lr, x, y)]
+    eng.hold([(0, 11, 4, 0.5)])  # E12 held: the rows below go on from it
+    alone.hold([(0, 11, 4, 0.5)])
+    assert _values(eng) == _values(alone) == [tuple(map(float, w)) for w in _gd_loop(0.2, x, y, held={12: 0.5})]
+    eng.hold([(0, 14, 5, 0.0)])  # F15, the first to compute the residual, held: G15 works it out at its own row
+    alone.hold([(0, 14, 5, 0.0)])
+    assert _values(eng) == _values(alone) and eng.get("S!F15") == 0.0 and eng.get("S!G15") != _values(eng)[11][1]
+
+
+def test_a_cell_on_the_general_path_beside_a_shared_expression(tmp_path):
+    """A gradient whose data turns to text goes the general path (#VALUE!); its twin, reading the same residual,
+    still computes from this row's values."""
+    cells = _gd(12)
+    cells["H1"] = 1.0
+    for r in range(3, 15):  # a third gradient, sharing the residual, that reads H1 too
+        cells[f"H{r}"] = f"=SUMPRODUCT(2*(D{r - 1}*$A$2:$A$21+E{r - 1}-$B$2:$B$21))/20*$H$1"
+    eng = Engine.load(_book(tmp_path / "g.xlsx", cells))
+    before = _values(eng, 12)
+    eng.set({"S!H1": "text"})
+    assert _values(eng, 12) == before and all(str(eng.get(f"S!H{r}")) == "#VALUE!" for r in range(3, 15))
+    eng.set({"S!H1": 2.0})
+    assert [eng.get(f"S!H{r}") for r in range(3, 15)] == [2 * g for _, g, _, _ in before]
+
+
+def test_a_kept_value_serves_its_own_row_of_its_own_run_only():
+    from sheetnet.engine.compile import _once_a_row
+
+    off, stamp, made = [0], [1], []
+
+    def f():
+        made.append((off[0], stamp[0]))
+        return float(len(made))
+    kept = _once_a_row(f, off, stamp)
+    assert (kept(), kept()) == (1.0, 1.0)  # one row: once
+    off[0] = 1
+    assert (kept(), kept()) == (2.0, 2.0)
+    stamp[0] += 1  # the next run, ending where the last one did: worked out again
+    assert kept() == 3.0 and made == [(0, 1), (1, 1), (1, 2)]
