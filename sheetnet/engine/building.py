@@ -48,7 +48,9 @@ class Building:
                                    if extra else cells))
             rows, cols, vals = (np.frombuffer(sd.rows, np.int32), np.frombuffer(sd.cols, np.int32),
                                 np.frombuffer(sd.vals, np.float64))
-            for t in grid.tiles:
+            if len(grid.tiles) == 1:  # (every cell in the one tile from A1)
+                grid.num[rows, cols], grid.typ[rows, cols] = vals, NUM
+            for t in grid.tiles if len(grid.tiles) > 1 else ():
                 inside = (rows >= t.r0) & (rows <= t.r1) & (cols >= t.c0) & (cols <= t.c1)
                 rr, cc = rows[inside] - t.r0, cols[inside] - t.c0
                 t.num[rr, cc], t.typ[rr, cc] = vals[inside], NUM

@@ -16,7 +16,7 @@ import numpy as np
 
 from .address import col_index
 
-BULK_BYTES = 1 << 16  # parts this large take the bulk reading
+BULK_BYTES = 1 << 12  # parts this large take the bulk reading (below, its fixed cost is more than it saves)
 CHUNK = 128 << 10
 PARALLEL_CHECK_BYTES = 8 << 20  # parts this large are checked by expat in a second process meanwhile
 

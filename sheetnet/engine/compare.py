@@ -15,6 +15,7 @@ def compare(op, a: V, b: V) -> V:
         r = CMP[op](order(a.num, b.num), 0)
         return V(r.astype(float), np.full(r.shape, BOOL, np.uint8))
     shape = np.broadcast_shapes(a.shape, b.shape)
+    a0, b0 = a, b
     a, b = a.broadcast(shape), b.broadcast(shape)
     ta, tb = a.types(), b.types()
     err = first_error(error_array(a), error_array(b))
@@ -27,7 +28,7 @@ def compare(op, a: V, b: V) -> V:
         r = CMP[op](np.nan_to_num(c), 0)
         return with_errors(V(r.astype(float), np.full(shape, BOOL, np.uint8)), err)
     if op in ("=", "<>") and err is None:
-        return _equal(op, a, b, ta, tb, shape)
+        return _equal(op, a, b, ta, tb, shape, a0, b0)
     oa, ob = a.objs(), b.objs()
     out = np.zeros(shape, bool)
     fa, fb = ta.ravel(), tb.ravel()
@@ -44,18 +45,29 @@ def compare(op, a: V, b: V) -> V:
 _LOWER = np.frompyfunc(lambda x: x.lower() if isinstance(x, str) else "", 1, 1)
 
 
-def _equal(op, a: V, b: V, ta, tb, shape) -> V:
+def _lowered(v: V):
+    """v's texts lowercased, "" elsewhere: at v's own size (the caller broadcasts), once for one value, and
+    nothing to do where it holds no text."""
+    t = v.types()
+    if not (t == TEXT).any():
+        return ""
+    if t.size == 1:
+        return str(v.objs().ravel()[0]).lower()
+    return _LOWER(np.where(t == TEXT, v.objs(), ""))
+
+
+def _equal(op, a: V, b: V, ta, tb, shape, a0: V, b0: V) -> V:
     """= and <> with text about, vectorised: a blank is "", 0 or FALSE as the other side is; text
-    compares case-insensitively; numbers, text and booleans are never equal to each other."""
+    compares case-insensitively; numbers, text and booleans are never equal to each other.  a0, b0: a and b
+    before they were broadcast to `shape`."""
     ea, eb = np.where(ta == BLANK, tb, ta), np.where(tb == BLANK, ta, tb)
     same = ea == eb
     text = same & (ea == TEXT)
     num = same & (ea != TEXT)
     eq = np.zeros(shape, bool)
     if text.any():
-        la = _LOWER(np.where(ta == TEXT, a.objs(), ""))
-        lb = _LOWER(np.where(tb == TEXT, b.objs(), ""))
-        eq |= text & (la == lb).astype(bool)
+        same_text = _lowered(a0) == _lowered(b0)
+        eq |= text & np.broadcast_to(np.asarray(same_text, bool), shape)
     if num.any():
         na, nb = np.where(ta == BLANK, 0.0, a.num), np.where(tb == BLANK, 0.0, b.num)
         eq |= num & (order(na, nb) == 0)

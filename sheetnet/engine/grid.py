@@ -38,6 +38,9 @@ def plan_tiles(cells) -> list[tuple[int, int, int, int]]:
     cells = np.asarray(cells, dtype=np.int64).reshape(-1, 2)
     if cells.size == 0:
         return [(0, 0, 0, 0)]
+    hi = cells.max(axis=0)
+    if hi[0] <= ROW_GAP and hi[1] <= COL_GAP and cells.min() >= 0:  # no gap can split it: one tile from A1
+        return [(0, 0, int(hi[0]), int(hi[1]))]
     boxes = []
     rest = cells
     # the main tile: from A1 down to the first gap of ROW_GAP empty rows, across to a gap of COL_GAP columns

@@ -92,6 +92,16 @@ def test_xml_entity_bomb(tmp_path):
     refused(bomb, "DTD")
 
 
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "_rels/.rels"])
+def test_an_entity_bomb_in_a_small_part_read_whole(tmp_path, part):
+    """The workbook and its relationships are read whole and parsed from their bytes: a DTD anywhere in them is
+    refused before parsing."""
+    base = book(tmp_path / "b.xlsx", {"A1": 1})
+    dtd = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    bomb = patched(base, tmp_path / "dtd.xlsx", part, lambda d: d.split(b"?>", 1)[0] + b"?>" + dtd + d.split(b"?>", 1)[1])
+    refused(bomb, "DTD")
+
+
 def test_a_sheet_claiming_a_billion_rows(tmp_path):
     base = book(tmp_path / "b.xlsx", {"A1": 1})
     huge = patched(base, tmp_path / "rows.xlsx", "xl/worksheets/sheet1.xml",
