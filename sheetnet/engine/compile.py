@@ -164,8 +164,8 @@ def _stepper(f, checks, k: int, off, one: bool = False, raising: bool = False):
         except (ArithmeticError, ValueError):  # the general path gives the spreadsheet's error value
             return None
         if one:  # a recurrence's cell: its number, or None
-            x = float(out[0]) if type(out) is np.ndarray and out.shape == (1,) else float(out) if np.ndim(out) == 0 \
-                else None
+            x = float(out[0]) if type(out) is np.ndarray and out.shape == (1,) else float(out) \
+                if type(out) is not np.ndarray or out.ndim == 0 else None
             return x if x is not None and math.isfinite(x) else None
         if k == 1 and type(out) is np.ndarray and out.shape == (1,) and out.dtype == np.float64:
             return out if math.isfinite(out[0]) else None  # one cell (a split run's): no array machinery
@@ -182,7 +182,7 @@ def _stepper(f, checks, k: int, off, one: bool = False, raising: bool = False):
 
 def _approx_add(a, b):
     out = a + b
-    if np.ndim(out) == 0:
+    if type(out) is not np.ndarray or out.ndim == 0:  # (np.ndim's own call is a third of a scalar's sum)
         return 0.0 if abs(out) < abs(a) * APPROX else out
     if out.shape == (1,):  # one cell (a split run's): the same test on its one value, without array machinery
         if abs(out[0]) < abs(a.item() if isinstance(a, np.ndarray) else a) * APPROX:
