@@ -20,7 +20,9 @@ import re
 import numpy as np
 
 from .address import col_index
+from .sheetdata import ArrayFormula, Run
 from .template import ByteTemplate
+from .xmlvalues import unescape
 
 _FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
                       rb'<f( t="array" ref="\1\2"| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
@@ -93,3 +95,38 @@ def _run_end(texts: list, rows: list, i: int, e: int) -> int:
             return j + same.index(False)
         j, width = hi, width * 2
     return e
+
+
+def put_formulas(fs: Formulas, b, value_or_refusal) -> set:
+    """The runs read in bulk into the sheet being read (b: sheetxml's builder), and their cells' cached values
+    where wanted (value_or_refusal(b, type, raw, r, c)); the ids of the runs."""
+    sd = b.sd
+    runs = [Run(c, r0, k, unescape(raw)) for c, r0, k, raw in fs.plain]
+    sd.runs += runs
+    sd.arrays += [ArrayFormula(r0, c, (r0, c, r0, c), unescape(raw), False, k) for c, r0, k, raw in fs.arrays]
+    if sd.cached is not None:
+        want = b.want
+        for r, c, t, v in zip(fs.rows.tolist(), fs.cols.tolist(), fs.types, fs.values):
+            if v is not None and (want is None or (r, c) in want):
+                sd.cached[(r, c)] = value_or_refusal(b, None if t is None else t.decode(), v, r, c)
+    return {id(run) for run in runs}
+
+
+def joined(runs: list, bulk: set) -> list:
+    """The runs with a run read in bulk and one the cell-by-cell reading made, one just below the other in a
+    column (an Excel shared formula below a first cell typed plain), joined where the lower's text is the
+    upper's template at its row, as one reading of them all would have made them one run.  (Two runs read
+    the same way, one below the other, are two: that reading found the lower no row of the upper.)"""
+    runs.sort(key=lambda run: (run.col, run.r0))
+    out: list = []
+    mixed: set = set()  # the runs joined from both readings
+    for run in runs:
+        up = out[-1] if out else None
+        if up is not None and up.col == run.col and up.r0 + up.k == run.r0 and \
+                (id(up) in mixed or (id(up) in bulk) != (id(run) in bulk)) and up.tpl.render(run.r0) == run.text:
+            up.k += run.k
+            mixed.add(id(up))
+        else:
+            out.append(run)
+    out.sort(key=lambda run: (run.r0, run.col))
+    return out

@@ -9,15 +9,14 @@ slower path over ElementTree that reads exactly the same things.
 from __future__ import annotations
 
 import re
-from array import array
 
 import numpy as np
-from dataclasses import dataclass, field
 
 from ..errors import SheetnetError
 from .address import a1, col_index, parse_range
 from .bulkcells import BULK_BYTES, XmlCheck, plain_numbers
-from .bulkformulas import formula_runs
+from .bulkformulas import formula_runs, joined, put_formulas
+from .sheetdata import ArrayFormula, Run, SheetData  # noqa: F401 (re-exported)
 from .sheettree import scan_tree as _scan_tree
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
@@ -69,62 +68,6 @@ def _continues(op, raw: bytes, r: int, digits: bytes) -> bool:
         tpl = op[1] = raw_tpl(op[5], op[6])
         op[2], op[3] = tpl.same_row, tpl.parts
     return raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw
-
-
-class Run:
-    """Formulas in rows r0 .. r0+k-1 of column `col` that differ only by row."""
-
-    __slots__ = ("col", "r0", "k", "text", "_tpl")
-
-    def __init__(self, col: int, r0: int, k: int, text: str, tpl: RowTemplate | None = None):
-        self.col, self.r0, self.k, self.text, self._tpl = col, r0, k, text, tpl
-
-    @property
-    def tpl(self) -> RowTemplate:
-        if self._tpl is None:
-            self._tpl = RowTemplate(self.text, self.r0)
-        return self._tpl
-
-    def text_at(self, r: int) -> str:
-        return self.text if r == self.r0 else self.tpl.render(r)
-
-
-@dataclass
-class ArrayFormula:
-    row: int
-    col: int
-    box: tuple  # (r0, c0, r1, c1) it fills
-    text: str
-    dynamic: bool = False  # an Excel 365 dynamic array (spills; blanks, not #N/A, where it ends early)
-    k: int = 1  # a one-cell {=...} typed down k rows, each its own cell, differing only by row (read as a run)
-
-
-@dataclass
-class SheetData:
-    name: str
-    rows: array = field(default_factory=lambda: array("i"))  # numeric value cells
-    cols: array = field(default_factory=lambda: array("i"))
-    vals: array = field(default_factory=lambda: array("d"))
-    other: list = field(default_factory=list)  # (r, c, value): text, bool, ErrorCode text ("#N/A", is_error)
-    runs: list = field(default_factory=list)
-    arrays: list = field(default_factory=list)
-    hidden_rows: set = field(default_factory=set)
-    cached: dict | None = None  # (r, c) -> cached value of formula cells, when asked for
-    max_row: int = -1
-    max_col: int = -1
-
-    def cells(self) -> np.ndarray:
-        """Every occupied (r, c) as an (n, 2) array: values, formulas and array blocks."""
-        parts = [np.stack([np.frombuffer(self.rows, np.int32), np.frombuffer(self.cols, np.int32)], axis=1)]
-        if self.other:
-            parts.append(np.array([(r, c) for r, c, _ in self.other], np.int64).reshape(-1, 2))
-        for run in self.runs:
-            rr = np.arange(run.r0, run.r0 + run.k)
-            parts.append(np.stack([rr, np.full(run.k, run.col)], axis=1))
-        if self.arrays:  # corners (r0, c0), (r1, c1)
-            parts.append(np.array([(a.box[0], a.box[1], a.box[2] + a.k - 1, a.box[3]) for a in self.arrays],
-                                  np.int64).reshape(-1, 2))
-        return np.concatenate([p.astype(np.int64) for p in parts])
 
 
 class _Builder:
@@ -272,7 +215,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         data = fs.rest
         body = data.find(b"<sheetData")
         max_r, max_c = max(max_r, int(fs.rows.max())), max(max_c, int(fs.cols.max()))
-        bulk_runs = _put_formulas(fs, b)
+        bulk_runs = put_formulas(fs, b, _value_or_refusal)
     cells = _CELL.findall(data, body)
     try:
         max_r, max_c = _cells(cells, b, max_r, max_c)
@@ -282,44 +225,10 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
         return False
     if fs is not None:  # the runs and arrays in the order of their first cells, as one reading gives them
-        sd.runs = _joined(sd.runs, bulk_runs)
+        sd.runs = joined(sd.runs, bulk_runs)
         sd.arrays.sort(key=lambda a: (a.row, a.col))
     sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
     return True
-
-
-def _put_formulas(fs, b: _Builder):
-    """The runs read in bulk (sheetnet.engine.bulkformulas), and their cells' cached values where wanted."""
-    sd = b.sd
-    runs = [Run(c, r0, k, unescape(raw)) for c, r0, k, raw in fs.plain]
-    sd.runs += runs
-    sd.arrays += [ArrayFormula(r0, c, (r0, c, r0, c), unescape(raw), False, k) for c, r0, k, raw in fs.arrays]
-    if sd.cached is not None:
-        want = b.want
-        for r, c, t, v in zip(fs.rows.tolist(), fs.cols.tolist(), fs.types, fs.values):
-            if v is not None and (want is None or (r, c) in want):
-                sd.cached[(r, c)] = _value_or_refusal(b, None if t is None else t.decode(), v, r, c)
-    return {id(run) for run in runs}
-
-
-def _joined(runs: list, bulk: set) -> list:
-    """The runs with a run read in bulk and one the cell-by-cell reading made, one just below the other in a
-    column (an Excel shared formula below a first cell typed plain), joined where the lower's text is the
-    upper's template at its row, as one reading of them all would have made them one run.  (Two runs read
-    the same way, one below the other, are two: that reading found the lower no row of the upper.)"""
-    runs.sort(key=lambda run: (run.col, run.r0))
-    out: list = []
-    mixed: set = set()  # the runs joined from both readings
-    for run in runs:
-        up = out[-1] if out else None
-        if up is not None and up.col == run.col and up.r0 + up.k == run.r0 and \
-                (id(up) in mixed or (id(up) in bulk) != (id(run) in bulk)) and up.tpl.render(run.r0) == run.text:
-            up.k += run.k
-            mixed.add(id(up))
-        else:
-            out.append(run)
-    out.sort(key=lambda run: (run.r0, run.col))
-    return out
 
 
 def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
