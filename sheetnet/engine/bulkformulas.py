@@ -24,7 +24,7 @@ from .sheetdata import ArrayFormula, Run
 from .template import ByteTemplate
 from .xmlvalues import unescape
 
-_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
+_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
                       rb'<f( t="array" ref="\1\2"| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
 _GROUPS = 7  # the split's parts a cell: the text before it, and its six groups
 _FIRST_WINDOW = 8

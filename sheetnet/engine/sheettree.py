@@ -26,7 +26,7 @@ def scan_tree(data: bytes, b):
         for el in row.iter(f"{NS}c"):
             ref = el.get("r")
             if ref:
-                m = re.match(r"^([A-Z]{1,3})([0-9]{1,12})$", ref)
+                m = re.match(r"^([A-Z]{1,3})([1-9][0-9]{0,11})$", ref)  # (rows from 1, as written)
                 if not m:
                     raise SheetnetError(f"{b.where}: bad cell address {ref!r}")
                 c, r = col_index(m.group(1)), int(m.group(2)) - 1
@@ -34,6 +34,8 @@ def scan_tree(data: bytes, b):
                 if not rr:
                     raise SheetnetError(f"{b.where}: a cell with no address in a row with no number")
                 r, c = int(rr) - 1, next_col
+                if r < 0:
+                    raise SheetnetError(f"{b.where}: a row numbered {rr!r}; rows are numbered from 1")
                 ref = a1(r, c)
             next_col = c + 1
             b.place(r, c, ref)
