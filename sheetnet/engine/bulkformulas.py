@@ -86,11 +86,15 @@ def _run_end(texts: list, rows: list, i: int, e: int) -> int:
     j, width = i + 2, _FIRST_WINDOW
     while j < e:
         hi = min(e, j + width)
+        first = rows[j] + 1  # (the row numbers as written; no list a row, which the collector would walk)
         if not tpl.offsets:
             same = list(map(texts[i].__eq__, texts[j:hi]))
+        elif len(tpl.offsets) == 1:
+            o = first + tpl.offsets[0]
+            same = list(map(bytes.__eq__, map(tpl.fmt.__mod__, range(o, o + hi - j)), texts[j:hi]))
         else:
-            numbers = (np.arange(rows[j] + 1, rows[j] + 1 + hi - j)[:, None] + np.array(tpl.offsets)).tolist()
-            same = list(map(bytes.__eq__, map(tpl.fmt.__mod__, map(tuple, numbers)), texts[j:hi]))
+            numbers = zip(*[range(first + o, first + o + hi - j) for o in tpl.offsets])
+            same = list(map(bytes.__eq__, map(tpl.fmt.__mod__, numbers), texts[j:hi]))
         if False in same:
             return j + same.index(False)
         j, width = hi, width * 2
