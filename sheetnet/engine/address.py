@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-CELL_RE = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,11})$")  # (rows from 1)
+CELL_RE = re.compile(r"^([A-Z]{1,3})(0*[1-9][0-9]{0,11})$")  # (rows from 1; a writer's A01 is A1)
 
 
 def col_index(letters) -> int:

@@ -26,7 +26,7 @@ def scan_tree(data: bytes, b):
         for el in row.iter(f"{NS}c"):
             ref = el.get("r")
             if ref:
-                m = re.match(r"^([A-Z]{1,3})([1-9][0-9]{0,11})$", ref)  # (rows from 1, as written)
+                m = re.match(r"^([A-Z]{1,3})(0*[1-9][0-9]{0,11})$", ref)  # (rows from 1; A01 is A1)
                 if not m:
                     raise SheetnetError(f"{b.where}: bad cell address {ref!r}")
                 c, r = col_index(m.group(1)), int(m.group(2)) - 1

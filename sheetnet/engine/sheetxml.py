@@ -26,7 +26,7 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_FORMULA = 8192  # Excel's own limit on a formula's length
 
 # (the inside of a cell unrolled, [^<]* then each "<" not of "</c>": what .*? matches, in two thirds of the time)
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,11})"([^>]*?)(/>|>([^<]*(?:<(?!/c>)[^<]*)*)</c>)')
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})(0*[1-9][0-9]{0,11})"([^>]*?)(/>|>([^<]*(?:<(?!/c>)[^<]*)*)</c>)')
 _ROW_HIDDEN = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"')
 _ATTR = re.compile(rb'\b(t|cm)="([^"]*)"')
 _F = re.compile(rb'<f(\s[^>]*?)?(?:/>|>(.*?)</f>)', re.S)
