@@ -86,24 +86,16 @@ def _run_end(texts: list, rows: list, i: int, e: int) -> int:
     j, width = i + 2, _FIRST_WINDOW
     while j < e:
         hi = min(e, j + width)
-        first = rows[j] + 1  # (the row numbers as written; no list a row, which the collector would walk)
-        if not tpl.offsets:
-            same = list(map(texts[i].__eq__, texts[j:hi]))
-        elif len(tpl.offsets) == 1:
-            o = first + tpl.offsets[0]
-            same = list(map(bytes.__eq__, map(tpl.fmt.__mod__, range(o, o + hi - j)), texts[j:hi]))
-        else:
-            numbers = zip(*[range(first + o, first + o + hi - j) for o in tpl.offsets])
-            same = list(map(bytes.__eq__, map(tpl.fmt.__mod__, numbers), texts[j:hi]))
+        same = list(map(bytes.__eq__, tpl.render_rows(rows[j], hi - j), texts[j:hi]))
         if False in same:
             return j + same.index(False)
         j, width = hi, width * 2
     return e
 
 
-def put_formulas(fs: Formulas, b, value_or_refusal) -> set:
+def put_formulas(fs: Formulas, b) -> set:
     """The runs read in bulk into the sheet being read (b: sheetxml's builder), and their cells' cached values
-    where wanted (value_or_refusal(b, type, raw, r, c)); the ids of the runs."""
+    where wanted; the ids of the runs."""
     sd = b.sd
     runs = [Run(c, r0, k, unescape(raw)) for c, r0, k, raw in fs.plain]
     sd.runs += runs
@@ -112,7 +104,7 @@ def put_formulas(fs: Formulas, b, value_or_refusal) -> set:
         want = b.want
         for r, c, t, v in zip(fs.rows.tolist(), fs.cols.tolist(), fs.types, fs.values):
             if v is not None and (want is None or (r, c) in want):
-                sd.cached[(r, c)] = value_or_refusal(b, None if t is None else t.decode(), v, r, c)
+                sd.cached[(r, c)] = b.value_or_refusal(None if t is None else t.decode(), v, r, c)
     return {id(run) for run in runs}
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..numerics import exp, ln, log10, tanh, weighted_sum
 from .compare import CMP
+from .graph import walk
 from .values import APPROX, NUM
 
 
@@ -77,8 +78,6 @@ class Common:
 
 def common_keys(nodes) -> set:
     """The expressions (operations and functions) met more than once among the ASTs."""
-    from .graph import walk
-
     seen, twice = set(), set()
     for node in nodes:
         for n in walk(node):

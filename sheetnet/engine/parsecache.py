@@ -18,8 +18,7 @@ import re
 
 from .address import col_index
 from .graph import walk
-
-MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+from .package import MAX_COLS, MAX_ROWS
 _REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
                   r"(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?(?![A-Za-z0-9_.(:!\[])")
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')

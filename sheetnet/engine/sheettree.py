@@ -4,11 +4,10 @@ exactly the same things into the same builder."""
 
 from __future__ import annotations
 
-import re
 from xml.etree.ElementTree import fromstring
 
 from ..errors import SheetnetError
-from .address import a1, col_index
+from .address import CELL_RE, a1, col_index
 from .xmlvalues import shared, typed
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -26,7 +25,7 @@ def scan_tree(data: bytes, b):
         for el in row.iter(f"{NS}c"):
             ref = el.get("r")
             if ref:
-                m = re.match(r"^([A-Z]{1,3})(0*[1-9][0-9]{0,11})$", ref)  # (rows from 1; A01 is A1)
+                m = CELL_RE.match(ref)
                 if not m:
                     raise SheetnetError(f"{b.where}: bad cell address {ref!r}")
                 c, r = col_index(m.group(1)), int(m.group(2)) - 1

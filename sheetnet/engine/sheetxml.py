@@ -58,16 +58,15 @@ def _one_value(text: str) -> bool:
 
 def _continues(op, raw: bytes, r: int, digits: bytes) -> bool:
     """Is `raw`, the formula of row r (written `digits`), the open run `op` one row further down?  op: [its
-    first item, its byte template, same-row?, the template's parts, its next row, its first formula's raw
-    bytes, its first row]; the template is made when a second row comes (most runs never have one)."""
-    if op is None or op[4] != r:
+    first item, its byte template, its next row, its first formula's raw bytes, its first row]; the template
+    is made when a second row comes (most runs never have one)."""
+    if op is None or op[2] != r:
         return False
     if op[1] is None:
-        if op[5] is None:
+        if op[3] is None:
             return False
-        tpl = op[1] = raw_tpl(op[5], op[6])
-        op[2], op[3] = tpl.same_row, tpl.parts
-    return raw == digits.join(op[3]) if op[2] else op[1].render(r) == raw
+        op[1] = raw_tpl(op[3], op[4])
+    return op[1].matches(raw, r, digits)
 
 
 class _Builder:
@@ -99,6 +98,15 @@ class _Builder:
         if t == "s":
             return None if v is None else shared(self.strings, v)
         return typed(t, None if v is None else unescape(v), lambda: f"{self.where}, cell {a1(r, c)}")
+
+    def value_or_refusal(self, t, v: bytes, r: int, c: int):
+        """value(), or the refusal naming the cell where its raw text is no value of its type."""
+        try:
+            return self.value(t, v, r, c)
+        except (ValueError, IndexError):
+            raw = v.decode("utf-8", "replace")[:40]
+            what = "the number of no shared string" if t == "s" else "no value of its type" if t else "not a number"
+            raise SheetnetError(f"{self.where}, cell {a1(r, c)}: holds {raw!r}, {what}; refused") from None
 
     def put_value(self, r, c, x):
         sd = self.sd
@@ -149,13 +157,13 @@ class _Builder:
             sd.arrays.append(ArrayFormula(r, c, box, text, dynamic))
             return True
         op = self.open.get(c)
-        if op is not None and op[4] == r and op[0].tpl.render(r) == text:
+        if op is not None and op[2] == r and op[0].tpl.render(r) == text:
             op[0].k += 1
-            op[4] += 1
+            op[2] += 1
         else:
             run = Run(c, r, 1, text)
             sd.runs.append(run)
-            self.open[c] = [run, None, False, (), r + 1, raw, r]  # the column's open run (see _continues)
+            self.open[c] = [run, None, r + 1, raw, r]  # the column's open run (see _continues)
         return True
 
     def array_cell(self, r, c, text, cached, dynamic):
@@ -215,7 +223,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         data = fs.rest
         body = data.find(b"<sheetData")
         max_r, max_c = max(max_r, int(fs.rows.max())), max(max_c, int(fs.cols.max()))
-        bulk_runs = put_formulas(fs, b, _value_or_refusal)
+        bulk_runs = put_formulas(fs, b)
     cells = _CELL.findall(data, body)
     try:
         max_r, max_c = _cells(cells, b, max_r, max_c)
@@ -274,7 +282,7 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             op = open_runs.get(c)
             if _continues(op, raw, r, digits):
                 op[0].k += 1
-                op[4] += 1
+                op[2] += 1
                 if cached is not None and (want is None or (r, c) in want):
                     vm = _V.search(inner, j)
                     if vm is not None:
@@ -307,12 +315,12 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
                 op = open_arrays.get(c)
                 if not dynamic and raw and _continues(op, raw, r, digits):  # the one above, a row down: its run
                     op[0].k += 1
-                    op[4] += 1
+                    op[2] += 1
                     if vm is not None:
                         cached[(r, c)] = b.value(t, vm.group(1), r, c)
                     continue
                 a = b.array_cell(r, c, unescape(raw), b.value(t, vm.group(1), r, c) if vm else None, dynamic)
-                open_arrays[c] = [a, None, False, (), r + 1, raw, r] if a is not None and not dynamic else None
+                open_arrays[c] = [a, None, r + 1, raw, r] if a is not None and not dynamic else None
                 continue
         if t == "inlineStr" and inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" and b"<" not in inner[7:-9]:
             other.append((r, c, unescape(inner[7:-9])))  # an inline string, as XlsxWriter streams them
@@ -342,14 +350,4 @@ def _name_bad_cell(data: bytes, body: int, b: _Builder):
         vm = _V.search(inner or b"")
         if vm is None or t == "inlineStr":
             continue
-        _value_or_refusal(b, t, vm.group(1), int(digits) - 1, col_index(letters))
-
-
-def _value_or_refusal(b: _Builder, t, v: bytes, r: int, c: int):
-    """A cell's value from its type and raw <v> text, or the refusal naming the cell."""
-    try:
-        return b.value(t, v, r, c)
-    except (ValueError, IndexError):
-        raw = v.decode("utf-8", "replace")[:40]
-        what = "the number of no shared string" if t == "s" else "no value of its type" if t else "not a number"
-        raise SheetnetError(f"{b.where}, cell {a1(r, c)}: holds {raw!r}, {what}; refused") from None
+        b.value_or_refusal(t, vm.group(1), int(digits) - 1, col_index(letters))

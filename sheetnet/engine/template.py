@@ -8,6 +8,7 @@ comparison instead of a parse.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 # a cell reference: not inside a name (LOG10, Table1) nor followed by a function's "(" or a table's "["
@@ -107,6 +108,16 @@ class ByteTemplate:
         if len(o) == 1:
             return self.fmt % (row + o[0] + 1)
         return self.fmt % tuple([row + off + 1 for off in o])
+
+    def render_rows(self, row: int, n: int):
+        """render(row), render(row + 1), ... n of them, at once: one format string mapped over ranges of row
+        numbers (no list a row, which the collector would walk)."""
+        o = self.offsets
+        if not o:
+            return repeat(self.parts[0], n)
+        if len(o) == 1:
+            return map(self.fmt.__mod__, range(row + o[0] + 1, row + o[0] + 1 + n))
+        return map(self.fmt.__mod__, zip(*[range(row + off + 1, row + off + 1 + n) for off in o]))
 
 
 def shifted(formula: str, origin: str, dest: str) -> str:
