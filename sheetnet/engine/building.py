@@ -13,7 +13,7 @@ from . import recurrence, wide
 from .compile import SplitRun, compile_group
 from .functions import FUNCTIONS
 from .graph import RESIZED, Group, Order, circular, reads_of, resize_ranges, unique_ids, walk
-from .grid import Grid, plan_tiles
+from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
 from .parsecache import ParseCache
@@ -43,9 +43,13 @@ class Building:
         for s, name in enumerate(self.sheets):
             sd = self.book.data[name]
             extra = [(r, c) for (ss, r, c) in drop if ss == s]  # inputs may be blank cells: room for them
-            cells = sd.cells()
-            grid = Grid(plan_tiles(np.concatenate([cells.reshape(-1, 2), np.array(extra).reshape(-1, 2)])
-                                   if extra else cells))
+            corner = None if extra else sd.corner()
+            if corner is not None and corner[0] <= ROW_GAP and corner[1] <= COL_GAP:  # (plan_tiles' one tile)
+                grid = Grid([(0, 0, *corner)])
+            else:
+                cells = sd.cells()
+                grid = Grid(plan_tiles(np.concatenate([cells.reshape(-1, 2), np.array(extra).reshape(-1, 2)])
+                                       if extra else cells))
             rows, cols, vals = (np.frombuffer(sd.rows, np.int32), np.frombuffer(sd.cols, np.int32),
                                 np.frombuffer(sd.vals, np.float64))
             if len(grid.tiles) == 1:  # (every cell in the one tile from A1)
@@ -71,6 +75,9 @@ class Building:
         for s, name in enumerate(self.sheets):
             sd = self.book.data[name]
             for run in sd.runs:
+                if not drop:
+                    self.groups.append(Group(len(self.groups), s, run.col, run.r0, run.k, run.text_at(run.r0)))
+                    continue
                 start = run.r0
                 for r in range(run.r0, run.r0 + run.k + 1):  # split a run around input cells
                     if r == run.r0 + run.k or (s, r, run.col) in drop:
@@ -87,6 +94,7 @@ class Building:
         self._parses = ParseCache(FUNCTIONS, self.book.names)
         self._shapes: dict = {}  # group id -> its formula's shape, where it is a plain formula
         self._facts: dict = {}  # shape -> what _facts_of says of its formulas
+        self._never: set = set()  # shapes with no compiled path (sheetnet.engine.compile)
         for g in list(self.groups):
             self._parse_group(g)
         self._fill_gid()

@@ -27,6 +27,10 @@ class _No(Exception):
     """This AST has no fast path."""
 
 
+class _NoShape(_No):
+    """No AST of this shape has a fast path, wherever it is (an operation or a function the path has not)."""
+
+
 class SplitRun:
     """A run of formulas split into single cells (columns feeding each other down the rows): compiled
     once, each cell running it at its own row offset, where compiling each cell took most of a load."""
@@ -44,7 +48,8 @@ def _compilable(eng, g, node) -> bool:
 
 def compile_group(eng, g):
     node = g.split[0].node if g.split is not None else g.node  # (a split run's cell: its run's AST will do)
-    if not _compilable(eng, g, node):
+    shape = eng._shapes.get(g.id) if g.split is None else None  # (collab's 15 columns of IF(..,MMULT(..)): one try)
+    if shape in eng._never or not _compilable(eng, g, node):
         return None
     if g.split is not None:  # (its run, its row in it)
         run, i = g.split
@@ -59,6 +64,10 @@ def compile_group(eng, g):
     checks = []
     try:
         f = _compile(eng, g, g.node, checks, scalar=True)
+    except _NoShape:
+        if shape is not None:
+            eng._never.add(shape)
+        return None
     except (_No, RecursionError):
         return None
     return _fast(f, checks, g.k, None, 0)
@@ -291,10 +300,10 @@ def _compile_node(eng, g, node, checks, scalar: bool):
             if _is_bool(node[2]) and _is_bool(node[3]):  # booleans against booleans: exact
                 return lambda: cmp(a(), b())
             return lambda: cmp(_order(a(), b()), 0.0)
-        raise _No
+        raise _NoShape
     if kind == "fn":
         return _fn(eng, g, node, checks, scalar)
-    raise _No
+    raise _NoShape
 
 
 def _ref(eng, g, node, checks, scalar):
@@ -322,6 +331,10 @@ def _ref(eng, g, node, checks, scalar):
     if moves:
         return lambda: t.num[r0 + off[0]:r1 + 1 + off[0], c0:c1 + 1]
     return lambda: t.num[r0:r1 + 1, c0:c1 + 1]
+
+
+_FNS = {name for name, f in UNARY.items() if f is not None} | {"IF", "SUMPRODUCT", "SUM", "AVERAGE", "MAX", "MIN",
+                                                                 "COUNT"}  # (compiled in some form)
 
 
 def _fn(eng, g, node, checks, scalar):
@@ -362,7 +375,7 @@ def _fn(eng, g, node, checks, scalar):
                 x = x + v.sum(axis=1) if red is np.add else red(x, red.reduce(v, axis=1))
             return (x / sizes if name == "AVERAGE" else x)[0]
         return agg
-    raise _No
+    raise _NoShape if name not in _FNS else _No
 
 
 def _sumproduct(eng, g, args, checks):

@@ -8,7 +8,9 @@ addresses beyond a sheet's real limits, and formula length.  Macros are never re
 from __future__ import annotations
 
 import posixpath
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree.ElementTree import fromstring, iterparse
 from xml.etree.ElementTree import parse as parse_xml
@@ -22,6 +24,7 @@ MAX_FILE = 256 << 20  # bytes on disk
 MAX_UNPACKED = 1 << 30  # bytes of all parts together, unpacked
 MAX_RATIO = 200  # unpacked / packed, for any part over 1 MiB unpacked
 SMALL_PART = 1 << 16  # XML parts this large or less are parsed from their bytes, not streamed
+DIRECT_PART = 1 << 20  # parts this large or less are read straight from their local header
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RNS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -37,9 +40,11 @@ class _Package:
             raise SheetnetError(f"{path}: no such file") from None
         if size > MAX_FILE:
             raise SheetnetError(f"{path}: {size} bytes is more than the {MAX_FILE} bytes sheetnet reads")
-        if not zipfile.is_zipfile(path):
-            raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package; sheetnet reads .xlsx, .xlsm and .ods)")
-        self.zip = zipfile.ZipFile(path)
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package; sheetnet reads .xlsx, .xlsm and "
+                                f".ods)") from None
         total = 0
         for info in self.zip.infolist():
             total += info.file_size
@@ -58,11 +63,35 @@ class _Package:
     def read(self, name: str) -> bytes:
         """A part's bytes, reading no more than the declared size (headers can lie)."""
         info = self.zip.getinfo(name)
-        with self.zip.open(info) as f:
-            data = f.read(min(info.file_size, self.budget) + 1)
+        data = self._inflated(info) if info.file_size <= DIRECT_PART else None
+        if data is None:
+            with self.zip.open(info) as f:
+                data = f.read(min(info.file_size, self.budget) + 1)
         if len(data) > info.file_size or len(data) > self.budget:
             raise SheetnetError(f"{self.path}: part {name} is larger than its header says; refused")
         self.budget -= len(data)
+        return data
+
+    def _inflated(self, info) -> bytes | None:
+        """A small part's bytes read straight from its local header: a fifth of zipfile.open's cost.  None (then
+        zipfile reads it, and says what is wrong) unless it is a plain stored or deflated part whose header,
+        size and CRC agree with the directory's."""
+        if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None  # (encrypted, or another compression)
+        fp = self.zip.fp
+        fp.seek(info.header_offset)
+        head = fp.read(30)
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            return None
+        n, m = struct.unpack("<HH", head[26:30])
+        if fp.read(n) not in (info.orig_filename.encode("utf-8"), info.orig_filename.encode("cp437", "replace")):
+            return None
+        fp.seek(m, 1)
+        raw = fp.read(info.compress_size)
+        want = min(info.file_size, self.budget) + 1
+        data = raw[:want] if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15).decompress(raw, want)
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            return None
         return data
 
     def _guarded(self, name: str):

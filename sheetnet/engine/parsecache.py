@@ -21,7 +21,7 @@ from .graph import walk
 from .package import MAX_COLS, MAX_ROWS
 _REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
                   r"(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?(?![A-Za-z0-9_.(:!\[])")
-_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_TOKEN = re.compile(r'("(?:[^"]|"")*")|' + _REF.pattern)  # a string, or a reference
 _FUNC = re.compile(r"(?:_xlfn\.|_xlws\.)*([A-Z][A-Z0-9.]*)\(")
 _PLAIN = re.compile(r"[0-9+\-*/^&=<>%(),;.{}]*")  # (no ":" or space: ranges and intersections are made in parsing)
 _EXPONENT = re.compile(r"(?<=[0-9.])E[+-]?[0-9]+")  # 1E+5
@@ -60,37 +60,34 @@ class ParseCache:
     def _key(self, formula: str):
         """The formula's shape (its text with each reference a placeholder keeping its $) and its references'
         boxes (r0, c0, r1, c1) in order, or None where it is not a plain formula."""
-        out, boxes, last = [], [], 0
-        quoted = list(_QUOTED.finditer(formula)) if '"' in formula else []
-        for q in quoted + [None]:
-            end = q.start() if q is not None else len(formula)
-            part = formula[last:end]
-            if "'" in part or "!" in part or "[" in part or "#" in part or '"' in part:
-                return None
-            pieces = _REF.split(part)  # the text between references, and each one's 8 groups
-            texts = pieces[0::9]
-            for i in range(1, len(pieces), 9):
-                d0, c0, dr0, r0, d1, c1, dr1, r1 = pieces[i:i + 8]
-                if c1 is not None and (d0, dr0) != (d1, dr1):  # A1:$B$2: corners unlike; parsed as written
+        pieces = _TOKEN.split(formula)  # the text between strings and references; each one's 9 groups
+        texts = pieces[0::10]
+        bare = ",".join(texts)  # (outside strings and references; "," keeps the pieces apart, and is plain)
+        if "'" in bare or "!" in bare or "[" in bare or "#" in bare or '"' in bare:
+            return None
+        ok = self._plain.get(bare)
+        if ok is None:
+            ok = self._plain[bare] = self._is_plain(bare)
+        if not ok:
+            return None
+        out, boxes, col = [texts[0]], [], self._col
+        for i in range(1, len(pieces), 10):
+            if pieces[i] is not None:  # a string
+                out.append(pieces[i])
+            else:
+                d0, c0, dr0, r0, d1, c1, dr1, r1 = pieces[i + 1:i + 9]
+                a0, b0 = int(r0) - 1, col(c0)
+                if c1 is None:
+                    a1, b1 = a0, b0
+                elif (d0, dr0) != (d1, dr1):  # A1:$B$2: corners unlike; parsed as written
                     return None
-                a0, b0 = int(r0) - 1, self._col(c0)
-                a1, b1 = (int(r1) - 1, self._col(c1)) if c1 is not None else (a0, b0)
+                else:
+                    a1, b1 = int(r1) - 1, col(c1)
                 if a1 < a0 or b1 < b0 or a1 >= MAX_ROWS or b1 >= MAX_COLS or a0 < 0:
                     return None
                 boxes.append((a0, b0, a1, b1))
-            rest = "".join(texts)
-            ok = self._plain.get(rest)
-            if ok is None:
-                ok = self._plain[rest] = self._is_plain(rest)
-            if not ok:
-                return None
-            out.append(texts[0])
-            for i, t in zip(range(1, len(pieces), 9), texts[1:]):  # each reference's placeholder keeps its $
-                out.append(_PLACE[(bool(pieces[i]), bool(pieces[i + 2]), pieces[i + 5] is not None)])
-                out.append(t)
-            if q is not None:
-                out.append(q.group(0))
-                last = q.end()
+                out.append(_PLACE[(bool(d0), bool(dr0), c1 is not None)])  # each placeholder keeps its $
+            out.append(pieces[i + 9])
         return "".join(out), boxes
 
     def _is_plain(self, rest: str) -> bool:

@@ -53,6 +53,20 @@ class SheetData:
     max_row: int = -1
     max_col: int = -1
 
+    def corner(self) -> tuple[int, int] | None:
+        """(largest row, largest column) over cells(), or None where a cell lies before A1 or there are none."""
+        rows, cols = np.frombuffer(self.rows, np.int32), np.frombuffer(self.cols, np.int32)
+        lo, r1, c1 = 0, -1, -1
+        if len(rows):
+            lo, r1, c1 = min(int(rows.min()), int(cols.min())), int(rows.max()), int(cols.max())
+        for r, c, _ in self.other:
+            lo, r1, c1 = min(lo, r, c), max(r1, r), max(c1, c)
+        for run in self.runs:
+            lo, r1, c1 = min(lo, run.r0, run.col), max(r1, run.r0 + run.k - 1), max(c1, run.col)
+        for a in self.arrays:
+            lo, r1, c1 = min(lo, *a.box), max(r1, a.box[0], a.box[2] + a.k - 1), max(c1, a.box[1], a.box[3])
+        return None if lo < 0 or r1 < 0 else (r1, c1)
+
     def cells(self) -> np.ndarray:
         """Every occupied (r, c) as an (n, 2) array: values, formulas and array blocks."""
         parts = [np.stack([np.frombuffer(self.rows, np.int32), np.frombuffer(self.cols, np.int32)], axis=1)]

@@ -10,9 +10,29 @@ from __future__ import annotations
 import re
 from itertools import repeat
 
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-# a cell reference: not inside a name (LOG10, Table1) nor followed by a function's "(" or a table's "["
-_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])")
+# a string, or a cell reference: not inside a name (LOG10, Table1) nor followed by a function's "(" or a table's
+# "[" (its column, $ and letters; the $ of its row; its row)
+_TOKEN = re.compile(r'("(?:[^"]|"")*")|(?<![A-Za-z0-9_.$])(\$?[A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])')
+
+
+def _template(pieces: list, row: int, empty):
+    """(parts, offsets) of a formula split by _TOKEN (str) or _BTOKEN (bytes): the literal text between its
+    relative row numbers, and each one's offset from `row`; strings and absolute rows stay literal."""
+    parts, offsets, buf = [], [], [pieces[0]]
+    for i in range(1, len(pieces), 5):
+        string, col, dollar, digits, after = pieces[i:i + 5]
+        if string is not None:
+            buf.append(string)
+        elif dollar:
+            buf += (col, dollar, digits)
+        else:
+            buf.append(col)
+            parts.append(empty.join(buf))
+            buf = []
+            offsets.append(int(digits) - 1 - row)
+        buf.append(after)
+    parts.append(empty.join(buf))
+    return tuple(parts), tuple(offsets)
 
 
 class RowTemplate:
@@ -21,29 +41,9 @@ class RowTemplate:
     __slots__ = ("parts", "offsets", "fmt")
 
     def __init__(self, formula: str, row: int):
-        parts, offsets, buf, last = [], [], [], 0
-        for m in _STRING.finditer(formula):
-            self._refs(formula[last:m.start()], row, parts, offsets, buf)
-            buf.append(m.group(0))
-            last = m.end()
-        self._refs(formula[last:], row, parts, offsets, buf)
-        parts.append("".join(buf))
-        self.parts, self.offsets = tuple(parts), tuple(offsets)
+        parts, self.offsets = _template(_TOKEN.split(formula), row, "")
+        self.parts = parts
         self.fmt = "%d".join(p.replace("%", "%%") for p in parts)  # the parts with each row number's place
-
-    @staticmethod
-    def _refs(text, row, parts, offsets, buf):
-        last = 0
-        for m in _CELL.finditer(text):
-            d1, col, d2, r = m.groups()
-            if d2:
-                continue  # an absolute row stays as it is
-            buf.append(text[last:m.start(4)])
-            parts.append("".join(buf))
-            buf.clear()
-            offsets.append(int(r) - 1 - row)
-            last = m.end()
-        buf.append(text[last:])
 
     def render(self, row: int) -> str:
         """The formula text at 0-based `row`."""
@@ -59,8 +59,7 @@ class RowTemplate:
         return self.parts, self.offsets
 
 
-_BCELL = re.compile(rb"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])")
-_BSTRING = re.compile(rb'"(?:[^"]|"")*"')
+_BTOKEN = re.compile(_TOKEN.pattern.encode())
 
 
 class ByteTemplate:
@@ -70,14 +69,7 @@ class ByteTemplate:
     __slots__ = ("parts", "offsets", "same_row", "fmt")
 
     def __init__(self, raw: bytes, row: int):
-        parts, offsets, buf, last = [], [], [], 0
-        for m in _BSTRING.finditer(raw):
-            self._refs(raw[last:m.start()], row, parts, offsets, buf)
-            buf.append(m.group(0))
-            last = m.end()
-        self._refs(raw[last:], row, parts, offsets, buf)
-        parts.append(b"".join(buf))
-        self.parts, self.offsets = tuple(parts), tuple(offsets)
+        parts, offsets = self.parts, self.offsets = _template(_BTOKEN.split(raw), row, b"")
         self.fmt = b"%d".join(p.replace(b"%", b"%%") for p in parts)  # the parts with each row number's place
         # every relative reference on the formula's own row (=(B4-A4)^2): the row's digits joined in
         self.same_row = bool(offsets) and not any(offsets)
@@ -87,19 +79,6 @@ class ByteTemplate:
         if self.same_row:
             return raw == digits.join(self.parts)
         return raw == self.render(row)
-
-    @staticmethod
-    def _refs(text, row, parts, offsets, buf):
-        last = 0
-        for m in _BCELL.finditer(text):
-            if m.group(3):
-                continue
-            buf.append(text[last:m.start(4)])
-            parts.append(b"".join(buf))
-            buf.clear()
-            offsets.append(int(m.group(4)) - 1 - row)
-            last = m.end()
-        buf.append(text[last:])
 
     def render(self, row: int) -> bytes:
         o = self.offsets
