@@ -27,8 +27,11 @@ class _TimeUp(BaseException):
 
 def _vm_bytes() -> int:
     try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        fd = os.open("/proc/self/statm", os.O_RDONLY)
+        try:
+            return int(os.read(fd, 256).split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        finally:
+            os.close(fd)
     except (OSError, ValueError, IndexError):
         return 0
 

@@ -178,7 +178,8 @@ class Building:
         if r0 == r1 and c0 == c1:  # one cell (a recurrence's reads): no array to sort
             i = grid.group(r0, c0)
             return [i] if i >= 0 else []
-        (gid,) = grid.block(r0, c0, r1, c1, ("gid",))
+        gid = grid.gid[r0:r1 + 1, c0:c1 + 1] if grid.main_holds(r0, c0, r1, c1) else \
+            grid.block(r0, c0, r1, c1, ("gid",))[0]
         return unique_ids(gid)
 
     def _ids_once(self):

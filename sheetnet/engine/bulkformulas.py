@@ -28,6 +28,7 @@ _FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")
                       rb'<f( t="array" ref="\1\2"| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
 _GROUPS = 7  # the split's parts a cell: the text before it, and its six groups
 _FIRST_WINDOW = 8
+_WHOLE = 32  # a chain this long or shorter is compared in one window
 
 
 class Formulas:
@@ -83,7 +84,8 @@ def _run_end(texts: list, rows: list, i: int, e: int) -> int:
     tpl = ByteTemplate(texts[i], rows[i])
     if tpl.render(rows[i + 1]) != texts[i + 1]:
         return i + 1
-    j, width = i + 2, _FIRST_WINDOW
+    j = i + 2
+    width = e - j if e - j <= _WHOLE else _FIRST_WINDOW  # (a short chain at once: a few rows' waste at most)
     while j < e:
         hi = min(e, j + width)
         same = list(map(bytes.__eq__, tpl.render_rows(rows[j], hi - j), texts[j:hi]))

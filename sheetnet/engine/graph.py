@@ -264,6 +264,8 @@ def circular(groups, comps, sheets) -> EngineError:
 def unique_ids(block: np.ndarray) -> list[int]:
     """The group ids in a block of the grid's ids (-1: none), ascending."""
     if block.size <= 256:  # (a set of Python ints: a fifth of np.unique's time on a small block)
-        return sorted(i for i in set(block.ravel().tolist()) if i >= 0)
+        ids = set(block.ravel().tolist())
+        ids.discard(-1)
+        return sorted(ids)
     ids = np.unique(block)
     return [int(i) for i in ids if i >= 0]

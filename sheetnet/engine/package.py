@@ -38,13 +38,15 @@ class _Package:
             size = path.stat().st_size
         except FileNotFoundError:
             raise SheetnetError(f"{path}: no such file") from None
-        if size > MAX_FILE:
-            raise SheetnetError(f"{path}: {size} bytes is more than the {MAX_FILE} bytes sheetnet reads")
         try:
             self.zip = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
-            raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package; sheetnet reads .xlsx, .xlsm and "
-                                f".ods)") from None
+        except (zipfile.BadZipFile, OSError):
+            _refuse_other_formats(path)  # (.xls, encrypted, a folder: each said as that)
+            if size <= MAX_FILE:
+                raise SheetnetError(f"{path}: not an .xlsx workbook (not a zip package; sheetnet reads .xlsx, .xlsm "
+                                    f"and .ods)") from None
+        if size > MAX_FILE:
+            raise SheetnetError(f"{path}: {size} bytes is more than the {MAX_FILE} bytes sheetnet reads")
         total = 0
         for info in self.zip.infolist():
             total += info.file_size
@@ -161,7 +163,6 @@ def read_book(path, cached=False) -> Book:
     (True), or only those of {sheet name: {(row, col)}}."""
     path = Path(path)
     try:
-        _refuse_other_formats(path)
         pkg = _Package(path)
         if pkg.is_ods():
             from .ods import read_ods

@@ -241,8 +241,11 @@ def read(eng, node, g: Wide):
     def windows(a):
         if not rel0 and not crel:
             return a[None]
-        v = np.lib.stride_tricks.sliding_window_view(a, (h, w))  # (rows, columns, h, w)
-        v = np.broadcast_to(v[:k if rel0 else 1, :W if crel else 1], (k, W, h, w))
+        # (k, W, h, w): cell (i, j)'s window starts i rows down where its rows move, j columns across where its
+        # columns do; a spans (k - 1 + h) x (W - 1 + w) where both move, so every window lies inside it
+        s0, s1 = a.strides
+        v = np.lib.stride_tricks.as_strided(a, (k, W, h, w), (s0 if rel0 else 0, s1 if crel else 0, s0, s1),
+                                            writeable=False)
         return v.reshape(k * W, h, w)
     if grid.all_numbers(r0, R1 + 1, c0, C1 + 1):
         return V(windows(t.num[box]), ref=True)
