@@ -10,19 +10,22 @@ from __future__ import annotations
 import re
 from itertools import repeat
 
-# a string, or a cell reference: not inside a name (LOG10, Table1) nor followed by a function's "(" or a table's
-# "[" (its column, $ and letters; the $ of its row; its row)
-_TOKEN = re.compile(r'("(?:[^"]|"")*")|(?<![A-Za-z0-9_.$])(\$?[A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])')
+# literal text (a string, or a table's brackets: T[B2] names a column, not a cell), or a cell reference: not inside
+# a name (LOG10, Table1) nor followed by a function's "(" or a table's "[" (its column, $ and letters; the $ of its
+# row; its row)
+_TOKEN = re.compile(r'("(?:[^"]|"")*"|\[(?:[^\[\]]|\[[^\[\]]*\])*\])'
+                    r'|(?<![A-Za-z0-9_.$])(\$?[A-Z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(\[])')
 
 
 def _template(pieces: list, row: int, empty):
     """(parts, offsets) of a formula split by _TOKEN (str) or _BTOKEN (bytes): the literal text between its
-    relative row numbers, and each one's offset from `row`; strings and absolute rows stay literal."""
+    relative row numbers, and each one's offset from `row`; strings, tables' brackets and absolute rows stay
+    literal."""
     parts, offsets, buf = [], [], [pieces[0]]
     for i in range(1, len(pieces), 5):
-        string, col, dollar, digits, after = pieces[i:i + 5]
-        if string is not None:
-            buf.append(string)
+        literal, col, dollar, digits, after = pieces[i:i + 5]
+        if literal is not None:
+            buf.append(literal)
         elif dollar:
             buf += (col, dollar, digits)
         else:

@@ -200,3 +200,51 @@ def test_every_command_reads_within_memory_and_time(tmp_path):
     r = subprocess.run([sys.executable, "-m", "sheetnet", "calc", str(path), "--cells", "A1"], capture_output=True,
                        text=True)
     assert r.returncode == 0 and float(r.stdout) == sum((r * c) % 97 for r in range(1, 5001) for c in range(1, 101))
+
+
+def _restored(src, dst, compression):
+    with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", compression) as zo:
+        for info in zi.infolist():
+            zo.writestr(info.filename, zi.read(info.filename))
+    return dst
+
+
+def _central(data: bytes, name: bytes, offset: int, value: bytes) -> bytes:
+    """The zip's bytes with a field of the central directory's entry for `name` replaced."""
+    i = data.index(b"PK\x01\x02")  # the first entry of the central directory
+    while True:
+        n = int.from_bytes(data[i + 28:i + 30], "little")
+        if data[i + 46:i + 46 + n] == name:
+            return data[:i + offset] + value + data[i + offset + len(value):]
+        m, k = int.from_bytes(data[i + 30:i + 32], "little"), int.from_bytes(data[i + 32:i + 34], "little")
+        i += 46 + n + m + k
+
+
+def test_small_parts_read_straight_from_their_headers_as_zipfile_reads_them(tmp_path):
+    """Small parts are inflated straight from their local headers; anything the zip's directory does not vouch
+    for (its CRC, its size, its name) is left to zipfile, which refuses it."""
+    from sheetnet.engine.package import _Package
+
+    base = book(tmp_path / "b.xlsx", {"A1": 2, "A2": "=A1*3", "B1": "text"})
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        p = _restored(base, tmp_path / f"{compression}.xlsx", compression)
+        pkg = _Package(p)
+        for info in pkg.zip.infolist():
+            assert pkg._inflated(info) == pkg.zip.read(info.filename)
+        eng = Engine.load(p)
+        assert (eng.get("s!A2"), eng.get("s!B1")) == (6.0, "text")
+    data = base.read_bytes()
+    sheet = b"xl/worksheets/sheet1.xml"
+    crc = (tmp_path / "crc.xlsx")
+    crc.write_bytes(_central(data, sheet, 16, b"\0\0\0\0"))
+    refused(crc, "CRC")
+    with zipfile.ZipFile(base) as z:
+        size = z.getinfo(sheet.decode()).file_size
+    short = tmp_path / "short.xlsx"  # the directory says the sheet is 10 bytes shorter than it is
+    short.write_bytes(_central(data, sheet, 24, (size - 10).to_bytes(4, "little")))
+    refused(short, "not a readable .xlsx workbook")
+    named = tmp_path / "named.xlsx"  # the local header names another part than the directory does
+    local = data.index(sheet)  # (the local header's copy of the name comes first in the file)
+    assert data[local - 30:local - 26] == b"PK\x03\x04"
+    named.write_bytes(data[:local] + b"xl/worksheets/sheet9.xml" + data[local + len(sheet):])
+    refused(named, "not a readable .xlsx workbook")

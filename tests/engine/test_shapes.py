@@ -226,3 +226,66 @@ def test_an_at_formula_excel_marks_dynamic_is_one_value_and_its_column_one_run(t
         assert [eng.get(f"S!{c}{r}") for c in "BCDFG"] == [(r + x) * 2 if r + x > 3 else -(r + x) for x in (0, 10, 20)] \
             + [10.0 * r, 2.0 * r + 1]
     assert sum(g.dynamic for g in eng.groups) == 6  # G's cells
+
+
+def test_a_shape_with_no_compiled_path_is_tried_once_and_a_far_read_does_not_stop_its_shape(tmp_path):
+    """Compiling is tried once for a shape holding what the compiled path has not (&, MMULT): every group of it
+    then takes the general path.  A group that cannot be compiled for where it reads (a far tile) says nothing
+    of its shape: another group of that shape is still compiled."""
+    from ..helpers import write_cells
+
+    p = tmp_path / "c.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    write_cells(wb.add_worksheet("S"), {
+        "A1": 1, "A2": 2, "A3": 3, "A6000": 5,
+        "B1": "=A6000*2", "B3": "=A3*2",  # one shape: B1 reads a far tile, B3 the main one
+        "C1": '=A1&"x"', "C3": '=A3&"x"',  # one shape with &: no compiled path anywhere
+    })
+    wb.close()
+    eng = Engine.load(p)
+    assert [eng.get(f"S!{c}") for c in ("B1", "B3", "C1", "C3")] == [10.0, 6.0, "1x", "3x"]
+    group = {(g.r0, g.col): g for g in eng.groups}
+    assert group[(0, 1)].fast is None and group[(2, 1)].fast is not None
+    assert group[(0, 2)].fast is None and group[(2, 2)].fast is None
+    assert eng._never == {eng._shapes[group[(0, 2)].id]}
+
+
+@pytest.mark.parametrize("formula, row, parts, offsets", [
+    ('IF(H2="",0,MMULT($B25:$F25,H$19:H$23))', 24, ('IF(H', '="",0,MMULT($B', ':$F', ',H$19:H$23))'), (-23, 0, 0)),
+    ('A1&"B2"&C3', 2, ('A', '&"B2"&C', ''), (-2, 0)),  # a reference inside a string is text
+    ('"a""A1"""&A5&""', 4, ('"a""A1"""&A', '&""'), (0,)),  # doubled quotes inside a string
+    ('LOG10(A1)+Table1[B2]+A1B2+_A3+.A4', 0, ('LOG10(A', ')+Table1[B2]+A1B2+_A3+.A4'), (0,)),  # names, not cells
+    ('SUM(T[[#This Row],[Col A1]])+A3', 2, ('SUM(T[[#This Row],[Col A1]])+A', ''), (0,)),  # a table's column
+    ('SUM(A$1:A7)%+$B$2^2', 6, ('SUM(A$1:A', ')%+$B$2^2'), (0,)),
+    ('"unclosed A1', 0, ('"unclosed A', ''), (0,)),  # no closing quote: no string
+    ('100%*A10', 9, ('100%%*A', ''), (0,)),
+])
+def test_a_row_template_splits_a_formula_at_its_relative_rows(formula, row, parts, offsets):
+    """Strings and absolute rows stay literal; each relative row is a place for the row's number.  The bytes
+    template (the bulk reading's) splits the raw text the same way."""
+    from sheetnet.engine.template import ByteTemplate, RowTemplate
+
+    t = RowTemplate(formula, row)
+    want = tuple(p.replace("%%", "%") for p in parts)
+    assert (t.parts, t.offsets) == (want, offsets) and t.render(row) == formula
+    b = ByteTemplate(formula.encode(), row)
+    assert (b.parts, b.offsets) == (tuple(p.encode() for p in want), offsets)
+    assert b.render(row + 3) == t.render(row + 3).encode() and list(b.render_rows(row, 4)) == \
+        [t.render(r).encode() for r in range(row, row + 4)]
+
+
+def test_a_tables_column_named_like_a_cell_is_not_a_row_to_move(tmp_path):
+    """=SUM(T[B2]) above =SUM(T[B3]) names two columns of table T: two formulas, not one dragged down (which
+    once gave the second the first's sum)."""
+    p = tmp_path / "t.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("S")
+    ws.add_table("A1:B4", {"name": "T", "columns": [{"header": "B2"}, {"header": "B3"}],
+                           "data": [[1, 10], [2, 20], [3, 30]]})
+    ws.write_formula("D1", "=SUM(T[B2])", None, 0)
+    ws.write_formula("D2", "=SUM(T[B3])", None, 0)
+    ws.write_formula("E1", "=SUM(T[[#Data],[B2]])*A2", None, 0)
+    ws.write_formula("E2", "=SUM(T[[#Data],[B3]])*A3", None, 0)
+    wb.close()
+    eng = Engine.load(p)
+    assert [eng.get(f"S!{c}") for c in ("D1", "D2", "E1", "E2")] == [6.0, 60.0, 6.0, 120.0]
