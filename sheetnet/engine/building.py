@@ -13,6 +13,7 @@ from . import recurrence, wide
 from .compile import SplitRun, compile_group
 from .functions import FUNCTIONS
 from .graph import RESIZED, Group, Order, circular, reads_of, resize_ranges, unique_ids, walk
+from .graph import refs as graph_refs
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
@@ -145,7 +146,7 @@ class Building:
         its own AST (g's, shifted) only when asked."""
         node, k = g.node, g.k
         run = SplitRun(node, k - 1)
-        refs = [n[1:] for n in walk(node) if n[0] == "ref"]
+        refs = [n[1:] for n in graph_refs(node)]
 
         def reads(i):
             return [(s, r0 + i if rel0 else r0, c0, r1 + i if rel1 else r1, c1)

@@ -140,14 +140,31 @@ def walk(node):
             stack.append(n[2])
 
 
+def refs(node) -> list:
+    """The AST's references, in walk's order (walk without a generator's cost a node)."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            out.append(n)
+        elif kind == "bin":
+            stack += (n[2], n[3])
+        elif kind == "fn":
+            stack += n[2]
+        elif kind in ("neg", "pct"):
+            stack.append(n[1])
+        elif kind == "let":
+            stack.extend(v for _, v in n[1])
+            stack.append(n[2])
+        elif kind == "lambda":
+            stack.append(n[2])
+    return out
+
+
 def reads_of(node, k: int) -> list:
     """The boxes a group of k cells reads (relative rows stretched over its k cells)."""
-    out = []
-    for n in walk(node):
-        if n[0] == "ref":
-            _, s, r0, c0, r1, c1, rel0, rel1 = n
-            out.append((s, r0, c0, r1 + (k - 1 if rel1 else 0), c1))
-    return out
+    return [(s, r0, c0, r1 + (k - 1 if rel1 else 0), c1) for _, s, r0, c0, r1, c1, rel0, rel1 in refs(node)]
 
 
 def tarjan(n: int, post) -> list[list[int]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .functions import FUNCTIONS, REF_FUNCTIONS
-from .graph import Group, walk
+from .graph import Group, refs, walk
 from .values import NUM
 
 _KINDS = {"num", "str", "bool", "err", "missing", "arr", "ref", "neg", "pct", "bin", "fn"}
@@ -130,13 +130,13 @@ def _gather(gs) -> Batch | None:
     first = gs[0]
     if not _plain(first.node):
         return None
-    refs0 = [n for n in walk(first.node) if n[0] == "ref"]
+    refs0 = refs(first.node)
     corners: list = [[] for _ in refs0]
     for g in gs:
-        refs = [n for n in walk(g.node) if n[0] == "ref"]
-        if len(refs) != len(refs0):
+        rs = refs(g.node)
+        if len(rs) != len(refs0):
             return None
-        for p, (a, b) in enumerate(zip(refs0, refs)):
+        for p, (a, b) in enumerate(zip(refs0, rs)):
             if b[1] != a[1] or b[4] - b[2] != a[4] - a[2] or b[5] - b[3] != a[5] - a[3] or b[6:] != a[6:]:
                 return None
             corners[p].append((b[2], b[3]))
@@ -154,13 +154,13 @@ def _batch(run) -> Batch | None:
     first = run[0]
     if not _plain(first.node):
         return None
-    refs0 = [n for n in walk(first.node) if n[0] == "ref"]
+    refs0 = refs(first.node)
     colrel = {}
     for j, g in enumerate(run[1:], 1):
-        refs = [n for n in walk(g.node) if n[0] == "ref"]
-        if len(refs) != len(refs0):
+        rs = refs(g.node)
+        if len(rs) != len(refs0):
             return None
-        for a, b in zip(refs0, refs):
+        for a, b in zip(refs0, rs):
             if a[1] != b[1] or a[2] != b[2] or a[4] != b[4] or a[6:] != b[6:] or a[6] != a[7] or \
                     b[3] - a[3] != b[5] - a[5]:
                 return None
