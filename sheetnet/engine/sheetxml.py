@@ -24,6 +24,7 @@ from .xmlvalues import check_xml, shared, typed, unescape
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 MAX_FORMULA = 8192  # Excel's own limit on a formula's length
+FORMULA_BYTES = 1 << 12  # parts this large take the bulk formula reading (below, cell by cell costs less)
 
 # (the inside of a cell unrolled, [^<]* then each "<" not of "</c>": what .*? matches, in two thirds of the time)
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})(0*[1-9][0-9]{0,11})"([^>]*?)(/>|>([^<]*(?:<(?!/c>)[^<]*)*)</c>)')
@@ -218,7 +219,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         sd.vals.frombytes(vv.tobytes())
         max_r, max_c = int(rr.max()), int(cc.max())
         body = data.find(b"<sheetData")
-    fs = formula_runs(data, b.place) if b"<f" in data else None
+    fs = formula_runs(data, b.place) if len(data) >= FORMULA_BYTES and b"<f" in data else None
     if fs is not None:  # the usual formula cells, as runs at once; the other cells one by one
         data = fs.rest
         body = data.find(b"<sheetData")

@@ -61,6 +61,8 @@ def _sheet(rng) -> bytes:
 def _read(data: bytes, monkeypatch, bulk: bool, cached=True):
     if not bulk:
         monkeypatch.setattr(sheetxml, "formula_runs", lambda *a: None)
+    else:  # (however small the sheet)
+        monkeypatch.setattr(sheetxml, "FORMULA_BYTES", 0)
     try:
         sd = sheetxml.scan_sheet(data, "s", "s", [], want_cached=cached)
     finally:
@@ -104,7 +106,8 @@ def test_a_shared_formula_under_a_plain_first_cell_is_one_run(monkeypatch):
         assert _read(data, monkeypatch, bulk)[0] == [(1, 0, 7, "A1*A1")]
 
 
-def test_a_cached_value_that_is_no_number_is_refused_with_its_cell(tmp_path):
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_cached_value_that_is_no_number_is_refused_with_its_cell(tmp_path, monkeypatch, bulk):
     import zipfile
 
     import xlsxwriter
@@ -123,6 +126,7 @@ def test_a_cached_value_that_is_no_number_is_refused_with_its_cell(tmp_path):
     with zipfile.ZipFile(p, "w") as z:
         for n, d in parts.items():
             z.writestr(n, d)
+    monkeypatch.setattr(sheetxml, "FORMULA_BYTES", 0 if bulk else 1 << 60)  # (the part is small)
     assert Engine.load(p).get("s!B5") == 8  # (cached values not read)
     with pytest.raises(SheetnetError, match=r"sheet s, cell B4: holds '', not a number; refused"):
         Engine.load(p, volatile="cached")

@@ -107,8 +107,11 @@ def test_an_entity_bomb_in_a_small_part_read_whole(tmp_path, part):
     (b'<c r="A3"><v>5</v>', b'<c r="A0"><v>5</v>', "A0"),  # a number
     (b'<c r="A3"><v>5</v>', b'<c r="A00"><v>5</v>', "A00"),
 ])
-def test_a_cell_in_row_zero_is_refused(tmp_path, old, new, cell):
+def test_a_cell_in_row_zero_is_refused(tmp_path, monkeypatch, old, new, cell):
     """Rows are numbered from 1: row 0 once read as row -1, the last row of the sheet's values."""
+    from sheetnet.engine import sheetxml
+
+    monkeypatch.setattr(sheetxml, "FORMULA_BYTES", 0)  # (formulas read in bulk, however small the sheet)
     base = book(tmp_path / "b.xlsx", {"A1": 1, "B2": "=A1*2", "A3": 5})
     bad = patched(base, tmp_path / "z.xlsx", "xl/worksheets/sheet1.xml", lambda d: d.replace(old, new))
     refused(bad, f"bad cell address '{cell}'")
