@@ -20,7 +20,9 @@ BULK_BYTES = 1 << 12  # parts this large take the bulk reading (below, its fixed
 CHUNK = 128 << 10
 PARALLEL_CHECK_BYTES = 8 << 20  # parts this large are checked by expat in a second process meanwhile
 
-_PLAIN = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="n")?><v>([-+.0-9eE]{1,32})</v></c>')
+# (<f ca="1"/>: a cell of a volatile array formula's box, holding its value, as the cell-by-cell reading reads it)
+_PLAIN = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="n")?>(?:<f ca="1"/>)?'
+                    rb'<v>([-+.0-9eE]{1,32})</v></c>')
 
 
 def plain_numbers(data: bytes, place):

@@ -19,8 +19,8 @@ import re
 
 import numpy as np
 
-from .address import col_index
-from .sheetdata import ArrayFormula, Run
+from .address import a1, col_index
+from .sheetdata import MAX_FORMULA, ArrayFormula, Run
 from .template import ByteTemplate
 from .xmlvalues import unescape
 
@@ -110,21 +110,116 @@ def put_formulas(fs: Formulas, b) -> set:
     return {id(run) for run in runs}
 
 
-def joined(runs: list, bulk: set) -> list:
-    """The runs with a run read in bulk and one the cell-by-cell reading made, one just below the other in a
-    column (an Excel shared formula below a first cell typed plain), joined where the lower's text is the
-    upper's template at its row, as one reading of them all would have made them one run.  (Two runs read
-    the same way, one below the other, are two: that reading found the lower no row of the upper.)"""
+def joined(runs: list, readings: dict) -> list:
+    """The runs with runs read differently (in bulk, {id: which bulk reading}, or cell by cell) one just below
+    the other in a column (an Excel shared formula below a first cell typed plain) joined where the lower's text
+    is the upper's template at its row, as one reading of them all would have made them one run.  (Two runs
+    read the same way, one below the other, are two: that reading found the lower no row of the upper.)"""
     runs.sort(key=lambda run: (run.col, run.r0))
     out: list = []
-    mixed: set = set()  # the runs joined from both readings
+    mixed: set = set()  # the runs joined from two readings
     for run in runs:
         up = out[-1] if out else None
         if up is not None and up.col == run.col and up.r0 + up.k == run.r0 and \
-                (id(up) in mixed or (id(up) in bulk) != (id(run) in bulk)) and up.tpl.render(run.r0) == run.text:
+                (id(up) in mixed or readings.get(id(up)) != readings.get(id(run))) and \
+                up.tpl.render(run.r0) == run.text:
             up.k += run.k
             mixed.add(id(up))
         else:
             out.append(run)
     out.sort(key=lambda run: (run.r0, run.col))
     return out
+
+
+_CHILD = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
+                    rb'<f t="shared"(?: ca="1")? si="([0-9]{1,9})"/>(?:<v>([^<]*)</v>)?</c>')  # (ca: Excel's "volatile")
+_ANCHOR = re.compile(rb'<f\s[^>/]*\bt="shared"[^>/]*>(?=[^<])')  # a shared formula's first cell, with its text
+_SI = re.compile(rb'\bsi="([^"]*)"')
+
+
+class Children:
+    """A shared formula's other cells (`<f t="shared" si="0"/>`): rows, cols, types, sis, values by cell, in the
+    part's order; `rest`: the part without them."""
+
+    __slots__ = ("rows", "cols", "types", "sis", "values", "rest")
+
+
+def shared_children(data: bytes, place) -> Children | None:
+    """The part's shared formulas' other cells, split out; None where it has none, or where any of them might
+    read otherwise than cell by cell: a formula's first cell (its anchor) written twice or not before its cells,
+    or a cell with no anchor.  place(r, c, ref): as formula_runs."""
+    parts = _CHILD.split(data)
+    n = len(parts) // 6
+    if not n:
+        return None
+    texts, sis = parts[0::6], parts[4::6]
+    rest = b"".join(texts)
+    anchors: dict = {}  # si -> where its anchor is in the rest
+    for m in _ANCHOR.finditer(rest):
+        si = _SI.search(m.group(0))
+        if si is None or si.group(1) in anchors:
+            return None
+        anchors[si.group(1)] = m.start()
+    at = np.cumsum(np.fromiter(map(len, texts[:n]), np.int64, n))  # where each cell was cut from the rest
+    first = dict(zip(reversed(sis), range(n - 1, -1, -1)))  # si -> its first cell, in the part's order
+    for si, i in first.items():
+        if si not in anchors or anchors[si] >= at[i]:
+            return None
+    letters, digits = parts[1::6], parts[2::6]
+    index = {s: col_index(s) for s in set(letters)}
+    row_of = {d: int(d) - 1 for d in set(digits)}
+    out = Children()
+    out.cols = np.fromiter(map(index.__getitem__, letters), np.int64, n)
+    out.rows = np.fromiter(map(row_of.__getitem__, digits), np.int64, n)
+    for i in (int(np.argmax(out.rows)), int(np.argmax(out.cols))):
+        place(int(out.rows[i]), int(out.cols[i]), (letters[i] + digits[i]).decode())
+    out.types, out.sis, out.values, out.rest = parts[3::6], [si.decode() for si in sis], parts[5::6], rest
+    return out
+
+
+def put_shared(ch: Children, b) -> list:
+    """The shared formulas' other cells as runs, once the cell-by-cell reading has read their anchors (b:
+    sheetxml's builder): what reading them cell by cell makes, each stretch of one formula down a column taken
+    at once where its template is its run's.  The ids of the runs."""
+    sd, runs = b.sd, []
+    order = np.lexsort((ch.rows, ch.cols)).tolist()
+    rows, cols = ch.rows.tolist(), ch.cols.tolist()
+    i, n = 0, len(order)
+    while i < n:  # each stretch: one column, one formula, rows one below the other
+        a = order[i]
+        c, r0, si = cols[a], rows[a], ch.sis[a]
+        j = i + 1
+        while j < n and cols[order[j]] == c and rows[order[j]] == r0 + (j - i) and ch.sis[order[j]] == si:
+            j += 1
+        tpl = b.shared_template(si, c)
+        if len(tpl.render(r0 + j - i - 1)) > MAX_FORMULA:  # (the longest is the last: rows only gain digits)
+            for r in range(r0, r0 + j - i):
+                b.formula_cell(r, c, a1(r, c), tpl.render(r), None)  # refuses the first too long, by name
+        _stretch(runs, c, r0, r0 + j - i, tpl)
+        i = j
+    sd.runs += runs
+    if sd.cached is not None:
+        want = b.want
+        for r, c, t, v in zip(rows, cols, ch.types, ch.values):
+            if v is not None and (want is None or (r, c) in want):
+                sd.cached[(r, c)] = b.value_or_refusal(None if t is None else t.decode(), v, r, c)
+    return [id(run) for run in runs]
+
+
+def _stretch(runs: list, c: int, r: int, end: int, tpl):
+    """Rows r..end-1 of column c, each the template's text at its row, into the runs as reading them one by one
+    does (a row joins the run just above where its text is that run's template at its row): at once where the
+    run's template is this one."""
+    while r < end:
+        up = runs[-1] if runs else None
+        if up is not None and up.col == c and up.r0 + up.k == r:
+            if up.tpl.key == tpl.key:  # every row left is the run's template at its row
+                up.k += end - r
+                return
+            if up.tpl.render(r) == tpl.render(r):
+                up.k += 1
+                r += 1
+                continue
+        run = Run(c, r, 1, tpl.render(r))
+        runs.append(run)
+        r += 1

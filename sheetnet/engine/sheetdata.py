@@ -10,6 +10,8 @@ import numpy as np
 
 from .template import RowTemplate
 
+MAX_FORMULA = 8192  # Excel's own limit on a formula's length
+
 
 class Run:
     """Formulas in rows r0 .. r0+k-1 of column `col` that differ only by row."""

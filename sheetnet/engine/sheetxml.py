@@ -15,15 +15,14 @@ import numpy as np
 from ..errors import SheetnetError
 from .address import a1, col_index, parse_range
 from .bulkcells import BULK_BYTES, XmlCheck, plain_numbers
-from .bulkformulas import formula_runs, joined, put_formulas
-from .sheetdata import ArrayFormula, Run, SheetData  # noqa: F401 (re-exported)
+from .bulkformulas import formula_runs, joined, put_formulas, put_shared, shared_children
+from .sheetdata import MAX_FORMULA, ArrayFormula, Run, SheetData  # noqa: F401 (re-exported)
 from .sheettree import scan_tree as _scan_tree
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
 from .xmlvalues import check_xml, shared, typed, unescape
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
-MAX_FORMULA = 8192  # Excel's own limit on a formula's length
 FORMULA_BYTES = 1 << 12  # parts this large take the bulk formula reading (below, cell by cell costs less)
 
 # (the inside of a cell unrolled, [^<]* then each "<" not of "</c>": what .*? matches, in two thirds of the time)
@@ -120,7 +119,7 @@ class _Builder:
         else:
             sd.other.append((r, c, x))
 
-    def _formula_cell(self, r, c, ref, text, cached) -> SheetData:
+    def formula_cell(self, r, c, ref, text, cached) -> SheetData:
         """A formula's text refused if longer than Excel's limit; its cached value kept where wanted."""
         if len(text) > MAX_FORMULA:
             raise SheetnetError(f"{self.where}!{ref}: formula of {len(text)} characters is longer than Excel's "
@@ -138,18 +137,12 @@ class _Builder:
             if text:
                 self.shared[si] = (r, c, text)
             elif si in self.shared:
-                ar, ac, atext = self.shared[si]
-                tpl = self.shared_col.get((si, c))
-                if tpl is None:
-                    origin = a1(ar, ac)
-                    moved = atext if c == ac else shifted(atext, origin, a1(ar, c))
-                    tpl = self.shared_col[(si, c)] = RowTemplate(moved, ar)
-                text = tpl.render(r)
+                text = self.shared_template(si, c).render(r)
             else:
                 text = None
         if not text:
             return False
-        sd = self._formula_cell(r, c, ref, text, cached)
+        sd = self.formula_cell(r, c, ref, text, cached)
         if ftype == "array":
             box = parse_range(fattrs.get("ref") or ref)
             if dynamic and box[0] == box[2] and box[1] == box[3] and _one_value(text):
@@ -167,12 +160,21 @@ class _Builder:
             self.open[c] = [run, None, r + 1, raw, r]  # the column's open run (see _continues)
         return True
 
+    def shared_template(self, si: str, c: int) -> RowTemplate:
+        """The template of shared formula si's cells in column c: its first cell's text moved to that column."""
+        tpl = self.shared_col.get((si, c))
+        if tpl is None:
+            ar, ac, atext = self.shared[si]
+            moved = atext if c == ac else shifted(atext, a1(ar, ac), a1(ar, c))
+            tpl = self.shared_col[(si, c)] = RowTemplate(moved, ar)
+        return tpl
+
     def array_cell(self, r, c, text, cached, dynamic):
         """An array formula whose box is its own cell (already placed): what formula() does for it, less the
         parsing of its attributes and box; the ArrayFormula, or None (no text: its value)."""
         if not text:
             return self.put_value(r, c, cached)
-        sd = self._formula_cell(r, c, a1(r, c), text, cached)
+        sd = self.formula_cell(r, c, a1(r, c), text, cached)
         a = ArrayFormula(r, c, (r, c, r, c), text, dynamic)
         sd.arrays.append(a)
         return a
@@ -220,11 +222,17 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         max_r, max_c = int(rr.max()), int(cc.max())
         body = data.find(b"<sheetData")
     fs = formula_runs(data, b.place) if len(data) >= FORMULA_BYTES and b"<f" in data else None
+    readings: dict = {}  # id of a run read in bulk -> which bulk reading
     if fs is not None:  # the usual formula cells, as runs at once; the other cells one by one
         data = fs.rest
         body = data.find(b"<sheetData")
         max_r, max_c = max(max_r, int(fs.rows.max())), max(max_c, int(fs.cols.max()))
-        bulk_runs = put_formulas(fs, b)
+        readings.update(dict.fromkeys(put_formulas(fs, b), "f"))
+    sh = shared_children(data, b.place) if len(data) >= FORMULA_BYTES and b'<f t="shared"' in data else None
+    if sh is not None:  # a shared formula's cells (Excel's way of a dragged range), taken after their first cells
+        data = sh.rest
+        body = data.find(b"<sheetData")
+        max_r, max_c = max(max_r, int(sh.rows.max())), max(max_c, int(sh.cols.max()))
     cells = _CELL.findall(data, body)
     try:
         max_r, max_c = _cells(cells, b, max_r, max_c)
@@ -233,8 +241,10 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         raise
     if len(cells) != data.count(b"<c ", body) + data.count(b"<c>", body):
         return False
-    if fs is not None:  # the runs and arrays in the order of their first cells, as one reading gives them
-        sd.runs = joined(sd.runs, bulk_runs)
+    if sh is not None:
+        readings.update(dict.fromkeys(put_shared(sh, b), "s"))
+    if fs is not None or sh is not None:  # the runs and arrays in the order of their first cells, as one reading
+        sd.runs = joined(sd.runs, readings)
         sd.arrays.sort(key=lambda a: (a.row, a.col))
     sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
     return True

@@ -2,6 +2,7 @@
 cached values as the cell-by-cell reading, each run's every row its first formula's template at that row."""
 
 import random
+import re
 
 import pytest
 
@@ -142,3 +143,89 @@ def test_a_run_of_a_thousand_rows_with_breaks_reads_in_windows(monkeypatch):
     got = _read(data, monkeypatch, True, cached=False)[0]
     assert got == _read(data, monkeypatch, False, cached=False)[0]
     assert [k for _, _, k, _ in got][:4] == [96, 1, 96, 1] and sum(k for _, _, k, _ in got) == 1000
+
+
+SHARED_FORMS = ["A{r}*2+$B$1", "SUM(A{r}:B{r})*C$1", 'IF(A{r}="",0,A{r}&"x")', "A{r}*2+$B$1", "MAX(A1:A{r})"]
+
+
+def _shared_sheet(rng) -> bytes:
+    """Excel's shared formulas: an anchor (the first cell, with the text and the box) and its other cells
+    (<f t="shared" si=".."/>, some marked ca="1"), over 2-D boxes, stretches of one formula or of two alike
+    one below the other, beside plain formulas, values, blanks, and a volatile array box's cells."""
+    cells, si = {}, 0
+    for _ in range(rng.randrange(3, 9)):
+        r0, c0 = rng.randrange(1, 60), rng.randrange(0, 8)
+        h, w = rng.choice([1, 2, 5, 20, 40]), rng.choice([1, 1, 2, 4])
+        form = rng.choice(SHARED_FORMS)
+        ca = ' ca="1"' if rng.random() < 0.4 else ""
+        for r in range(r0, r0 + h):
+            for c in range(c0, c0 + w):
+                if (r, c) in cells:
+                    continue
+                ref = a1(r - 1, c)
+                v = rng.choice(["<v>1.5</v>", "", "<v>7</v>"])
+                if (r, c) == (r0, c0):
+                    text = form.format(r=r).replace("&", "&amp;")
+                    f = f'<f t="shared" ref="{ref}:{a1(r0 + h - 2, c0 + w - 1)}"{ca} si="{si}">{text}</f>'
+                elif rng.random() < 0.05:
+                    f, v = "", f"<v>{r}</v>"  # a value inside the box
+                else:
+                    f = f'<f t="shared"{ca if rng.random() < 0.8 else ""} si="{si}"/>'
+                s = f' s="{rng.randrange(3)}"' if rng.random() < 0.3 else ""
+                cells[(r, c)] = f'<c r="{ref}"{s}>{f}{v}</c>'.encode()
+        si += 1
+    for r in range(1, 80):  # plain formulas and values about them, and an array box's cells
+        c = rng.randrange(0, 10)
+        if (r, c) not in cells:
+            cells[(r, c)] = rng.choice([f'<c r="{a1(r - 1, c)}"><f>A{r}*2+$B$1</f><v>3</v></c>',
+                                        f'<c r="{a1(r - 1, c)}"><v>{r}</v></c>',
+                                        f'<c r="{a1(r - 1, c)}"><f ca="1"/><v>{r}.5</v></c>']).encode()
+    rows = {}
+    for (r, col), xml in sorted(cells.items()):
+        rows.setdefault(r, []).append(xml)
+    return HEAD + b"".join(b'<row r="%d">' % r + b"".join(x) + b"</row>" for r, x in sorted(rows.items())) + TAIL
+
+
+def _read_shared(data: bytes, monkeypatch, bulk: bool):
+    from sheetnet.engine import bulkcells
+
+    if bulk:
+        monkeypatch.setattr(sheetxml, "FORMULA_BYTES", 0)
+        monkeypatch.setattr(sheetxml, "BULK_BYTES", 0)
+    else:
+        monkeypatch.setattr(sheetxml, "shared_children", lambda *a: None)
+        monkeypatch.setattr(sheetxml, "formula_runs", lambda *a: None)
+        monkeypatch.setattr(bulkcells, "_PLAIN", re.compile(b"(?!x)x"))  # (no cell read in bulk)
+    return _read(data, monkeypatch, bulk)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_shared_formulas_are_read_as_cell_by_cell(monkeypatch, seed):
+    """Shared formulas' cells taken in bulk, once their anchors are read, make the runs, the cached values and the
+    values the cell-by-cell reading makes; each run's every row is its anchor's text moved there."""
+    rng = random.Random(seed)
+    data = _shared_sheet(rng)
+    got, want = _read_shared(data, monkeypatch, True), _read_shared(data, monkeypatch, False)
+    assert got == want
+    assert sum(k > 1 for _, _, k, _ in got[0]) >= 2  # (runs were made)
+
+
+@pytest.mark.parametrize("case", ["before", "twice", "none"])
+def test_shared_cells_whose_anchor_is_not_sure_are_read_cell_by_cell(monkeypatch, case):
+    """A shared cell before its anchor in the part, an anchor written twice, a cell with no anchor: the part's
+    shared cells are left to the cell-by-cell reading, which reads them in the part's order."""
+    anchor = b'<c r="B2"><f t="shared" ref="B2:B9" si="0">A2*2</f><v>1</v></c>'
+    child = b'<c r="B%d"><f t="shared" si="%s"/><v>5</v></c>'
+    rows = {2: [anchor]} | {r: [child % (r, b"0")] for r in range(3, 10)}
+    if case == "before":
+        rows[1] = [child % (1, b"0")]  # (read cell by cell: no anchor yet, so its value)
+    elif case == "twice":
+        rows[12] = [b'<c r="B12"><f t="shared" ref="B12:B13" si="0">A12*3</f><v>1</v></c>', child % (13, b"0")]
+    else:
+        rows[11] = [child % (11, b"7")]
+    data = HEAD + b"".join(b'<row r="%d">' % r + b"".join(x) + b"</row>" for r, x in sorted(rows.items())) + TAIL
+    from sheetnet.engine import bulkformulas
+
+    assert bulkformulas.shared_children(data, lambda *a: None) is None
+    got, want = _read_shared(data, monkeypatch, True), _read_shared(data, monkeypatch, False)
+    assert got == want and (1, 1, 8, "A2*2") in got[0]
