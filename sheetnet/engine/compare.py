@@ -15,6 +15,14 @@ def compare(op, a: V, b: V) -> V:
         r = CMP[op](order(a.num, b.num), 0)
         return V(r.astype(float), np.full(r.shape, BOOL, np.uint8))
     shape = np.broadcast_shapes(a.shape, b.shape)
+    if op in ("=", "<>"):  # x="" (collab's test for a rating), where x holds no text and no error
+        for v, t in ((a, b), (b, a)):
+            if t.num.size == 1 and t.typ is not None and t.typ.flat[0] == TEXT and t.obj is not None:
+                tv = v.types()
+                if not (tv == TEXT).any() and not (tv == ERR).any():
+                    eq = (tv == BLANK) if str(t.obj.flat[0]) == "" else np.zeros(tv.shape, bool)
+                    r = np.broadcast_to(eq if op == "=" else ~eq, shape)
+                    return V(r.astype(float), np.full(shape, BOOL, np.uint8))
     a0, b0 = a, b
     a, b = a.broadcast(shape), b.broadcast(shape)
     ta, tb = a.types(), b.types()

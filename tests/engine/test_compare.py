@@ -49,3 +49,29 @@ def test_equality_with_text_as_cell_by_cell(seed):
 def _typed(x):
     v = V.scalar(x)
     return int(v.types().ravel()[0]), float(v.num.ravel()[0]), v.objs().ravel()[0]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_block_without_text_against_one_text_as_cell_by_cell(seed):
+    """x="" (collab's test for a rating) where x holds blanks, numbers and booleans: a blank is "", nothing else
+    equals text; an error about takes the general path, which carries it."""
+    from sheetnet.engine.values import ERR, ErrorCode
+
+    rng = random.Random(seed)
+    shape = rng.choice([(1, 4, 3), (5, 1, 1), (1, 1, 1)])
+    keep = [x for x in VALUES if not isinstance(x, str)] + ([ErrorCode("#N/A")] if seed % 3 == 0 else [])
+    va = np.array([rng.choice(keep) for _ in range(int(np.prod(shape)))] + [0], object)[:-1].reshape(shape)
+    parts = [V.scalar(v) for v in va.ravel()]
+    a = V(np.concatenate([p.num for p in parts]).reshape(shape), np.concatenate([p.types() for p in parts]).reshape(shape),
+          np.concatenate([p.objs() for p in parts]).reshape(shape))
+    for text in ("", "a", "TRUE", "0"):
+        b = V.scalar(text)
+        for op in ("=", "<>"):
+            for got, flip in ((compare(op, a, b), False), (compare(op, b, a), True)):
+                for idx in np.ndindex(shape):
+                    x = va[idx]
+                    if isinstance(x, ErrorCode):
+                        assert got.types()[idx] == ERR and got.objs()[idx] == "#N/A"
+                        continue
+                    c = cmp_values(*_typed(text), *_typed(x)) if flip else cmp_values(*_typed(x), *_typed(text))
+                    assert got.types()[idx] == BOOL and bool(got.num[idx]) == ((c == 0) if op == "=" else (c != 0))
