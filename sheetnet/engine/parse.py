@@ -18,7 +18,8 @@ import re
 
 import numpy as np
 
-from .tokenizer import Token, Tokenizer, TokenizerError
+from .tokenizer import Token, TokenizerError
+from .tokenizer import tokens as tokenize
 from .graph import walk
 from .package import MAX_COLS, MAX_ROWS, a1, col_index
 from .values import ERRORS, REF, EngineError, V
@@ -68,7 +69,7 @@ def _spill_refs(text: str) -> str:
 def parse(formula: str, ctx: Context):
     text = _spill_refs(formula if formula.startswith("=") else "=" + formula)
     try:
-        tokens = [t for t in Tokenizer(text).items]
+        tokens = tokenize(text)
     except TokenizerError as e:
         raise EngineError(f"{ctx.at()}: cannot parse formula ={formula[:80]} ({e})") from None
     p = _Parser(tokens, ctx, formula)
