@@ -11,6 +11,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from xml.etree.ElementTree import fromstring, iterparse
 from xml.etree.ElementTree import parse as parse_xml
@@ -86,7 +87,8 @@ class _Package:
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             return None
         n, m = struct.unpack("<HH", head[26:30])
-        if fp.read(n) not in (info.orig_filename.encode("utf-8"), info.orig_filename.encode("cp437", "replace")):
+        name = fp.read(n)
+        if name != info.orig_filename.encode("utf-8") and name != info.orig_filename.encode("cp437", "replace"):
             return None
         fp.seek(m, 1)
         raw = fp.read(info.compress_size)
@@ -124,10 +126,14 @@ class _Package:
             if el.get("TargetMode") == "External":
                 out[el.get("Id")] = ("external", el.get("Target"), el.get("Type", ""))
                 continue
-            target = el.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            out[el.get("Id")] = ("internal", path, el.get("Type", ""))
+            out[el.get("Id")] = ("internal", _resolved(folder, el.get("Target", "")), el.get("Type", ""))
         return out
+
+
+@lru_cache(maxsize=1024)
+def _resolved(folder: str, target: str) -> str:
+    """A relationship's target as a part's name: from the package's root, or from the folder of its source."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
 
 
 class _Guarded:

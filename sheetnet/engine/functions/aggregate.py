@@ -311,12 +311,17 @@ def _pairs(args, f):
         return V.errors((K, 1, 1), "#N/A")
     err = first_error(*[None if e is None else np.broadcast_to(e, (K,)) for e in
                         (first_error_per_cell(a), first_error_per_cell(b))])
-    x = np.broadcast_to(a.num.reshape(a.shape[0], -1), (K, a.num[0].size))
-    y = np.broadcast_to(b.num.reshape(b.shape[0], -1), (K, b.num[0].size))
-    ok = (np.broadcast_to(a.types().reshape(a.shape[0], -1), x.shape) == NUM) & \
-         (np.broadcast_to(b.types().reshape(b.shape[0], -1), y.shape) == NUM)
+
+    def rows(x):  # (K, h*w), broadcast only where it is one cell's
+        x = x.reshape(x.shape[0], -1)
+        return x if x.shape[0] == K else np.broadcast_to(x, (K, x.shape[1]))
+    x, y = rows(a.num), rows(b.num)
+    ok = [rows(v.typ) == NUM for v in (a, b) if v.typ is not None]  # (where either holds other than numbers)
     with np.errstate(all="ignore"):
-        return cell_result(per_cell(np.where(ok, f(x, y), 0.0)).sum(axis=1), err)
+        d = f(x, y)
+        if ok:
+            d = np.where(ok[0] & ok[1] if len(ok) == 2 else ok[0], d, 0.0)
+        return cell_result(per_cell(d).sum(axis=1), err)
 
 
 @fn("SUMXMY2", 2, 2, arrays="all", inner_array=True)
