@@ -33,9 +33,10 @@ _WHOLE = 32  # a chain this long or shorter is compared in one window
 
 class Formulas:
     """The usual formula cells of a part: `plain` and `arrays` are runs (col, r0, k, raw bytes of the first);
-    rows, cols, types, values: each cell's, for its cached value; `rest`: the part without them."""
+    rows, cols, types, values: each cell's, for its cached value; `rest`: the part without them, `cuts`: where in
+    it they were."""
 
-    __slots__ = ("plain", "arrays", "rows", "cols", "types", "values", "rest")
+    __slots__ = ("plain", "arrays", "rows", "cols", "types", "values", "rest", "cuts")
 
 
 def formula_runs(data: bytes, place) -> Formulas | None:
@@ -72,7 +73,8 @@ def formula_runs(data: bytes, place) -> Formulas | None:
             i = j
     out.rows, out.cols = rows, cols
     out.types, out.values = parts[3::_GROUPS], parts[6::_GROUPS]
-    out.rest = b"".join(parts[0::_GROUPS])
+    between = parts[0::_GROUPS]
+    out.rest, out.cuts = b"".join(between), np.cumsum(np.fromiter(map(len, between[:n]), np.int64, n))
     return out
 
 
@@ -139,9 +141,9 @@ _SI = re.compile(rb'\bsi="([^"]*)"')
 
 class Children:
     """A shared formula's other cells (`<f t="shared" si="0"/>`): rows, cols, types, sis, values by cell, in the
-    part's order; `rest`: the part without them."""
+    part's order; `rest`: the part without them, `cuts`: where in it they were."""
 
-    __slots__ = ("rows", "cols", "types", "sis", "values", "rest")
+    __slots__ = ("rows", "cols", "types", "sis", "values", "rest", "cuts")
 
 
 def shared_children(data: bytes, place) -> Children | None:
@@ -173,7 +175,7 @@ def shared_children(data: bytes, place) -> Children | None:
     out.rows = np.fromiter(map(row_of.__getitem__, digits), np.int64, n)
     for i in (int(np.argmax(out.rows)), int(np.argmax(out.cols))):
         place(int(out.rows[i]), int(out.cols[i]), (letters[i] + digits[i]).decode())
-    out.types, out.sis, out.values, out.rest = parts[3::6], [si.decode() for si in sis], parts[5::6], rest
+    out.types, out.sis, out.values, out.rest, out.cuts = parts[3::6], [si.decode() for si in sis], parts[5::6], rest, at
     return out
 
 

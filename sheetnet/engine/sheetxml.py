@@ -14,13 +14,13 @@ import numpy as np
 
 from ..errors import SheetnetError
 from .address import a1, col_index, parse_range
-from .bulkcells import BULK_BYTES, XmlCheck, plain_numbers
+from .bulkcells import BULK_BYTES, PARALLEL_CHECK_BYTES, XmlCheck, plain_numbers
 from .bulkformulas import formula_runs, joined, put_formulas, put_shared, shared_children
 from .sheetdata import MAX_FORMULA, ArrayFormula, Run, SheetData  # noqa: F401 (re-exported)
 from .sheettree import scan_tree as _scan_tree
 from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
-from .xmlvalues import check_xml, shared, typed, unescape
+from .xmlvalues import check_xml, cut_cleanly, shared, typed, unescape
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 FORMULA_BYTES = 1 << 12  # parts this large take the bulk formula reading (below, cell by cell costs less)
@@ -75,6 +75,7 @@ class _Builder:
         self.open: dict = {}  # col -> the run being extended
         self.shared: dict = {}  # si -> (anchor row, col, text)
         self.shared_col: dict = {}  # (si, col) -> RowTemplate
+        self.cut: tuple = ([], [], None)  # what the bulk readings cut out (see _fast)
         self.want = None  # the cells whose cached values are kept (None: every formula cell's)
         if isinstance(want_cached, (set, frozenset)):
             self.want, want_cached = want_cached, bool(want_cached)
@@ -185,19 +186,33 @@ def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached=Fa
     {sheet name: set} of which this sheet's entry counts."""
     if isinstance(want_cached, dict):
         want_cached = frozenset(want_cached.get(name, ()))
-    check = XmlCheck(check_xml, data, where)  # a large part is checked on a second core while it is read
+    # a large part is checked on a second core while it is read; another, once read: what the bulk readings left
+    # of it, where they cut cleanly (sheetnet.engine.xmlvalues.cut_cleanly), else all of it
+    check = XmlCheck(check_xml, data, where) if len(data) >= PARALLEL_CHECK_BYTES else None
+    checked = check is not None
     try:
         sd = SheetData(name)
         b = _Builder(sd, where, strings, want_cached)
         body = data.find(b"<sheetData")
         if body < 0 or b"<!--" in data or b"<![CDATA[" in data or data.rfind(b"<?") >= 10 or \
                 not _fast(data, body, b):
+            if not checked:
+                check_xml(data, where)
+                checked = True
             sd = SheetData(name)
             _scan_tree(data, _Builder(sd, where, strings, want_cached))
     except BaseException:
-        check.result()  # a malformed part is refused as that, as when the check came first
+        if check is not None:
+            check.result()  # a malformed part is refused as that, as when the check came first
+        elif not checked:
+            check_xml(data, where)
         raise
-    check.result()
+    if check is not None:
+        check.result()
+    elif not checked:
+        stages, texts, rest = b.cut
+        if not (rest is not data and cut_cleanly(stages, texts) and _well_formed(rest, where)):
+            check_xml(data, where)
     vals = np.frombuffer(sd.vals, np.float64)
     if len(vals) and not np.isfinite(vals).all():  # <v>nan</v>, <v>1e999</v>: no number a spreadsheet holds
         i = int(np.flatnonzero(~np.isfinite(vals))[0])
@@ -206,16 +221,27 @@ def scan_sheet(data: bytes, name: str, where: str, strings: list, want_cached=Fa
     return sd
 
 
+def _well_formed(rest: bytes, where: str) -> bool:
+    try:
+        check_xml(rest, where)
+    except SheetnetError:
+        return False  # (the whole part's check then says where)
+    return True
+
+
 def _fast(data: bytes, body: int, b: _Builder) -> bool:
-    """The usual layout, one regular expression a cell; False when some cell does not fit it."""
+    """The usual layout, one regular expression a cell; False when some cell does not fit it.  b.cut: what the
+    bulk readings cut out (stages, texts) and the part they left (sheetnet.engine.xmlvalues.cut_cleanly)."""
     sd = b.sd
+    stages, texts = [], []
     if b'hidden="' in data:
         for m in _ROW_HIDDEN.finditer(data):
             sd.hidden_rows.add(int(m.group(1)) - 1)
     max_r = max_c = 0
     bulk = plain_numbers(data, b.place) if len(data) >= BULK_BYTES else None
     if bulk is not None:  # most of a large sheet: its plain numbers at once, then the other cells one by one
-        rr, cc, vv, data = bulk
+        rr, cc, vv, data, cuts = bulk
+        stages.append((data, cuts))
         sd.rows.frombytes(rr.astype(np.int32).tobytes())
         sd.cols.frombytes(cc.astype(np.int32).tobytes())
         sd.vals.frombytes(vv.tobytes())
@@ -225,14 +251,19 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     readings: dict = {}  # id of a run read in bulk -> which bulk reading
     if fs is not None:  # the usual formula cells, as runs at once; the other cells one by one
         data = fs.rest
-        body = data.find(b"<sheetData")
+        stages.append((data, fs.cuts))
+        texts += [raw for _, _, _, raw in fs.plain + fs.arrays] + fs.values  # (a run's other rows: its first's text
+        body = data.find(b"<sheetData")                                     # with other digits)
         max_r, max_c = max(max_r, int(fs.rows.max())), max(max_c, int(fs.cols.max()))
         readings.update(dict.fromkeys(put_formulas(fs, b), "f"))
     sh = shared_children(data, b.place) if len(data) >= FORMULA_BYTES and b'<f t="shared"' in data else None
     if sh is not None:  # a shared formula's cells (Excel's way of a dragged range), taken after their first cells
         data = sh.rest
+        stages.append((data, sh.cuts))
+        texts += sh.values
         body = data.find(b"<sheetData")
         max_r, max_c = max(max_r, int(sh.rows.max())), max(max_c, int(sh.cols.max()))
+    b.cut = (stages, texts, data)
     cells = _CELL.findall(data, body)
     try:
         max_r, max_c = _cells(cells, b, max_r, max_c)

@@ -1,9 +1,11 @@
-"""A cell's value from its XML text (unescaped, typed, looked up), and the check every part passes first."""
+"""A cell's value from its XML text (unescaped, typed, looked up), and the check every part passes."""
 
 from __future__ import annotations
 
 import re
 from xml.parsers import expat
+
+import numpy as np
 
 from ..errors import SheetnetError
 from .dates import iso_to_serial
@@ -65,3 +67,40 @@ def check_xml(data: bytes, where: str):
         p.Parse(data, True)
     except expat.ExpatError as e:
         raise SheetnetError(f"{where}: malformed XML ({expat.ErrorString(e.code)}, line {e.lineno})") from None
+
+
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # (no character of XML 1.0)
+_REFERENCE = re.compile(r"&(?:amp|lt|gt|quot|apos|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+
+
+def cut_cleanly(stages: list, texts: list) -> bool:
+    """Is a part well-formed where the reading in bulk cut cells out of it, so that checking what is left (with
+    check_xml) checks it all?  stages: (what was left, where the cells were cut from it), each reading's; each
+    cut must lie between two tags (a '>' before it, a '<' after), never inside a tag or a value.  texts: the cut
+    cells' character data (formulas, cached values), which must be XML's characters and references.  The
+    cut cells themselves are of the shapes the readings' expressions allow: tags, names and attributes
+    well-formed by construction.  False: check the whole part."""
+    for rest, cuts in stages:
+        if len(cuts):
+            a = np.frombuffer(rest, np.uint8)
+            if cuts[0] < 1 or cuts[-1] >= len(a) or (a[cuts - 1] != 62).any() or (a[cuts] != 60).any():
+                return False
+    blob = b"\n".join(filter(None, texts))
+    if b"]]>" in blob:
+        return False
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if _BAD_CHAR.search(text):
+        return False
+    if "&" in text:
+        refs = _REFERENCE.findall(text)
+        if len(refs) != text.count("&"):
+            return False
+        for dec, hexa in refs:
+            if dec or hexa:
+                cp = int(dec) if dec else int(hexa, 16)
+                if not (cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF):
+                    return False
+    return True

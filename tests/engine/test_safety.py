@@ -251,3 +251,48 @@ def test_small_parts_read_straight_from_their_headers_as_zipfile_reads_them(tmp_
     assert data[local - 30:local - 26] == b"PK\x03\x04"
     named.write_bytes(data[:local] + b"xl/worksheets/sheet9.xml" + data[local + len(sheet):])
     refused(named, "not a readable .xlsx workbook")
+
+
+def _bulk_book(path):
+    """A sheet large enough to be read in bulk: numbers, a column of formulas, a shared formula, text."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    for r in range(120):
+        ws.write_number(r, 0, r + 1)
+        ws.write_formula(r, 1, f"=A{r + 1}*2", None, 2 * (r + 1))
+    ws.write_formula(0, 2, '=A1&"<&>"', None, "1<&>")
+    ws.write_string(0, 3, "text")
+    wb.close()
+    return path
+
+
+@pytest.mark.parametrize("old, new", [
+    (b"<f>A5*2</f>", b"<f>A5*2&foo;</f>"),  # an entity XML does not know, in a formula read in bulk
+    (b"<f>A5*2</f><v>10</v>", b'<f>A5*2</f><v>1&0</v>'),  # a bare &, in a cached value
+    (b"<f>A5*2</f>", b"<f>A5*2\x01</f>"),  # no character of XML
+    (b"<f>A5*2</f>", b"<f>A5*2\xff</f>"),  # no UTF-8
+    (b"<f>A5*2</f><v>10</v>", b"<f>A5*2</f><v>1]]>0</v>"),
+    (b"<f>A5*2</f>", b"<f>A5*2&#0;</f>"),
+    (b"<f>A5*2</f>", b"<f>A5*2&#xD800;</f>"),
+    (b'<row r="3"', b'<row r="3" x="<c r="Z1"><v>1</v></c>"'),  # a cell inside a value
+    (b'<row r="3"', b'<row r="3" <c r="Z1"><v>1</v></c>'),  # a cell inside a tag
+    (b"</sheetData>", b""),  # an element left open
+])
+def test_a_malformed_sheet_read_in_bulk_is_refused(tmp_path, old, new):
+    """Where the bulk readings cut cells out of a part, only what they leave is parsed as XML: what they cut must
+    be character data XML allows, between tags, or the whole part is checked, and refused where it is malformed."""
+    base = _bulk_book(tmp_path / "b.xlsx")
+    with zipfile.ZipFile(base) as z:
+        assert old in z.read("xl/worksheets/sheet1.xml")
+    bad = patched(base, tmp_path / "bad.xlsx", "xl/worksheets/sheet1.xml", lambda d: d.replace(old, new, 1))
+    refused(bad, "malformed XML")
+
+
+def test_a_sheet_read_in_bulk_with_references_in_its_text(tmp_path):
+    base = _bulk_book(tmp_path / "b.xlsx")
+    ok = patched(base, tmp_path / "ok.xlsx", "xl/worksheets/sheet1.xml",
+                 lambda d: d.replace(b"<f>A5*2</f>", b"<f>A5*2+(&#65;1=&#x41;1)*0</f>", 1))
+    eng = Engine.load(ok)
+    assert (eng.get("s!B5"), eng.get("s!C1"), eng.get("s!B120")) == (10.0, "1<&>", 240.0)
+    with zipfile.ZipFile(ok) as z:
+        assert b"&amp;" in z.read("xl/worksheets/sheet1.xml") and len(z.read("xl/worksheets/sheet1.xml")) > 4096
