@@ -33,6 +33,9 @@ A1_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")
 COL_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
 ROW_PART = re.compile(r"^(\$?)([0-9]{1,7})$")
 TABLE_REF = re.compile(r"^([A-Za-z_\\][A-Za-z0-9_.\\]*)\[(.*)\]$", re.S)
+_EXTERNAL = re.compile(r"^'?\[[^\]]*\][^\[]*!")  # [Book.xlsx]Sheet1!A1, '[1]Sheet 1'!A1
+_EXTERNAL_INDEX = re.compile(r"^'?\[\d+\]")
+
 
 class Context:
     """What a parse needs to know: the workbook's names, tables, sheets, and the cell it is in."""
@@ -350,16 +353,17 @@ def _split_sheet(text: str):
 
 def reference(text: str, ctx: Context):
     """A RANGE operand: cell/range/whole row or column, maybe sheet-qualified; a name; a table ref."""
-    if re.match(r"^'?\[[^\]]*\][^\[]*!", text) or re.match(r"^'?\[\d+\]", text):
-        raise EngineError(f"{ctx.at()}: reference to another workbook ({text}) is not supported; refused")
-    if text.startswith("[") and text.endswith("]"):  # a table's own column, written inside the table
-        t = _table_at(ctx)
-        if t is None:
-            raise EngineError(f"{ctx.at()}: structured reference {text} outside any table")
-        return table_reference(t.name, text[1:-1], ctx)
-    m = TABLE_REF.match(text)
-    if m and "!" not in text.split("[", 1)[0]:
-        return table_reference(m.group(1), m.group(2), ctx)
+    if "[" in text:  # (another workbook, or a table)
+        if _EXTERNAL.match(text) or _EXTERNAL_INDEX.match(text):
+            raise EngineError(f"{ctx.at()}: reference to another workbook ({text}) is not supported; refused")
+        if text.startswith("[") and text.endswith("]"):  # a table's own column, written inside the table
+            t = _table_at(ctx)
+            if t is None:
+                raise EngineError(f"{ctx.at()}: structured reference {text} outside any table")
+            return table_reference(t.name, text[1:-1], ctx)
+        m = TABLE_REF.match(text)
+        if m and "!" not in text.split("[", 1)[0]:
+            return table_reference(m.group(1), m.group(2), ctx)
     try:
         sheet, rest = _split_sheet(text)
     except ValueError:
