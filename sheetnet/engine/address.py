@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 CELL_RE = re.compile(r"^([A-Z]{1,3})(0*[1-9][0-9]{0,11})$")  # (rows from 1; a writer's A01 is A1)
 
 
+@lru_cache(maxsize=1 << 16)  # (a column's letters, as text or bytes: a few thousand at most)
 def col_index(letters) -> int:
     n = 0
     for ch in letters:

@@ -37,7 +37,6 @@ class ParseCache:
         self.shape = None
         self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references})
         self._plain: dict = {}  # the text between references -> plain (see _is_plain)?
-        self._cols: dict = {}  # column letters -> index
 
     def parse(self, formula: str, ctx, parse):
         """parse(formula, ctx), or the AST of an earlier formula of the same shape with these references."""
@@ -70,7 +69,7 @@ class ParseCache:
             ok = self._plain[bare] = self._is_plain(bare)
         if not ok:
             return None
-        out, boxes, col = [texts[0]], [], self._col
+        out, boxes, col = [texts[0]], [], col_index
         for i in range(1, len(pieces), 10):
             if pieces[i] is not None:  # a string
                 out.append(pieces[i])
@@ -98,11 +97,6 @@ class ParseCache:
                 return False
         return bool(_PLAIN.fullmatch(_LOGICAL.sub("", _EXPONENT.sub("", _FUNC.sub("(", rest)))))
 
-    def _col(self, letters: str) -> int:
-        c = self._cols.get(letters)
-        if c is None:
-            c = self._cols[letters] = col_index(letters)
-        return c
 
 
 _PLACE = {(c, r, span): f"\x00{'C' if c else ''}{'R' if r else ''}{':' if span else ''}\x00"
