@@ -51,30 +51,43 @@ def conv_book(path):
     return path, "conv!A106"
 
 
-def collab_book(path):
+def collab_book(path, movies=15, rmse=True):
+    """The crosstab of 15 users by `movies` movies; without its RMSE cell where rmse is False."""
     rng = np.random.default_rng(0)
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("collab")
     n = 15
     for i in range(n):  # ratings at H2:V16, blank where unrated
-        for j in range(n):
+        for j in range(movies):
             if rng.random() < 0.7:
                 ws.write_number(1 + i, 7 + j, float(rng.integers(1, 6)))
     for i in range(n):  # user factors B25:F39, item factors H19:V23
         for f in range(5):
             ws.write_number(24 + i, 1 + f, float(rng.normal(0, 0.5)))
     for f in range(5):
-        for j in range(n):
+        for j in range(movies):
             ws.write_number(18 + f, 7 + j, float(rng.normal(0, 0.5)))
     for i in range(n):  # predictions H25:V39
-        for j in range(n):
+        for j in range(movies):
             rating = rc(1 + i, 7 + j)
             user = f"${rc(24 + i, 1)[0]}{25 + i}:${rc(24 + i, 5)[0]}{25 + i}"
             col = rc(18, 7 + j)[:-2]
             ws.write_formula(24 + i, 7 + j, f'=IF({rating}="",0,MMULT({user},{col}$19:{col}$23))', None, 0)
-    ws.write_formula(41, 7, "=SQRT(SUMXMY2(H2:V16,H25:V39)/COUNT(H2:V16))", None, 0)
+    if rmse:
+        last = rc(0, 7 + movies - 1)[:-1]
+        ws.write_formula(41, 7, f"=SQRT(SUMXMY2(H2:{last}16,H25:{last}39)/COUNT(H2:{last}16))", None, 0)
     wb.close()
-    return path, "collab!H42"
+    return path, "collab!H42" if rmse else "collab!H25"
+
+
+def one_formula_book(path):
+    """A number and one formula: what every load costs."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    ws.write_number(0, 0, 1.0)
+    ws.write_formula(0, 1, "=A1*2", None, 2.0)
+    wb.close()
+    return path, "s!B1"
 
 
 def gd_book(path, steps=300):
