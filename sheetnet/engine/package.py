@@ -79,8 +79,9 @@ class _Package:
         """A small part's bytes read straight from its local header: a fifth of zipfile.open's cost.  None (then
         zipfile reads it, and says what is wrong) unless it is a plain stored or deflated part whose header,
         size and CRC agree with the directory's."""
-        if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return None  # (encrypted, or another compression)
+        if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+                info.compress_size > info.file_size + (info.file_size >> 6) + 1024:
+            return None  # (encrypted, another compression, or packed larger than deflating ever makes it)
         fp = self.zip.fp
         fp.seek(info.header_offset)
         head = fp.read(30)
