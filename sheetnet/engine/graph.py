@@ -121,34 +121,15 @@ def _resized(node):
     return ("fn", node[1], args)
 
 
-def walk(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        kind = n[0]
-        if kind in ("neg", "pct"):
-            stack.append(n[1])
-        elif kind == "bin":
-            stack.extend((n[2], n[3]))
-        elif kind == "fn":
-            stack.extend(n[2])
-        elif kind == "let":
-            stack.extend(v for _, v in n[1])
-            stack.append(n[2])
-        elif kind == "lambda":
-            stack.append(n[2])
-
-
-def refs(node) -> list:
-    """The AST's references, in walk's order (walk without a generator's cost a node)."""
+def nodes(node) -> list:
+    """The AST's nodes, each before its arguments, the last argument's first (a list, not a generator: most
+    callers take them all)."""
     out, stack = [], [node]
     while stack:
         n = stack.pop()
+        out.append(n)
         kind = n[0]
-        if kind == "ref":
-            out.append(n)
-        elif kind == "bin":
+        if kind == "bin":
             stack += (n[2], n[3])
         elif kind == "fn":
             stack += n[2]
@@ -160,6 +141,15 @@ def refs(node) -> list:
         elif kind == "lambda":
             stack.append(n[2])
     return out
+
+
+def walk(node):
+    return iter(nodes(node))
+
+
+def refs(node) -> list:
+    """The AST's references, in walk's order."""
+    return [n for n in nodes(node) if n[0] == "ref"]
 
 
 def reads_of(node, k: int) -> list:
