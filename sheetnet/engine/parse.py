@@ -70,14 +70,18 @@ def parse(formula: str, ctx: Context):
         raise EngineError(f"{ctx.at()}: cannot parse formula ={formula[:80]} ({e})") from None
     p = _Parser(tokens, ctx, formula)
     node = p.expr(0)
-    if p.i < len(p.toks):
+    if p.toks[p.i] is not None:
         raise EngineError(f"{ctx.at()}: cannot parse formula ={formula[:80]} (unexpected {p.toks[p.i].value!r})")
     return node
 
 
 class _Parser:
     def __init__(self, tokens, ctx: Context, formula: str):
-        self.toks, self.ctx, self.formula, self.i, self.calls = [], ctx, formula, 0, 0
+        self.ctx, self.formula, self.i, self.calls = ctx, formula, 0, 0
+        if not any(t.type == Token.WSPACE for t in tokens):
+            self.toks = tokens + [None]  # (None: the end, which peek gives from there on)
+            return
+        self.toks = []
         for k, t in enumerate(tokens):
             if t.type == Token.WSPACE:
                 prev = tokens[k - 1] if k else None
@@ -86,12 +90,13 @@ class _Parser:
                     self.toks.append(Token(" ", Token.OP_IN))  # the intersection operator (A1:C3 B2:D4)
                 continue
             self.toks.append(t)
+        self.toks.append(None)
 
     def peek(self):
-        return self.toks[self.i] if self.i < len(self.toks) else None
+        return self.toks[self.i]
 
     def take(self):
-        t = self.peek()
+        t = self.toks[self.i]
         if t is None:
             raise EngineError(f"{self.ctx.at()}: formula ={self.formula[:80]} ends too early")
         self.i += 1
