@@ -6,6 +6,10 @@ import re
 from functools import lru_cache
 
 CELL_RE = re.compile(r"^([A-Z]{1,3})(0*[1-9][0-9]{0,11})$")  # (rows from 1; a writer's A01 is A1)
+# a reference in a formula's text, A1 or A1:B2 with their $: not inside a name, a sheet's or a table's, nor
+# followed by a function's "(" (groups: each corner's $, letters, $ and digits)
+A1_REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
+                    r"(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?(?![A-Za-z0-9_.(:!\[])")
 
 
 @lru_cache(maxsize=1 << 16)  # (a column's letters, as text or bytes: a few thousand at most)
@@ -18,11 +22,16 @@ def col_index(letters) -> int:
 
 def a1(r: int, c: int) -> str:
     """(row, col), 0-based, as an A1 address."""
+    return f"{col_letters(c)}{r + 1}"
+
+
+def col_letters(c: int) -> str:
+    """Column c, 0-based, as its letters."""
     s, c1 = "", c + 1
     while c1:
         c1, rem = divmod(c1 - 1, 26)
         s = chr(65 + rem) + s
-    return f"{s}{r + 1}"
+    return s
 
 
 def parse_cell(ref: str) -> tuple[int, int]:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import re
 
-from .address import col_index
+from .address import A1_REF, col_index
 from .graph import walk
 from .package import MAX_COLS, MAX_ROWS
-_REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
-                  r"(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?(?![A-Za-z0-9_.(:!\[])")
-_TOKEN = re.compile(r'("(?:[^"]|"")*")|' + _REF.pattern)  # a string, or a reference
+_TOKEN = re.compile(r'("(?:[^"]|"")*")|' + A1_REF.pattern)  # a string, or a reference
 _FUNC = re.compile(r"(?:_xlfn\.|_xlws\.)*([A-Z][A-Z0-9.]*)\(")
 _PLAIN = re.compile(r"[0-9+\-*/^&=<>%(),;.{}]*")  # (no ":" or space: ranges and intersections are made in parsing)
 _EXPONENT = re.compile(r"(?<=[0-9.])E[+-]?[0-9]+")  # 1E+5

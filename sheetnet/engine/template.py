@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from itertools import repeat
 
+from .address import A1_REF, col_index, col_letters, parse_cell
+
 # literal text (a string, or a table's brackets: T[B2] names a column, not a cell), or a cell reference: not inside
 # a name (LOG10, Table1) nor followed by a function's "(" or a table's "[" (its column, $ and letters; the $ of its
 # row; its row)
@@ -104,7 +106,48 @@ class ByteTemplate:
 
 def shifted(formula: str, origin: str, dest: str) -> str:
     """A formula moved from cell `origin` to `dest` ("B4" -> "D9"), relative references following it,
-    as Excel expands a shared formula."""
+    as Excel expands a shared formula (openpyxl's Translator; along a row, the usual formula at once)."""
+    moved = _along_row(formula, origin, dest)
+    if moved is not None:
+        return moved
     from openpyxl.formula.translate import Translator
 
     return Translator("=" + formula, origin=origin).translate_formula(dest)[1:]
+
+
+_MOVED = re.compile(r'("(?:[^"]|"")*")|' + A1_REF.pattern)  # a string, or a reference
+# (between them: no sheet, table, $ outside a reference, range of whole columns or rows; spaces one at a time,
+# as the Translator's tokenizer keeps them)
+_NOT_USUAL = re.compile(r"[^A-Z0-9_.+\-*/^&=<>%(), ]|  ")
+
+
+def _along_row(formula: str, origin: str, dest: str) -> str | None:
+    """shifted() where dest is on origin's row and the formula holds only strings, references (A1, A1:B2),
+    functions, names, numbers, operators and single spaces: each reference's relative columns moved; else None
+    (and openpyxl, a tenth of a second to import, is not needed)."""
+    (r0, c0), (r1, c1) = parse_cell(origin), parse_cell(dest)
+    if r0 != r1:
+        return None
+    pieces = _MOVED.split(formula)
+    if _NOT_USUAL.search("".join(pieces[0::10])):
+        return None
+    out, dc = [pieces[0]], c1 - c0
+    for i in range(1, len(pieces), 10):
+        if pieces[i] is not None:
+            out.append(pieces[i])
+        else:
+            corners = [_corner(*pieces[i + 1:i + 5], dc)]
+            if pieces[i + 6] is not None:  # (A1:B2)
+                corners.append(_corner(*pieces[i + 5:i + 9], dc))
+            if None in corners:
+                return None
+            out.append(":".join(corners))
+        out.append(pieces[i + 9])
+    return "".join(out)
+
+
+def _corner(dollar: str, letters: str, row_dollar: str, digits: str, dc: int) -> str | None:
+    """A reference's corner moved dc columns where its column is relative; None off the sheet (Translator's
+    #REF!)."""
+    c = col_index(letters) + (0 if dollar else dc)
+    return f"{dollar}{col_letters(c)}{row_dollar}{digits}" if 0 <= c < 16_384 else None

@@ -289,3 +289,34 @@ def test_a_tables_column_named_like_a_cell_is_not_a_row_to_move(tmp_path):
     wb.close()
     eng = Engine.load(p)
     assert [eng.get(f"S!{c}") for c in ("D1", "D2", "E1", "E2")] == [6.0, 60.0, 6.0, 120.0]
+
+
+def test_a_shared_formula_moved_along_its_row_as_openpyxls_translator_moves_it():
+    """An Excel shared formula's text in another column of its box: moved at once where it is the usual formula
+    (strings, A1 references, functions, names, numbers, operators), exactly as openpyxl's Translator moves it;
+    the rest (sheets, tables, whole columns, spaces, lower case, off the sheet) left to the Translator."""
+    from openpyxl.formula.translate import Translator
+
+    from sheetnet.engine.address import a1
+    from sheetnet.engine.template import _along_row, shifted
+
+    rng = random.Random(3)
+    pieces = ["A1", "$A1", "A$1", "$A$1", "B25", "XFD1", "AB12", "A1:B2", "$B$2:C3", "B2:$C$3", "$A1:$A9", "A:A",
+              "1:1", '"x"', '"A1"', '""', '"a""b"', "LOG10(", "SUM(", "IF(", "RATE", "ABCD1", "E5", "1E5", "1E+5",
+              "TRUE", "+", "-", "*", "/", "^", "&", "=", "<>", "%", "(", ")", ",", "1", "2.5", "S!A1", "'S 2'!B1",
+              "T[c]", "#N/A", " ", "a1", "sum(", "_xlfn.STDEV.S(", "B2:A1"]
+    fast = 0
+    for _ in range(20000):
+        f = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        r, c0 = rng.randrange(0, 50), rng.randrange(0, 30)
+        c1 = rng.randrange(0, 16384) if rng.random() < 0.05 else rng.randrange(0, 60)
+        try:
+            want = Translator("=" + f, origin=a1(r, c0)).translate_formula(a1(r, c1))[1:]
+        except Exception:  # noqa: BLE001 (no formula: parsing it refuses it, either way)
+            continue
+        moved = _along_row(f, a1(r, c0), a1(r, c1))
+        fast += moved is not None
+        assert moved in (None, want), (f, r, c0, c1)
+        assert shifted(f, a1(r, c0), a1(r, c1)) == want
+    assert fast > 3000
+    assert _along_row("A1+B2", "B2", "C3") is None  # (another row: the Translator)
