@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384  # a sheet's rows and columns
 CELL_RE = re.compile(r"^([A-Z]{1,3})(0*[1-9][0-9]{0,11})$")  # (rows from 1; a writer's A01 is A1)
 # a reference in a formula's text, A1 or A1:B2 with their $: not inside a name, a sheet's or a table's, nor
 # followed by a function's "(" (groups: each corner's $, letters, $ and digits)
 A1_REF = re.compile(r"(?<![A-Za-z0-9_.$:!'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})"
                     r"(?::(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7}))?(?![A-Za-z0-9_.(:!\[])")
+STRING_OR_A1_REF = re.compile(r'("(?:[^"]|"")*")|' + A1_REF.pattern)  # (a string's references are text)
 
 
 @lru_cache(maxsize=1 << 16)  # (a column's letters, as text or bytes: a few thousand at most)

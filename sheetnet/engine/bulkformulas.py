@@ -19,7 +19,8 @@ import re
 
 import numpy as np
 
-from .address import a1, col_index
+from .address import a1
+from .bulkcells import cells_at, cut_at
 from .sheetdata import MAX_FORMULA, ArrayFormula, Run
 from .template import ByteTemplate
 from .xmlvalues import unescape
@@ -46,13 +47,8 @@ def formula_runs(data: bytes, place) -> Formulas | None:
     n = len(parts) // _GROUPS
     if not n:
         return None
-    letters, digits, kinds, raws = parts[1::_GROUPS], parts[2::_GROUPS], parts[4::_GROUPS], parts[5::_GROUPS]
-    index = {s: col_index(s) for s in set(letters)}
-    row_of = {d: int(d) - 1 for d in set(digits)}
-    cols = np.fromiter(map(index.__getitem__, letters), np.int64, n)
-    rows = np.fromiter(map(row_of.__getitem__, digits), np.int64, n)
-    for i in (int(np.argmax(rows)), int(np.argmax(cols))):
-        place(int(rows[i]), int(cols[i]), (letters[i] + digits[i]).decode())
+    kinds, raws = parts[4::_GROUPS], parts[5::_GROUPS]
+    rows, cols = cells_at(parts[1::_GROUPS], parts[2::_GROUPS], place)
     arrays = np.zeros(n, bool)
     arrays[[i for i, k in enumerate(kinds) if k is not None and k[1] == 116]] = True  # (116: the t of t="array")
 
@@ -74,7 +70,7 @@ def formula_runs(data: bytes, place) -> Formulas | None:
     out.rows, out.cols = rows, cols
     out.types, out.values = parts[3::_GROUPS], parts[6::_GROUPS]
     between = parts[0::_GROUPS]
-    out.rest, out.cuts = b"".join(between), np.cumsum(np.fromiter(map(len, between[:n]), np.int64, n))
+    out.rest, out.cuts = b"".join(between), cut_at(between, n)
     return out
 
 
@@ -162,19 +158,13 @@ def shared_children(data: bytes, place) -> Children | None:
         if si is None or si.group(1) in anchors:
             return None
         anchors[si.group(1)] = m.start()
-    at = np.cumsum(np.fromiter(map(len, texts[:n]), np.int64, n))  # where each cell was cut from the rest
+    at = cut_at(texts, n)
     first = dict(zip(reversed(sis), range(n - 1, -1, -1)))  # si -> its first cell, in the part's order
     for si, i in first.items():
         if si not in anchors or anchors[si] >= at[i]:
             return None
-    letters, digits = parts[1::6], parts[2::6]
-    index = {s: col_index(s) for s in set(letters)}
-    row_of = {d: int(d) - 1 for d in set(digits)}
     out = Children()
-    out.cols = np.fromiter(map(index.__getitem__, letters), np.int64, n)
-    out.rows = np.fromiter(map(row_of.__getitem__, digits), np.int64, n)
-    for i in (int(np.argmax(out.rows)), int(np.argmax(out.cols))):
-        place(int(out.rows[i]), int(out.cols[i]), (letters[i] + digits[i]).decode())
+    out.rows, out.cols = cells_at(parts[1::6], parts[2::6], place)
     out.types, out.sis, out.values, out.rest, out.cuts = parts[3::6], [si.decode() for si in sis], parts[5::6], rest, at
     return out
 

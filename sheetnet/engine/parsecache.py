@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 
-from .address import A1_REF, col_index
+from .address import MAX_COLS, MAX_ROWS, STRING_OR_A1_REF, col_index
 from .graph import walk
-from .package import MAX_COLS, MAX_ROWS
-_TOKEN = re.compile(r'("(?:[^"]|"")*")|' + A1_REF.pattern)  # a string, or a reference
+
 _FUNC = re.compile(r"(?:_xlfn\.|_xlws\.)*([A-Z][A-Z0-9.]*)\(")
 _PLAIN = re.compile(r"[0-9+\-*/^&=<>%(),;.{}]*")  # (no ":" or space: ranges and intersections are made in parsing)
 _EXPONENT = re.compile(r"(?<=[0-9.])E[+-]?[0-9]+")  # 1E+5
@@ -57,7 +56,7 @@ class ParseCache:
     def _key(self, formula: str):
         """The formula's shape (its text with each reference a placeholder keeping its $) and its references'
         boxes (r0, c0, r1, c1) in order, or None where it is not a plain formula."""
-        pieces = _TOKEN.split(formula)  # the text between strings and references; each one's 9 groups
+        pieces = STRING_OR_A1_REF.split(formula)  # the text between strings and references; each one's 9 groups
         texts = pieces[0::10]
         bare = ",".join(texts)  # (outside strings and references; "," keeps the pieces apart, and is plain)
         if "'" in bare or "!" in bare or "[" in bare or "#" in bare or '"' in bare:
@@ -94,7 +93,6 @@ class ParseCache:
             if f not in self.known or f in self.names:
                 return False
         return bool(_PLAIN.fullmatch(_LOGICAL.sub("", _EXPONENT.sub("", _FUNC.sub("(", rest)))))
-
 
 
 _PLACE = {(c, r, span): f"\x00{'C' if c else ''}{'R' if r else ''}{':' if span else ''}\x00"

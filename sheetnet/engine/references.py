@@ -9,7 +9,7 @@ import re
 
 from . import parse as parsing
 from .graph import walk
-from .package import MAX_COLS, MAX_ROWS, col_index
+from .address import MAX_COLS, MAX_ROWS, col_index
 from .values import ERRORS, REF, EngineError
 
 A1_PART = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from ..errors import SheetnetError
-from .address import a1, col_index, parse_range
+from .address import MAX_COLS, MAX_ROWS, a1, col_index, parse_range
 from .bulkcells import BULK_BYTES, PARALLEL_CHECK_BYTES, XmlCheck, plain_numbers
 from .bulkformulas import formula_runs, joined, put_formulas, put_shared, shared_children
 from .sheetdata import MAX_FORMULA, ArrayFormula, Run, SheetData  # noqa: F401 (re-exported)
@@ -22,7 +22,6 @@ from .template import ByteTemplate as raw_tpl
 from .template import RowTemplate, shifted
 from .xmlvalues import check_xml, cut_cleanly, shared, typed, unescape
 
-MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 FORMULA_BYTES = 1 << 12  # parts this large take the bulk formula reading (below, cell by cell costs less)
 
 # (the inside of a cell unrolled, [^<]* then each "<" not of "</c>": what .*? matches, in two thirds of the time)
@@ -237,7 +236,6 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     if b'hidden="' in data:
         for m in _ROW_HIDDEN.finditer(data):
             sd.hidden_rows.add(int(m.group(1)) - 1)
-    max_r = max_c = 0
     bulk = plain_numbers(data, b.place) if len(data) >= BULK_BYTES else None
     if bulk is not None:  # most of a large sheet: its plain numbers at once, then the other cells one by one
         rr, cc, vv, data, cuts = bulk
@@ -245,7 +243,6 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         sd.rows.frombytes(rr.astype(np.int32).tobytes())
         sd.cols.frombytes(cc.astype(np.int32).tobytes())
         sd.vals.frombytes(vv.tobytes())
-        max_r, max_c = int(rr.max()), int(cc.max())
         body = data.find(b"<sheetData")
     fs = formula_runs(data, b.place) if len(data) >= FORMULA_BYTES and b"<f" in data else None
     readings: dict = {}  # id of a run read in bulk -> which bulk reading
@@ -254,7 +251,6 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         stages.append((data, fs.cuts))
         texts += [raw for _, _, _, raw in fs.plain + fs.arrays] + fs.values  # (a run's other rows: its first's text
         body = data.find(b"<sheetData")                                     # with other digits)
-        max_r, max_c = max(max_r, int(fs.rows.max())), max(max_c, int(fs.cols.max()))
         readings.update(dict.fromkeys(put_formulas(fs, b), "f"))
     sh = shared_children(data, b.place) if len(data) >= FORMULA_BYTES and b'<f t="shared"' in data else None
     if sh is not None:  # a shared formula's cells (Excel's way of a dragged range), taken after their first cells
@@ -262,11 +258,10 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
         stages.append((data, sh.cuts))
         texts += sh.values
         body = data.find(b"<sheetData")
-        max_r, max_c = max(max_r, int(sh.rows.max())), max(max_c, int(sh.cols.max()))
     b.cut = (stages, texts, data)
     cells = _CELL.findall(data, body)
     try:
-        max_r, max_c = _cells(cells, b, max_r, max_c)
+        _cells(cells, b)
     except (ValueError, IndexError):
         _name_bad_cell(data, body, b)
         raise
@@ -277,13 +272,14 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     if fs is not None or sh is not None:  # the runs and arrays in the order of their first cells, as one reading
         sd.runs = joined(sd.runs, readings)
         sd.arrays.sort(key=lambda a: (a.row, a.col))
-    sd.max_row, sd.max_col = max(sd.max_row, max_r), max(sd.max_col, max_c)
     return True
 
 
-def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
-    """The cells of the usual layout, one by one; the largest row and column, from those given."""
+def _cells(cells, b):
+    """The cells of the usual layout, one by one.  A row or column beyond the largest so far is placed (b.place
+    keeps sd.max_row and sd.max_col; the bulk readings placed theirs)."""
     sd = b.sd
+    max_r, max_c = sd.max_row, sd.max_col
     cols: dict = {}
     rows_a, cols_a, vals_a, other, strings = sd.rows, sd.cols, sd.vals, sd.other, b.strings
     open_runs, cached, want = b.open, sd.cached, b.want
@@ -380,7 +376,6 @@ def _cells(cells, b, max_r: int, max_c: int) -> tuple[int, int]:
             if b.formula(r, c, a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
                 continue
         b.put_value(r, c, x)
-    return max_r, max_c
 
 
 def _name_bad_cell(data: bytes, body: int, b: _Builder):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from itertools import repeat
 
-from .address import A1_REF, col_index, col_letters, parse_cell
+from .address import MAX_COLS, STRING_OR_A1_REF, col_index, col_letters, parse_cell
 
 # literal text (a string, or a table's brackets: T[B2] names a column, not a cell), or a cell reference: not inside
 # a name (LOG10, Table1) nor followed by a function's "(" or a table's "[" (its column, $ and letters; the $ of its
@@ -115,7 +115,6 @@ def shifted(formula: str, origin: str, dest: str) -> str:
     return Translator("=" + formula, origin=origin).translate_formula(dest)[1:]
 
 
-_MOVED = re.compile(r'("(?:[^"]|"")*")|' + A1_REF.pattern)  # a string, or a reference
 # (between them: no sheet, table, $ outside a reference, range of whole columns or rows; spaces one at a time,
 # as the Translator's tokenizer keeps them)
 _NOT_USUAL = re.compile(r"[^A-Z0-9_.+\-*/^&=<>%(), ]|  ")
@@ -128,7 +127,7 @@ def _along_row(formula: str, origin: str, dest: str) -> str | None:
     (r0, c0), (r1, c1) = parse_cell(origin), parse_cell(dest)
     if r0 != r1:
         return None
-    pieces = _MOVED.split(formula)
+    pieces = STRING_OR_A1_REF.split(formula)
     if _NOT_USUAL.search("".join(pieces[0::10])):
         return None
     out, dc = [pieces[0]], c1 - c0
@@ -150,4 +149,4 @@ def _corner(dollar: str, letters: str, row_dollar: str, digits: str, dc: int) ->
     """A reference's corner moved dc columns where its column is relative; None off the sheet (Translator's
     #REF!)."""
     c = col_index(letters) + (0 if dollar else dc)
-    return f"{dollar}{col_letters(c)}{row_dollar}{digits}" if 0 <= c < 16_384 else None
+    return f"{dollar}{col_letters(c)}{row_dollar}{digits}" if 0 <= c < MAX_COLS else None
