@@ -12,8 +12,7 @@ from ..errors import SheetnetError
 from . import recurrence, wide
 from .compile import SplitRun, compile_group
 from .functions import FUNCTIONS
-from .graph import RESIZED, Group, Order, circular, reads_of, resize_ranges, unique_ids, walk
-from .graph import refs as graph_refs
+from .graph import RESIZED, Group, Order, circular, reads_of, refs, resize_ranges, unique_ids, walk
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
@@ -146,11 +145,11 @@ class Building:
         its own AST (g's, shifted) only when asked."""
         node, k = g.node, g.k
         run = SplitRun(node, k - 1)
-        refs = [n[1:] for n in graph_refs(node)]
+        boxes = [n[1:] for n in refs(node)]
 
         def reads(i):
             return [(s, r0 + i if rel0 else r0, c0, r1 + i if rel1 else r1, c1)
-                    for s, r0, c0, r1, c1, rel0, rel1 in refs]
+                    for s, r0, c0, r1, c1, rel0, rel1 in boxes]
         g.k, g.split, g.reads = 1, (run, 0), reads(0)
         for i in range(1, k):
             ng = Group(len(self.groups), g.sheet, g.col, g.r0 + i, 1, g.text_at(g.r0 + i), g.tpl,

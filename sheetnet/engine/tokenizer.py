@@ -39,7 +39,7 @@ Token, Tokenizer, TokenizerError = _mod.Token, _mod.Tokenizer, _mod.TokenizerErr
 # would refuse or stumble on (a ")" with nothing open, a string right after an operand).
 _USUAL = re.compile(r'[A-Za-z0-9_.$:"+\-*/^&=<>%(),]*')
 _OPERAND = re.compile(r"[1-9](?:\.[0-9]+)?[Ee][+-][A-Za-z0-9_.$:]*|[A-Za-z0-9_.$:]+")  # (1E+5: one number)
-_STRING = re.compile(r'"(?:[^"]*"")*[^"]*"(?!")')
+_STRING = Tokenizer.STRING_REGEXES['"']  # (openpyxl's own)
 _INFIX = {"*", "/", "^", "&", "=", ">", "<"}
 
 

@@ -70,7 +70,6 @@ def check_xml(data: bytes, where: str):
 
 
 _BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # (no character of XML 1.0)
-_REFERENCE = re.compile(r"&(?:amp|lt|gt|quot|apos|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 
 
 def cut_cleanly(stages: list, texts: list) -> bool:
@@ -94,13 +93,15 @@ def cut_cleanly(stages: list, texts: list) -> bool:
         return False
     if _BAD_CHAR.search(text):
         return False
-    if "&" in text:
-        refs = _REFERENCE.findall(text)
+    if "&" in text:  # each one a reference unescape() knows, a character's of XML 1.0
+        refs = _ENTITY.findall(text)
         if len(refs) != text.count("&"):
             return False
-        for dec, hexa in refs:
-            if dec or hexa:
-                cp = int(dec) if dec else int(hexa, 16)
+        for ref in refs:
+            if ref[0] == "#":
+                if len(ref) > 9:  # (zeros before a character's number: the whole part's check says)
+                    return False
+                cp = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
                 if not (cp in (9, 10, 13) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF):
                     return False
     return True
