@@ -14,21 +14,14 @@ import math
 
 import numpy as np
 
-from ..numerics import exp, ln, log10, tanh, weighted_sum
+from ..numerics import exp, ln, log10, tanh
 from .compare import CMP
+from .compiled_sums import SUMS, _No, _NoShape, compiled_sum
 from .graph import walk
 from .values import APPROX, NUM
 
 
 RAISE = dict(divide="raise", over="raise", invalid="raise", under="ignore")  # numpy's error state, compiled
-
-
-class _No(Exception):
-    """This AST has no fast path."""
-
-
-class _NoShape(_No):
-    """No AST of this shape has a fast path, wherever it is (an operation or a function the path has not)."""
 
 
 class SplitRun:
@@ -129,14 +122,14 @@ def compile_steps(eng, g, band: list, common: Common | None = None):
         return None
     inside, outside = [], []  # the boxes read among the recurrence's cells (checked each step), and the others
     for x in checks:
-        grid, (a, b, c, d), moves = x
+        grid, (a, b, c, d), moves, _ = x
         among = moves or any(eng.grids[s] is grid and a <= r1 and b - 1 >= r0 and c <= c1 and d - 1 >= c0
                              for s, r0, c0, r1, c1 in band)
         (inside if among else outside).append(x)
     step = _stepper(f, inside, 1, run.off, one=True, raising=True)
 
     def fixed():
-        return all(grid.all_numbers(a, b, c, d) for grid, (a, b, c, d), _ in outside)
+        return all(ok(a, b, c, d) for _, (a, b, c, d), _, ok in outside)
     return step, fixed
 
 
@@ -151,7 +144,7 @@ def _stepper(f, checks, k: int, off, one: bool = False, raising: bool = False):
     raising: the caller holds numpy's error state at "raise"."""
     # a moving one-cell read (a recurrence's row above) is checked on its type code, in the main tile as the
     # compiled read is; any other box through the grid's cache
-    cells = [(grid.tiles[0].typ, a, c) for grid, (a, b, c, d), moves in checks if moves and b - a == 1 and d - c == 1]
+    cells = [(grid.tiles[0].typ, a, c) for grid, (a, b, c, d), moves, _ in checks if moves and b - a == 1 and d - c == 1]
     boxes = [x for x in checks if not (x[2] and x[1][1] - x[1][0] == 1 and x[1][3] - x[1][2] == 1)]
 
     def fast(i):
@@ -160,8 +153,8 @@ def _stepper(f, checks, k: int, off, one: bool = False, raising: bool = False):
         for typ, a, c in cells:
             if typ[a + i, c] != NUM:
                 return None
-        for grid, (a, b, c, d), moves in boxes:
-            if not (grid.all_numbers(a + i, b + i, c, d) if moves else grid.all_numbers(a, b, c, d)):
+        for _, (a, b, c, d), moves, ok in boxes:
+            if not (ok(a + i, b + i, c, d) if moves else ok(a, b, c, d)):
                 return None
         try:  # an overflow, a division by zero or 0/0 anywhere (not only in the result): the general path
             if raising:
@@ -316,7 +309,7 @@ def _ref(eng, g, node, checks, scalar):
     if not grid.main_holds(r0, c0, last + (g.span if moves else 0), c1) or rel0 != rel1:
         raise _No
     t = grid.tiles[0]
-    checks.append((grid, (r0, last + 1, c0, c1 + 1), moves))
+    checks.append((grid, (r0, last + 1, c0, c1 + 1), moves, grid.all_numbers))
     h, w = r1 - r0 + 1, c1 - c0 + 1
     if (h, w) == (1, 1):
         if moves:  # one cell of a run at its own row: one number (no array machinery)
@@ -333,8 +326,7 @@ def _ref(eng, g, node, checks, scalar):
     return lambda: t.num[r0:r1 + 1, c0:c1 + 1]
 
 
-_FNS = {name for name, f in UNARY.items() if f is not None} | {"IF", "SUMPRODUCT", "SUM", "AVERAGE", "MAX", "MIN",
-                                                                 "COUNT"}  # (compiled in some form)
+_FNS = {name for name, f in UNARY.items() if f is not None} | {"IF"} | SUMS  # (compiled in some form)
 
 
 def _fn(eng, g, node, checks, scalar):
@@ -358,49 +350,7 @@ def _fn(eng, g, node, checks, scalar):
         if _is_bool(args[0]):
             return lambda: np.where(c(), a(), b())
         return lambda: np.where(c() != 0, a(), b())
-    if name == "SUMPRODUCT":
-        return _sumproduct(eng, g, args, checks)
-    if name in ("SUM", "AVERAGE", "MAX", "MIN", "COUNT") and all(a[0] == "ref" and (g.k == 1 or not (a[6] or a[7]))
-                                                                   for a in args):
-        blocks = [_ref(eng, g, a, checks, False) for a in args]
-        sizes = sum((a[4] - a[2] + 1) * (a[5] - a[3] + 1) for a in args)
-        if name == "COUNT":
-            return lambda: float(sizes)
-        red = {"SUM": np.add, "AVERAGE": np.add, "MAX": np.maximum, "MIN": np.minimum}[name]
-
-        def agg():  # as the general path reduces: each block over its cells, then across the arguments
-            vals = [np.asarray(b(), float).reshape(1, -1) for b in blocks]
-            x = vals[0].sum(axis=1) if red is np.add else red.reduce(vals[0], axis=1)
-            for v in vals[1:]:
-                x = x + v.sum(axis=1) if red is np.add else red(x, red.reduce(v, axis=1))
-            return (x / sizes if name == "AVERAGE" else x)[0]
-        return agg
+    if name in SUMS:
+        return compiled_sum(eng, g, node, checks, _compile, _ref, isinstance(g, SplitRun))
     raise _NoShape if name not in _FNS else _No
 
-
-def _sumproduct(eng, g, args, checks):
-    # a row of this cell's inputs against one absolute row of params: a matrix-vector product
-    if len(args) == 2 and all(a[0] == "ref" for a in args):
-        (_, s1, a0, b0, a1, b1, r0, r1), (_, s2, p0, q0, p1, q1, rr0, rr1) = args
-        if r0 and r1 and not rr0 and not rr1 and a0 == a1 and p0 == p1 and (b1 - b0) == (q1 - q0) and \
-                not isinstance(g, SplitRun):
-            grid1, grid2 = eng.grids[s1], eng.grids[s2]
-            k = g.k
-            if grid1.main_holds(a0, b0, a0 + k - 1, b1) and grid2.main_holds(p0, q0, p1, q1):
-                X = grid1.tiles[0].num
-                P = grid2.tiles[0].num
-                checks.append((grid1, (a0, a0 + k, b0, b1 + 1), False))
-                checks.append((grid2, (p0, p0 + 1, q0, q1 + 1), False))
-                return lambda: weighted_sum(X[a0:a0 + k, b0:b1 + 1], P[p0, q0:q1 + 1])
-        raise _No
-    parts = [_compile(eng, g, a, checks, False) for a in args]
-    if g.k != 1:
-        raise _No
-
-    def total():
-        prod = None
-        for p in parts:
-            x = p()
-            prod = x if prod is None else prod * x
-        return np.array([np.add.reduce(prod, axis=None)])  # np.sum's own reduction, without its wrapper
-    return total

@@ -195,6 +195,18 @@ class Grid:
         self.numcache[key] = (self.tver, ok)
         return ok
 
+    def no_errors(self, r0, r1, c0, c1) -> bool:
+        """Does no cell of rows r0..r1-1, columns c0..c1-1 hold an error (cached as all_numbers; a cell becomes
+        an error only where the type version moves)?"""
+        key = (r0, r1, c0, c1, ERR)
+        hit = self.numcache.get(key)
+        if hit is not None and hit[0] == self.tver:
+            return hit[1]
+        (typ,) = self.block(r0, c0, r1 - 1, c1 - 1, ("typ",))
+        ok = not (typ == ERR).any()
+        self.numcache[key] = (self.tver, ok)
+        return ok
+
     def store(self, r0, c0, num, typ=None, obj=None, keep_blank=False):
         """A group's results into rows r0.., columns c0.. (inside one tile); a blank result shows 0, but
         where a dynamic array ends early its cells stay blank (keep_blank)."""

@@ -324,19 +324,23 @@ def _pairs(args, f):
         return cell_result(per_cell(d).sum(axis=1), err)
 
 
+PAIRS = {"SUMXMY2": lambda x, y: (x - y) ** 2, "SUMX2MY2": lambda x, y: x * x - y * y,
+         "SUMX2PY2": lambda x, y: x * x + y * y}  # (the compiled path's too: sheetnet.engine.compiled_sums)
+
+
 @fn("SUMXMY2", 2, 2, arrays="all", inner_array=True)
 def f_sumxmy2(args):
-    return _pairs(args, lambda x, y: (x - y) ** 2)
+    return _pairs(args, PAIRS["SUMXMY2"])
 
 
 @fn("SUMX2MY2", 2, 2, arrays="all", inner_array=True)
 def f_sumx2my2(args):
-    return _pairs(args, lambda x, y: x * x - y * y)
+    return _pairs(args, PAIRS["SUMX2MY2"])
 
 
 @fn("SUMX2PY2", 2, 2, arrays="all", inner_array=True)
 def f_sumx2py2(args):
-    return _pairs(args, lambda x, y: x * x + y * y)
+    return _pairs(args, PAIRS["SUMX2PY2"])
 
 
 def _logical(args, how):
