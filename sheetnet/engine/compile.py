@@ -17,8 +17,10 @@ import numpy as np
 from ..numerics import exp, ln, log10, tanh
 from .compare import CMP
 from .compiled_sums import SUMS, _No, _NoShape, compiled_sum
+from .compiled_wide import wide_mmult, wide_ref
 from .graph import walk
-from .values import APPROX, NUM
+from .values import APPROX, BLANK, NUM
+from .wide import Wide
 
 
 RAISE = dict(divide="raise", over="raise", invalid="raise", under="ignore")  # numpy's error state, compiled
@@ -131,6 +133,19 @@ def compile_steps(eng, g, band: list, common: Common | None = None):
     def fixed():
         return all(ok(a, b, c, d) for _, (a, b, c, d), _, ok in outside)
     return step, fixed
+
+
+def compile_wide(eng, wg):
+    """A block of columns' compiled path (sheetnet.engine.wide): step(0) gives its K numbers, row-major, or None
+    (then the general path); None where it has no compiled path."""
+    if wg.gather is not None or wg.array_eval or _gives_boolean(wg.node):
+        return None
+    checks: list = []
+    try:
+        f = _compile(eng, wg, wg.node, checks, scalar=True)
+    except (_No, RecursionError):
+        return None
+    return _stepper(f, checks, wg.k, None)
 
 
 def _fast(f, checks, k: int, off, i: int):
@@ -266,6 +281,14 @@ def _compile_node(eng, g, node, checks, scalar: bool):
         return lambda: -np.asarray(a(), float)
     if kind == "bin":
         op = node[1]
+        if op in ("=", "<>") and ("str", "") in (node[2], node[3]):  # x="": is the cell blank
+            x = node[2] if node[3] == ("str", "") else node[3]
+            if x[0] != "ref" or x[2:4] != x[4:6]:
+                raise _No
+            typ = _ref(eng, g, x, checks, scalar, blanks=True)  # (each cell a number or blank)
+            if op == "=":
+                return lambda: typ() == BLANK
+            return lambda: typ() != BLANK
         if op == "^" and node[3][0] == "num" and node[3][1] == 2.0:
             a = _compile(eng, g, node[2], checks, scalar)
 
@@ -299,31 +322,35 @@ def _compile_node(eng, g, node, checks, scalar: bool):
     raise _NoShape
 
 
-def _ref(eng, g, node, checks, scalar):
+def _ref(eng, g, node, checks, scalar, blanks=False):
+    """A reference's numbers; blanks: its type codes instead, checked to be numbers or blanks (x="")."""
+    if type(g) is Wide:
+        return wide_ref(eng, g, node, checks, scalar, blanks)
     _, s, r0, c0, r1, c1, rel0, rel1 = node
     grid = eng.grids[s]
     k = g.k
     off = g.off if isinstance(g, SplitRun) else None  # a split run's: relative rows move with the cell it runs for
     moves = off is not None and rel0
     last = r1 + (k - 1 if rel1 else 0)
-    if not grid.main_holds(r0, c0, last + (g.span if moves else 0), c1) or rel0 != rel1:
+    if not grid.main_holds(r0, c0, last + (g.span if moves else 0), c1) or rel0 != rel1 or (blanks and moves):
         raise _No
     t = grid.tiles[0]
-    checks.append((grid, (r0, last + 1, c0, c1 + 1), moves, grid.all_numbers))
+    checks.append((grid, (r0, last + 1, c0, c1 + 1), moves, grid.numbers_or_blanks if blanks else grid.all_numbers))
     h, w = r1 - r0 + 1, c1 - c0 + 1
+    a = t.typ if blanks else t.num
     if (h, w) == (1, 1):
         if moves:  # one cell of a run at its own row: one number (no array machinery)
-            return lambda: t.num[r0 + off[0], c0]
+            return lambda: a[r0 + off[0], c0]
         if rel0:  # this row's cell: a column of k values
-            return lambda: t.num[r0:r0 + k, c0]
-        return lambda: t.num[r0, c0]
-    if scalar:  # a range where one value is needed: the general path intersects it
+            return lambda: a[r0:r0 + k, c0]
+        return lambda: a[r0, c0]
+    if scalar or blanks:  # a range where one value is needed: the general path intersects it
         raise _No
     if rel0 and k > 1:
         raise _No  # a window per cell: only SUMPRODUCT's row-by-params form is compiled (below)
     if moves:
-        return lambda: t.num[r0 + off[0]:r1 + 1 + off[0], c0:c1 + 1]
-    return lambda: t.num[r0:r1 + 1, c0:c1 + 1]
+        return lambda: a[r0 + off[0]:r1 + 1 + off[0], c0:c1 + 1]
+    return lambda: a[r0:r1 + 1, c0:c1 + 1]
 
 
 _FNS = {name for name, f in UNARY.items() if f is not None} | {"IF"} | SUMS  # (compiled in some form)
@@ -350,7 +377,11 @@ def _fn(eng, g, node, checks, scalar):
         if _is_bool(args[0]):
             return lambda: np.where(c(), a(), b())
         return lambda: np.where(c() != 0, a(), b())
+    if name == "MMULT" and type(g) is Wide:
+        return wide_mmult(eng, g, args, checks, _compile)
     if name in SUMS:
+        if type(g) is Wide:
+            raise _No  # (a block's ranges move by column too, which the sums do not follow)
         return compiled_sum(eng, g, node, checks, _compile, _ref, isinstance(g, SplitRun))
     raise _NoShape if name not in _FNS else _No
 

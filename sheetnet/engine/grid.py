@@ -207,6 +207,17 @@ class Grid:
         self.numcache[key] = (self.tver, ok)
         return ok
 
+    def numbers_or_blanks(self, r0, r1, c0, c1) -> bool:
+        """Is every cell of rows r0..r1-1, columns c0..c1-1 a number or blank (cached as all_numbers)?"""
+        key = (r0, r1, c0, c1, BLANK)
+        hit = self.numcache.get(key)
+        if hit is not None and hit[0] == self.tver:
+            return hit[1]
+        (typ,) = self.block(r0, c0, r1 - 1, c1 - 1, ("typ",))
+        ok = bool((typ <= NUM).all())  # (BLANK 0, NUM 1)
+        self.numcache[key] = (self.tver, ok)
+        return ok
+
     def store(self, r0, c0, num, typ=None, obj=None, keep_blank=False):
         """A group's results into rows r0.., columns c0.. (inside one tile); a blank result shows 0, but
         where a dynamic array ends early its cells stay blank (keep_blank)."""

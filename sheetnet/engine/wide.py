@@ -44,10 +44,11 @@ class Wide(Group):
 
 
 class Batch:
-    __slots__ = ("members", "colrel", "gather")
+    __slots__ = ("members", "colrel", "gather", "fast")
 
     def __init__(self, members: list, colrel: dict, gather=None):
         self.members, self.colrel, self.gather = members, colrel, gather
+        self.fast = None  # its compiled path (sheetnet.engine.compiled_wide), made on its first run; False: none
 
 
 class Gather:
@@ -193,6 +194,16 @@ def run(eng, b: Batch):
         inside = grid.main_holds(first.r0, first.col, first.r0 + first.k - 1, first.col + len(groups) - 1)
     if not any(m in eng.held for m in b.members) and inside:
         wg = Wide(first, len(groups), b.colrel, b.gather)
+        if b.fast is None:
+            from .compile import compile_wide
+
+            b.fast = compile_wide(eng, wg) or False
+        out = b.fast(0) if b.fast else None
+        if out is not None:  # the compiled path: K numbers
+            grid.store(wg.r0, wg.col, out.reshape(wg.rows, wg.cols))
+            for g in groups:
+                g.stored_numbers = False
+            return
         try:
             v = eng._eval(wg.node, wg, wg.array_eval, True)
             if v.shape[1:] != (1, 1):

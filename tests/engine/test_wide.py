@@ -40,13 +40,18 @@ SHAPES = [
 ]
 
 
-def _book(path, seed):
+def _book(path, seed, numbers_only=False):
+    """numbers_only: the inputs numbers, and a few blanks (what the compiled path of a block takes)."""
     rng = random.Random(seed)
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("S")
     for r in range(20):
         for c in range(10):
             x = rng.random()
+            if numbers_only:
+                if x < 0.97 or r == 0:
+                    ws.write_number(r, c, round(rng.uniform(-2, 2), 3))
+                continue
             if x < 0.6:
                 ws.write_number(r, c, round(rng.uniform(-2, 2), 3) if x > 0.05 else 0)
             elif x < 0.7:
@@ -94,6 +99,35 @@ def test_a_block_gives_the_values_column_by_column_gives(tmp_path, monkeypatch, 
         assert _grid(eng, blocks) == _grid(plain, blocks), change
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_compiled_block_gives_the_general_paths_bits(tmp_path, monkeypatch, seed):
+    """Blocks over numbers (and a few blanks) take their compiled path where they can
+    (sheetnet.engine.compiled_wide): the same bits as the general path, before and after changes.  (Columns
+    compiled alone are not made blocks: here they are not compiled alone.)"""
+    from sheetnet.engine import building, compile as C
+
+    path, blocks = _book(tmp_path / "n.xlsx", seed, numbers_only=True)
+    engines = []
+    for wide_too in (True, False):
+        with monkeypatch.context() as m:
+            m.setattr(building, "compile_group", lambda eng, g: None)
+            if not wide_too:
+                m.setattr(C, "compile_wide", lambda eng, wg: None)
+            engines.append(Engine.load(path))
+    eng, general = engines
+    compiled = [b for b in {id(b): b for b in eng.batches.values()}.values() if b.fast]
+    assert len(compiled) >= 4 and not any(b.fast for b in general.batches.values())
+    assert _grid(eng, blocks) == _grid(general, blocks)
+    for change in ({"S!B3": None, "S!C4": 0.25}, {"S!B3": 1e300, "S!D5": -1e300}, {"S!B3": "t", "S!D5": None},
+                   {"S!B3": 0.5, "S!A1": True}):
+        with monkeypatch.context() as m:
+            m.setattr(building, "compile_group", lambda eng, g: None)
+            eng.set(change)
+            m.setattr(C, "compile_wide", lambda eng, wg: None)
+            general.set(change)
+        assert _grid(eng, blocks) == _grid(general, blocks), change
+
+
 def test_what_the_block_cannot_do_is_done_column_by_column(tmp_path, monkeypatch):
     wb = xlsxwriter.Workbook(str(tmp_path / "f.xlsx"))
     ws = wb.add_worksheet("S")
@@ -103,7 +137,7 @@ def test_what_the_block_cannot_do_is_done_column_by_column(tmp_path, monkeypatch
     for r in range(6):
         for c in range(3):
             ws.write_formula(r, 6 + c, f"={_col(c)}$1:{_col(c)}$6*2", None, 0)  # an implicit intersection by row
-            ws.write_formula(r, 10 + c, f'=IF({_col(c)}{r + 1}="",0,{_col(c)}{r + 1}+1)', None, 0)  # (not compiled)
+            ws.write_formula(r, 10 + c, f'=IF({_col(c)}{r + 1}="","",{_col(c)}{r + 1}+1)', None, 0)  # (not compiled)
     wb.close()
     p = tmp_path / "f.xlsx"
     calls = []
@@ -150,7 +184,7 @@ def test_a_reference_made_at_run_time_waits_for_everything_the_block_reads(tmp_p
         ws.write_number(r, 3, 100 * (r + 1))
         ws.write_formula(r, 2, f"=D{r + 1}*2", None, 0)
         for c in range(3):
-            ws.write_formula(r, 6 + c, f'=IF({_col(c)}{r + 1}="",0,{_col(c)}{r + 1}+1)', None, 0)
+            ws.write_formula(r, 6 + c, f'=IF({_col(c)}{r + 1}="","",{_col(c)}{r + 1}+1)', None, 0)
     wb.close()
     eng = Engine.load(tmp_path / "o.xlsx")
     assert len({id(b) for b in eng.batches.values()}) == 1
@@ -284,7 +318,7 @@ def test_a_block_and_gathered_cells_are_computed_at_once_not_by_the_fallback(tmp
                 ws.write_string(r, c + 8, "t")
     for r in range(8):
         for c in range(4):
-            ws.write_formula(10 + r, c, f'=IF({_col(c)}{r + 1}="",0,{_col(c)}{r + 1}*$A$1)', None, 0)
+            ws.write_formula(10 + r, c, f'=IF({_col(c)}{r + 1}="","",{_col(c)}{r + 1}*$A$1)', None, 0)
     for r in range(4):
         for c in range(4):
             ws.write_formula(20 + r, c, f"=MAX({_col(2 * c)}{2 * r + 1}:{_col(2 * c + 1)}{2 * r + 2})", None, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
 import numpy as np
 
@@ -147,12 +147,15 @@ def f_log(args):
     return finish(out, first_error(ex, eb), b == 1)
 
 
+_DIGITS = Context(prec=700)  # (1E+300 to 1 decimal is 302 digits, past the default context's 28)
+
+
 def _decimal_round(mode):
     def r(x, nd):
         if not math.isfinite(x) or not math.isfinite(nd) or abs(nd) >= 300:  # (a NaN digits carries its error)
             return x
         q = Decimal(1).scaleb(-int(nd))
-        return float(Decimal(repr(x)).quantize(q, rounding=mode))
+        return float(Decimal(repr(x)).quantize(q, rounding=mode, context=_DIGITS))
     return np.frompyfunc(r, 2, 1)
 
 
@@ -207,7 +210,8 @@ def f_mmult(args):
     for v in (a, b):
         if v.typ is not None:
             bad.append((v.typ != 1).reshape(v.shape[0], -1).any(axis=1))
-    out = matmul(a.num, b.num)
+    with np.errstate(all="ignore"):  # (an overflow is finish()'s #NUM!, not a warning)
+        out = matmul(a.num, b.num)
     if bad:
         anybad = np.broadcast_to(sum(np.broadcast_to(x, (out.shape[0],)).astype(int) for x in bad) > 0,
                                  (out.shape[0],))
