@@ -53,6 +53,17 @@ TEMPLATES = [
     "=IF(E{r},1,2)+A{r}",
 ]
 FORMULA_COLS = "GHIJK"
+# a block: one template across three adjacent formula columns, {d} the data column moving with them (from A or B:
+# numbers, text and blanks, errors; not E's booleans, which MMULT takes as 1 and 0 in LibreOffice only), as a
+# crosstab's formula dragged across and down
+BLOCKS = [
+    '=IF({d}{r}="",0,MMULT($A{r}:$B{r},{d}$1:{d}$2))',
+    '=IF({d}{r}<>"",{d}{r}*2-B{r},-1)',
+    "={d}{r}*$B$2+{d}$1",
+    "=SQRT(SUMXMY2($A$1:$A$8,$B$1:$B$8)/COUNT({d}$1:{d}$8))+{d}{r}",  # (over blanks and text: Excel's
+    # SUMXMY2 skips the pair, LibreOffice's counts a blank 0 and refuses text; tests/engine/test_functions.py)
+    "=MMULT($A$1:$B$1,{d}$1:{d}$2)+A{r}",
+]
 
 
 def _data(rng, sheet):
@@ -100,7 +111,17 @@ def workbook(path, seed: int):
             else:
                 ws.write_number(ref, v)
         refs = []
-        for col in FORMULA_COLS[:int(rng.integers(2, 6))]:
+        cols = FORMULA_COLS[:int(rng.integers(2, 6))]
+        block = rng.integers(0, 3) == 0 and len(cols) >= 3
+        if block:  # the first three formula columns one block
+            tpl, d0 = BLOCKS[int(rng.integers(len(BLOCKS)))], int(rng.integers(0, 2))
+            for j, col in enumerate(cols[:3]):
+                for r in range(1, ROWS + 1):
+                    ws.write_formula(f"{col}{r}", tpl.format(r=r, d="ABCDE"[d0 + j]), None, 0)
+                refs += [f"{col}{r}" for r in range(1, ROWS + 1)]
+                written[s].append(col)
+            cols = cols[3:]
+        for col in cols:
             tpl = TEMPLATES[int(rng.integers(len(TEMPLATES)))]
             if "COLNAME" in tpl and (s == "S3" or col != "G"):  # S3!G reads no other sheet's formulas: no cycle
                 tpl = "=SUM(COLNAME)+A{r}" if s != "S3" else "=A{r}*2+B{r}"

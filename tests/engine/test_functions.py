@@ -29,7 +29,7 @@ FORMULAS = """
 =VAR(B1:B8)|=VAR.P(B1:B8)|=SIN(A1)|=COS(A2)|=TAN(A3)|=ATAN(A4)|=ATAN2(1,2)|=ATAN2(-1,0)|=FLOOR(7.5,2)|=FLOOR(-2.5,2)
 =FLOOR(-2.5,-2)|=CEILING(7.5,2)|=CEILING(-2.5,2)|=CEILING(-2.5,-2)|=ROUNDUP(3.14159,2)|=ROUNDUP(-3.14159,1)
 =ROUNDDOWN(3.987,1)|=ROUNDDOWN(-3.987,0)|=TRUNC(-4.7)|=TRUNC(4.789,2)|=ROUND(1E+300,1)|=ROUNDUP(-1.5E+300,-2)
-=ROUNDDOWN(1.7976931348623157E+308,2)|=TRUNC(1E+20,1)|=ROUND(123456789012345678,-3)|=ROUND(-1.005,2)|=EVEN(1.5)|=EVEN(-1)|=ODD(2)|=ODD(-2.5)|=FACT(5)
+=ROUNDDOWN(1.7976931348623157E+308,2)|=TRUNC(1E+20,1)|=ROUND(123456789012345678,-3)|=ROUND(-1.005,2)|=MMULT(A1:B1,D3:D4)|=MMULT(A1:A2,E1:F1)|=MMULT(C1:C2,E1:F1)|=EVEN(1.5)|=EVEN(-1)|=ODD(2)|=ODD(-2.5)|=FACT(5)
 =FACT(5.9)|=COMBIN(8,3)|=NORM.DIST(1,0,1,TRUE)|=NORM.DIST(1,0,1,FALSE)|=NORM.S.DIST(0.5,TRUE)|=NORM.INV(0.9,10,2)
 =EXPON.DIST(1,2,TRUE)|=EXPON.DIST(1,2,FALSE)|=ERF(0.5)|=GAMMALN(4.5)|=SLOPE(B1:B8,A1:A8)|=INTERCEPT(B1:B8,A1:A8)
 =RSQ(B1:B8,A1:A8)|=CORREL(A1:A8,B1:B8)|=COVARIANCE.S(A1:A8,B1:B8)|=FORECAST(5,B1:B8,A1:A8)|=INDEX(LINEST(B1:B8,A1:A8),1)
@@ -63,6 +63,10 @@ EXCEL_NOT_LIBREOFFICE = {
     "=DATE(1900,2,29)": 60.0,  # Excel keeps Lotus's 1900-02-29 as day 60; LibreOffice has no such day
     "=COUNTIF(C1:C8,3)": 1.0,  # Excel's COUNTIF equality reads the text "3" as the number 3
     "=IF(1,,5)&\"x\"": "0x",  # Excel: an omitted IF branch is the number 0; LibreOffice: empty
+    "=MMULT(A1:A2,D1)": "#VALUE!",  # Excel (and ironcalc): a boolean is no number here; LibreOffice: TRUE is 1
+    # Excel's SUMXMY2 skips a pair holding text, a boolean or a blank; LibreOffice refuses text (#VALUE!) and
+    # counts a blank as 0 (as ironcalc does)
+    "=SUMXMY2(C7:C8,B7:B8)": 0.0, "=SUMXMY2(A7:A9,B6:B8)": (4.25 - 8) ** 2 + (2 - 1) ** 2,
 }
 EXTRA = list(EXCEL_NOT_LIBREOFFICE)
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...numerics import exp, ln, log10, matmul, tanh
 from ..values import DIV0, NUMERR, VALUE, EngineError, V, finish, first_error, to_number, with_errors
+from .aggregate import first_error_per_cell
 from .registry import fn
 
 
@@ -215,9 +216,12 @@ def f_mmult(args):
     if bad:
         anybad = np.broadcast_to(sum(np.broadcast_to(x, (out.shape[0],)).astype(int) for x in bad) > 0,
                                  (out.shape[0],))
-        if anybad.any():
+        if anybad.any():  # a cell's first error (array1's, then array2's), else #VALUE! (text, a blank, a boolean)
+            K = out.shape[0]
+            err = first_error(*[None if e is None else np.broadcast_to(e, (K,)) for e in map(first_error_per_cell, (a, b))])
+            code = np.where(anybad, VALUE, None) if err is None else np.where(err != None, err, np.where(anybad, VALUE, None))  # noqa: E711
             return with_errors(V(np.where(anybad[:, None, None], np.nan, out)),
-                               np.where(np.broadcast_to(anybad[:, None, None], out.shape), VALUE, None))
+                               np.broadcast_to(code[:, None, None], out.shape))
     return finish(out, None)
 
 
