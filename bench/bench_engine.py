@@ -43,6 +43,19 @@ def timed(fn, reps):
     return statistics.median(out)
 
 
+def interleaved(a, b, reps):
+    """Medians of a and b timed in turn, a then b, reps times (on a shared machine, both see the same drift)."""
+    ta, tb = [], []
+    for _ in range(3):
+        a(), b()
+    for _ in range(reps):
+        for fn, out in ((a, ta), (b, tb)):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return statistics.median(ta), statistics.median(tb)
+
+
 def workbook(folder: Path, rows: int):
     t = load_template("titanic")
     data = prepare(t)
@@ -160,7 +173,8 @@ def bench_pycel(path, res, data):
 
 
 def grid_layouts(d: Path):
-    """The course's other layouts (bench/grid_books.py): load + evaluate, sheetnet and ironcalc, one cell checked."""
+    """The course's other layouts (bench/grid_books.py): load + evaluate, sheetnet and ironcalc timed in turn, one
+    cell checked."""
     from grid_books import collab_book, conv_book, gd_book, one_formula_book
 
     print(f"{'layout':<18} {'sheetnet ms':>11} {'ironcalc ms':>11} {'sheetnet vs ironcalc':>21} {'same value':>11}")
@@ -170,21 +184,22 @@ def grid_layouts(d: Path):
              *[(f"collab x{m}, no RMSE", lambda p, m=m: collab_book(p, m, rmse=False)) for m in (15, 30, 60)])
     for name, make in books:
         path, cell = make(d / f"{name.replace(' ', '_').replace(',', '')}.xlsx")
-        ours = timed(lambda: Engine.load(path), 21)
         mine = Engine.load(path).get(cell)
         try:
             import ironcalc
-
-            def load_eval():
-                m = ironcalc.load_from_xlsx(str(path), "en", "UTC")
-                m.evaluate()
-                return m
-            theirs = timed(load_eval, 21)
-            value = load_eval().get_cell_value_by_ref(cell)
-            agree = abs(float(value) - mine) <= 1e-9 * max(1.0, abs(mine))
-            print(f"{name:<18} {ours * 1e3:>11.2f} {theirs * 1e3:>11.2f} {ours / theirs:>20.2f}x {str(agree):>11}")
         except ImportError:
-            print(f"{name:<18} {ours * 1e3:>11.2f}  (ironcalc not installed: pip install ironcalc==0.9.1)")
+            print(f"{name:<18} {timed(lambda: Engine.load(path), 21) * 1e3:>11.2f}  (ironcalc not installed: pip install "
+                  f"ironcalc==0.9.1)")
+            continue
+
+        def load_eval():
+            m = ironcalc.load_from_xlsx(str(path), "en", "UTC")
+            m.evaluate()
+            return m
+        ours, theirs = interleaved(lambda: Engine.load(path), load_eval, 31)
+        value = load_eval().get_cell_value_by_ref(cell)
+        agree = abs(float(value) - mine) <= 1e-9 * max(1.0, abs(mine))
+        print(f"{name:<18} {ours * 1e3:>11.2f} {theirs * 1e3:>11.2f} {ours / theirs:>20.2f}x {str(agree):>11}")
     print()
 
 

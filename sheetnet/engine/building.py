@@ -16,7 +16,7 @@ from .graph import RESIZED, Group, Order, circular, reads_of, refs, resize_range
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
-from .parsecache import ParseCache
+from .parsecache import Moved, ParseCache
 from .sheetxml import ArrayFormula
 from .template import RowTemplate
 from .values import NUM, TEXT, EngineError
@@ -102,7 +102,7 @@ class Building:
     def _parse_group(self, g: Group):
         ctx = Context(self.book, self.index, self.sheets[g.sheet], g.r0, g.col, self._extent)
         try:
-            node = self._parses.parse(g.formula, ctx, parse)
+            node = self._parses.parse(g.formula, ctx, parse, lazy=True)
         except EngineError as e:
             raise EngineError(str(e)) from None
         shape = self._parses.shape
@@ -110,12 +110,21 @@ class Building:
             self._shapes[g.id] = shape
         facts = self._facts.get(shape)
         if facts is None:
+            if isinstance(node, Moved):
+                node = node.build()
             facts = self._facts_of(g, node)
             if shape is not None:  # (a formula of the same shape has the same functions and the same $)
                 self._facts[shape] = facts
         resized, g.volatile, g.runtime_refs, mixed = facts
-        g.node = resize_ranges(node) if resized else node
-        g.reads = reads_of(g.node, g.k)
+        if isinstance(node, Moved) and not resized:  # (its AST made when asked; what it reads, now)
+            g.lazy = node
+            k = g.k
+            g.reads = [(s, r0, c0, r1 + (k - 1 if rel1 else 0), c1) for _, s, r0, c0, r1, c1, _, rel1 in node.refs()]
+        else:
+            if isinstance(node, Moved):
+                node = node.build()
+            g.node = resize_ranges(node) if resized else node
+            g.reads = reads_of(g.node, g.k)
         if mixed and g.k > 1:  # A4:$A$9 dragged: each cell sees a different size, so one cell at a time
             self._split(g)
 

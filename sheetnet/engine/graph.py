@@ -38,18 +38,29 @@ class Group:
     stored_numbers: bool = False  # its cells' type codes already say "number"
     array_eval: bool = False  # single-cell array formulas ({=...} in each cell) down a column: array semantics
     split: tuple | None = None  # (SplitRun, i): cell i of a run split into single cells (compiled once for all)
+    lazy: object = None  # its AST to be made when first asked (sheetnet.engine.parsecache.Moved), or None
 
     @property
     def node(self):
-        """The AST; a split run's cell makes its own (its run's, rows moved) when first asked: most never are."""
-        if self._node is None and self.split is not None:
-            run, i = self.split
-            self._node = shift(run.node, i)
+        """The AST; a split run's cell makes its own (its run's, rows moved) when first asked, and so does a formula
+        of a shape parsed before (lazy): most never are."""
+        if self._node is None:
+            if self.lazy is not None:
+                self._node, self.lazy = self.lazy.build(), None
+            elif self.split is not None:
+                run, i = self.split
+                self._node = shift(run.node, i)
         return self._node
 
     @node.setter
     def node(self, value):
-        self._node = value
+        self._node, self.lazy = value, None
+
+    def ref_nodes(self) -> list:
+        """refs(self.node), without making a lazy AST."""
+        if self._node is None and self.lazy is not None:
+            return self.lazy.refs()
+        return refs(self.node)
 
     def cells(self):
         if self.array_box:

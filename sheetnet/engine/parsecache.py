@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from .address import MAX_COLS, MAX_ROWS, STRING_OR_A1_REF, col_index
-from .graph import walk
+from .graph import refs, walk
 
 _FUNC = re.compile(r"(?:_xlfn\.|_xlws\.)*([A-Z][A-Z0-9.]*)\(")
 _PLAIN = re.compile(r"[0-9+\-*/^&=<>%(),;.{}]*")  # (no ":" or space: ranges and intersections are made in parsing)
@@ -35,8 +35,9 @@ class ParseCache:
         self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references})
         self._plain: dict = {}  # the text between references -> plain (see _is_plain)?
 
-    def parse(self, formula: str, ctx, parse):
-        """parse(formula, ctx), or the AST of an earlier formula of the same shape with these references."""
+    def parse(self, formula: str, ctx, parse, lazy: bool = False):
+        """parse(formula, ctx), or the AST of an earlier formula of the same shape with these references (lazy: a
+        Moved, which makes it when asked)."""
         key = self._key(formula)
         self.shape = None if key is None else key[0]  # (the last formula's: sheetnet.engine.wide batches by it)
         if key is None:
@@ -44,13 +45,13 @@ class ParseCache:
         shape, boxes = key
         hit = self._seen.get((ctx.sheet, shape))
         if hit is not None:
-            node, place = hit
+            node, place, its_refs = hit
             self.hits += 1
-            return _moved(node, place, boxes)
+            return Moved(node, place, boxes, its_refs) if lazy else _moved(node, place, boxes)
         node = parse(formula, ctx)
         place = _places(node, boxes, ctx.sheet_index.get(ctx.sheet))
         if place is not None:
-            self._seen[(ctx.sheet, shape)] = (node, place)
+            self._seen[(ctx.sheet, shape)] = (node, place, refs(node))
         return node
 
     def _key(self, formula: str):
@@ -114,6 +115,25 @@ def _places(node, boxes, sheet):
         elif n[0] not in _KINDS:
             return None
     return place
+
+
+class Moved:
+    """An earlier formula's AST with this formula's references put in, made when first asked (a crosstab's other
+    columns are computed as one block with the first's: most never are); its references, in walk's order, at
+    once."""
+
+    __slots__ = ("node", "place", "boxes", "its_refs")
+
+    def __init__(self, node, place: dict, boxes: list, its_refs: list):
+        self.node, self.place, self.boxes, self.its_refs = node, place, boxes, its_refs
+
+    def build(self):
+        return _moved(self.node, self.place, self.boxes)
+
+    def refs(self) -> list:
+        """refs(self.build()), without building it."""
+        boxes, place = self.boxes, self.place
+        return [("ref", n[1], *boxes[place[(n[2], n[3], n[4], n[5])]], n[6], n[7]) for n in self.its_refs]
 
 
 def _moved(node, place: dict, boxes: list):

@@ -134,7 +134,7 @@ def _gather(gs) -> Batch | None:
     refs0 = refs(first.node)
     corners: list = [[] for _ in refs0]
     for g in gs:
-        rs = refs(g.node)
+        rs = g.ref_nodes()
         if len(rs) != len(refs0):
             return None
         for p, (a, b) in enumerate(zip(refs0, rs)):
@@ -152,24 +152,28 @@ def _gather(gs) -> Batch | None:
 
 
 def _batch(run) -> Batch | None:
+    """The run of columns as a Batch where each reference of column j is the first column's moved j columns
+    across (moves) or not at all, its rows, sheet and $ alike; else None."""
     first = run[0]
     if not _plain(first.node):
         return None
     refs0 = refs(first.node)
-    colrel = {}
+    if any(a[6] != a[7] for a in refs0):
+        return None
+    fixed = [(a[1], a[2], a[4], a[6], a[7], a[5] - a[3]) for a in refs0]  # (what no column changes)
+    moves = None
     for j, g in enumerate(run[1:], 1):
-        rs = refs(g.node)
-        if len(rs) != len(refs0):
+        rs = g.ref_nodes()
+        if len(rs) != len(refs0) or [(b[1], b[2], b[4], b[6], b[7], b[5] - b[3]) for b in rs] != fixed:
             return None
-        for a, b in zip(refs0, rs):
-            if a[1] != b[1] or a[2] != b[2] or a[4] != b[4] or a[6:] != b[6:] or a[6] != a[7] or \
-                    b[3] - a[3] != b[5] - a[5]:
+        d = [b[3] - a[3] for a, b in zip(refs0, rs)]
+        if moves is None:  # (the second column says which references move: by one column, or not at all)
+            if any(x not in (0, 1) for x in d):
                 return None
-            d = b[3] - a[3]
-            moves = colrel.setdefault(id(a), d != 0)
-            if d != (j if moves else 0):
-                return None
-    return Batch([g.id for g in run], colrel)
+            moves = [x == 1 for x in d]
+        elif d != [j if m else 0 for m in moves]:
+            return None
+    return Batch([g.id for g in run], {id(a): m for a, m in zip(refs0, moves)})
 
 
 def _one_of(node) -> bool:

@@ -8,6 +8,7 @@ import random
 from sheetnet.engine import Engine
 from sheetnet.engine import building as B
 from sheetnet.engine import compile as C
+from sheetnet.engine.graph import refs
 
 from .books import write_book
 
@@ -82,3 +83,18 @@ def test_blocks_are_compiled_and_give_the_general_paths_bits(tmp_path, monkeypat
     assert str(fast[3][1][8]) != "#VALUE!"
     assert "#VALUE!" in [str(v) for v in fast[3][2]] and "#NUM!" in [str(v) for row in fast[4] for v in row]
     assert str(fast[6][3][3]) == str(fast[6][3][9]) == "#DIV/0!" and fast[7][3][3] == fast[0][3][3] != 0.0
+
+
+def test_a_blocks_other_columns_make_their_ast_only_when_asked(tmp_path):
+    """A crosstab's columns after the first take the first's AST lazily (sheetnet.engine.parsecache.Moved): the
+    load computes them as one block without making theirs; asked for, each is what parsing its own text gives."""
+    from sheetnet.engine.parse import Context, parse
+
+    path, _ = _book(tmp_path)
+    eng = Engine.load(path)
+    block = [g for g in eng.groups if 8 <= g.col <= 11 and g.r0 == 14]  # I:L of the predictions
+    assert len(block) == 4 and all(g._node is None and g.lazy is not None for g in block)
+    for g in block:
+        want = parse(g.formula, Context(eng.book, eng.index, eng.sheets[g.sheet], g.r0, g.col, eng._extent))
+        assert g.ref_nodes() == refs(want)
+        assert g.node == want and g.lazy is None

@@ -9,7 +9,8 @@ import xlsxwriter
 
 from sheetnet.engine import Engine, sheetxml
 from sheetnet.engine.parse import Context, parse
-from sheetnet.engine.parsecache import ParseCache
+from sheetnet.engine.graph import refs
+from sheetnet.engine.parsecache import Moved, ParseCache
 from sheetnet.engine.functions import FUNCTIONS
 from sheetnet.engine.values import V, EngineError
 
@@ -67,7 +68,7 @@ SHAPES = [
 def test_every_formula_gets_the_ast_its_own_parse_gives(book):
     rng = random.Random(7)
     cache = ParseCache(FUNCTIONS, book.book.names)
-    n = 0
+    n = moved = 0
     for _ in range(3000):
         shape = rng.choice(SHAPES)
         f = shape.format(a=_ref(rng, rng.random() < 0.9), b=_ref(rng, rng.random() < 0.9))
@@ -84,8 +85,17 @@ def test_every_formula_gets_the_ast_its_own_parse_gives(book):
         except EngineError as e:
             got = ("refused", str(e))
         assert _plain(got) == _plain(want), (f, row, col)
+        try:  # lazily: the AST made when asked, and its references at once, without making it
+            lazy = cache.parse(f, ctx(), parse, lazy=True)
+        except EngineError as e:
+            lazy = ("refused", str(e))
+        if isinstance(lazy, Moved):
+            moved += 1
+            assert lazy.refs() == refs(lazy.build()) == refs(want), (f, row, col)
+            lazy = lazy.build()
+        assert _plain(lazy) == _plain(want), (f, row, col)
         n += want[0] != "refused"
-    assert n > 2000 and cache.hits > 800  # most formulas parsed, and many of them shared a shape
+    assert n > 2000 and cache.hits > 800 and moved > 800  # most formulas parsed, and many of them shared a shape
 
 
 @pytest.mark.parametrize("formula", [

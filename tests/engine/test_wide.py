@@ -331,3 +331,26 @@ def test_a_block_and_gathered_cells_are_computed_at_once_not_by_the_fallback(tmp
     assert kinds == [False, True]
     assert not set(ran) & set(eng.batches)  # no member went the fallback's way
     assert eng.get("S!B12") == ((8 + 1) % 5 - 2) * -2.0 and eng.get("S!A21") == max(-2, -1, 1, 2)
+
+
+def test_columns_of_one_shape_not_dragged_across_are_not_one_block(tmp_path):
+    """Columns of one shape whose references do not move one column a column (typed, not dragged: A beside C, or
+    A twice then B) are computed each by its own text."""
+    wb = xlsxwriter.Workbook(str(tmp_path / "typed.xlsx"))
+    ws = wb.add_worksheet("S")
+    for r in range(5):
+        for c in range(4):
+            ws.write_number(r, c, 10 * r + c)
+        for j, src in enumerate("ACB"):  # two columns apart, then back one
+            ws.write_formula(r, 6 + j, f"=ROUND({src}{r + 1},0)*2", None, 0)  # (not compiled alone)
+        for j, src in enumerate("AAB"):  # still, then one across
+            ws.write_formula(r, 10 + j, f"=ROUND({src}{r + 1},0)+1", None, 0)
+        for j, src in enumerate("AC"):  # two columns apart, and no third
+            ws.write_formula(r, 14 + j, f"=ROUND({src}{r + 1},0)-1", None, 0)
+    wb.close()
+    eng = Engine.load(tmp_path / "typed.xlsx")
+    assert not eng.batches
+    for r in range(5):
+        assert [eng.get(f"S!{_col(6 + j)}{r + 1}") for j in range(3)] == [(10 * r + c) * 2.0 for c in (0, 2, 1)]
+        assert [eng.get(f"S!{_col(10 + j)}{r + 1}") for j in range(3)] == [10 * r + c + 1.0 for c in (0, 0, 1)]
+        assert [eng.get(f"S!{_col(14 + j)}{r + 1}") for j in range(2)] == [10 * r + c - 1.0 for c in (0, 2)]
