@@ -47,7 +47,7 @@ def _ref(rng, same=True):
     a = corner()
     if rng.random() < 0.5:
         return a
-    col, row = a.replace("$", "")[0], int(a.replace("$", "")[1:])
+    row = int(a.replace("$", "")[1:])
     b = f"{'KLMNOP'[rng.randrange(6)]}{row + rng.randrange(0, 5)}"
     if same:  # the second corner with the first's $ pattern
         b = (("$" if a.startswith("$") else "") + b[0] + ("$" if "$" in a[1:] else "") + b[1:])
