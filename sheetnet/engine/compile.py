@@ -43,8 +43,8 @@ def _compilable(eng, g, node) -> bool:
 
 def compile_group(eng, g):
     shape = eng._shapes.get(g.id) if g.split is None else None  # (collab's 15 columns of IF(..,MMULT(..)): one try)
-    if shape in eng._never:
-        return None  # (before its AST is asked for: a lazy one stays unmade)
+    if shape in eng._never or g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs:
+        return None  # (what _compilable says first, before its AST is asked for: a lazy one stays unmade)
     node = g.split[0].node if g.split is not None else g.node  # (a split run's cell: its run's AST will do)
     if not _compilable(eng, g, node):
         return None
