@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import SheetnetError
 from . import recurrence, wide
-from .compile import SplitRun, compile_group
+from .compile import LATER, SplitRun, compiled
 from .functions import FUNCTIONS
 from .graph import RESIZED, Group, Order, circular, reads_of, refs, resize_ranges, unique_ids, walk
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
@@ -240,12 +240,13 @@ class Building:
             if comp[0] not in cycled:
                 return comp  # a recurrence's members, in the order a row computes them; a batch's, left to right
             return sorted(comp, key=lambda i: (self.groups[i].sheet, self.groups[i].r0, self.groups[i].col))
-        for g in self.groups:
-            g.fast = compile_group(self, g) if g.id not in self.units else None
+        for g in self.groups:  # (compiled when first run, or when wide.find asks)
+            g.fast = LATER if g.id not in self.units else None
         for u in units:
             recurrence.compile_recurrence(self, u)
         # columns of one formula side by side, evaluated as one block (sheetnet.engine.wide): one unit of the order
-        blocks = wide.independent(wide.find(self.groups, self._shapes, cycled | set(self.units)), order.pre)
+        blocks = wide.independent(wide.find(self.groups, self._shapes, cycled | set(self.units),
+                                            lambda g: compiled(self, g)), order.pre)
         taken = cycled | set(self.units) | {m for b in blocks for m in b.members}
         gathers = wide.independent(wide.find_gathers(self.groups, self._shapes, taken), order.pre)  # anywhere
         comps = cyclic + [u.members for u in units]

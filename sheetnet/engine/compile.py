@@ -41,6 +41,17 @@ def _compilable(eng, g, node) -> bool:
                 not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col))
 
 
+LATER = "later"  # Group.fast until its compiled path is made: when the group first runs, or when wide.find asks
+# whether it has one (cells gathered into one evaluation, conv's pooling, never pay for it)
+
+
+def compiled(eng, g):
+    """The group's compiled path, made now if it is still to be made (None: it has none)."""
+    if g.fast is LATER:
+        g.fast = compile_group(eng, g)
+    return g.fast
+
+
 def compile_group(eng, g):
     shape = eng._shapes.get(g.id) if g.split is None else None  # (collab's 15 columns of IF(..,MMULT(..)): one try)
     if shape in eng._never or g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs:

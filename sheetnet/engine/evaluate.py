@@ -21,6 +21,7 @@ from ..errors import SheetnetError
 from . import recurrence, wide
 from .access import Access
 from .building import Building, _wanted
+from .compile import compiled
 from .expr import Evaluator, _windows  # noqa: F401 (_windows: the torch path reuses it)
 from .graph import Group, shift
 from .package import Book, a1, read_book
@@ -207,7 +208,8 @@ class Engine(Access, Building, Evaluator):
         try:
             if g.volatile and self.volatile == "cached" and self._cached(g):
                 return
-            v = g.fast() if g.fast is not None else None
+            f = compiled(self, g)  # (made on its first run)
+            v = f() if f is not None else None
             if v is None:
                 try:
                     v = self._eval(g.node, g, g.array_box is not None or g.array_eval, True)

@@ -33,7 +33,7 @@ class Group:
     reads: list = field(default_factory=list)  # (sheet, r0, c0, r1, c1) boxes read by all k cells
     volatile: bool = False
     runtime_refs: bool = False  # OFFSET / INDIRECT: reads cells its text does not name
-    fast: object = None  # the compiled all-numbers path (sheetnet.engine.compile), or None
+    fast: object = None  # the compiled all-numbers path (sheetnet.engine.compile), or None, or compile.LATER (to be made)
     spill: tuple | None = None  # a dynamic array's (rows, columns) as last evaluated
     stored_numbers: bool = False  # its cells' type codes already say "number"
     array_eval: bool = False  # single-cell array formulas ({=...} in each cell) down a column: array semantics

@@ -75,8 +75,8 @@ def independent(batches, pre) -> list:
     return out
 
 
-def find(groups, shapes: dict, exclude: set) -> list:
-    """The batches among the groups: [Batch] (members left to right)."""
+def find(groups, shapes: dict, exclude: set, compiled=lambda g: g.fast) -> list:
+    """The batches among the groups: [Batch] (members left to right); compiled(g): g's compiled path, or None."""
     by_key: dict = {}
     for g in groups:
         shape = shapes.get(g.id)
@@ -94,10 +94,9 @@ def find(groups, shapes: dict, exclude: set) -> list:
             if g is not None and g.col == run[-1].col + 1:
                 run.append(g)
                 continue
-            if len(run) > 1 and not all(m.fast is not None for m in run):  # (compiled columns stay as they are)
-                b = _batch(run)
-                if b is not None:
-                    out.append(b)
+            b = _batch(run) if len(run) > 1 else None
+            if b is not None and not all(compiled(m) is not None for m in run):  # (compiled columns stay as they are;
+                out.append(b)  # asked only of a block, so cells in a row that are no block never compile for it)
             run = [g]
     return out
 

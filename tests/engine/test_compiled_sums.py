@@ -6,7 +6,7 @@ import math
 import random
 
 from sheetnet.engine import Engine
-from sheetnet.engine import building as B
+from sheetnet.engine import compile as C
 from sheetnet.engine import recurrence as R
 from sheetnet.engine.values import ErrorCode
 
@@ -59,7 +59,7 @@ CHANGES = [
 
 def _run(path, monkeypatch, general: bool):
     if general:
-        monkeypatch.setattr(B, "compile_group", lambda eng, g: None)
+        monkeypatch.setattr(C, "compile_group", lambda eng, g: None)
         monkeypatch.setattr(R, "compile_steps", lambda *a: None)
     eng = Engine.load(path)
     got = [eng.get("s!N1:N10"), eng.get("s!R1:R29")]

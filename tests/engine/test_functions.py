@@ -198,7 +198,7 @@ def test_row_recurrences_are_not_circular(lo, tmp_path):
 def test_a_recurrence_is_compiled_once_and_gives_the_general_paths_bits(tmp_path, monkeypatch):
     """A recurrence's cells run their column's compiled function at their own row offsets: the same bits
     as the general path, at the start, after a change that makes it diverge, and around a text cell."""
-    from sheetnet.engine import building as B, evaluate as E, recurrence as R
+    from sheetnet.engine import compile as C, evaluate as E, recurrence as R
 
     cells = {"A1": 0.5, "B1": -0.25, "E1": 0.1}
     cells.update({f"H{r}": r / 7 for r in range(1, 21)})
@@ -213,7 +213,7 @@ def test_a_recurrence_is_compiled_once_and_gives_the_general_paths_bits(tmp_path
 
     def run(general: bool):
         if general:
-            monkeypatch.setattr(B, "compile_group", lambda eng, g: None)
+            monkeypatch.setattr(C, "compile_group", lambda eng, g: None)
             monkeypatch.setattr(R, "compile_steps", lambda *a: None)
         eng = E.Engine.load(path)
         got = [eng.get("s!A1:F300")]

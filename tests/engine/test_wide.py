@@ -104,13 +104,13 @@ def test_a_compiled_block_gives_the_general_paths_bits(tmp_path, monkeypatch, se
     """Blocks over numbers (and a few blanks) take their compiled path where they can
     (sheetnet.engine.compiled_wide): the same bits as the general path, before and after changes.  (Columns
     compiled alone are not made blocks: here they are not compiled alone.)"""
-    from sheetnet.engine import building, compile as C
+    from sheetnet.engine import compile as C
 
     path, blocks = _book(tmp_path / "n.xlsx", seed, numbers_only=True)
     engines = []
     for wide_too in (True, False):
         with monkeypatch.context() as m:
-            m.setattr(building, "compile_group", lambda eng, g: None)
+            m.setattr(C, "compile_group", lambda eng, g: None)
             if not wide_too:
                 m.setattr(C, "compile_wide", lambda eng, wg: None)
             engines.append(Engine.load(path))
@@ -121,7 +121,7 @@ def test_a_compiled_block_gives_the_general_paths_bits(tmp_path, monkeypatch, se
     for change in ({"S!B3": None, "S!C4": 0.25}, {"S!B3": 1e300, "S!D5": -1e300}, {"S!B3": "t", "S!D5": None},
                    {"S!B3": 0.5, "S!A1": True}):
         with monkeypatch.context() as m:
-            m.setattr(building, "compile_group", lambda eng, g: None)
+            m.setattr(C, "compile_group", lambda eng, g: None)
             eng.set(change)
             m.setattr(C, "compile_wide", lambda eng, wg: None)
             general.set(change)
@@ -331,6 +331,16 @@ def test_a_block_and_gathered_cells_are_computed_at_once_not_by_the_fallback(tmp
     assert kinds == [False, True]
     assert not set(ran) & set(eng.batches)  # no member went the fallback's way
     assert eng.get("S!B12") == ((8 + 1) % 5 - 2) * -2.0 and eng.get("S!A21") == max(-2, -1, 1, 2)
+    # the gathered cells' own compiled paths were never made (sheetnet.engine.compile.LATER) ...
+    from sheetnet.engine.compile import LATER
+
+    gathered = [m for m, b in eng.batches.items() if b.gather is not None]
+    assert len(gathered) == 16 and all(eng.groups[m].fast is LATER for m in gathered)
+    eng.hold([(0, 20, 0, 5.0)])  # ... until a held cell sends the gather column by column: made then, and right
+    eng.set({"S!A1": 2.0, "S!C2": 3.0})  # (B21 is the MAX of C1:D2: 0, 1, now 3, and -1)
+    assert eng.get("S!A21") == 5.0 and eng.get("S!B21") == 3.0
+    held = eng.grids[0].group(20, 0)  # (A21's: it never runs again)
+    assert all((eng.groups[m].fast is LATER) == (m == held) for m in gathered)
 
 
 def test_columns_of_one_shape_not_dragged_across_are_not_one_block(tmp_path):
