@@ -167,9 +167,12 @@ class Building:
             self.groups.append(ng)
 
     def _fill_gid(self):
+        """Each formula cell's group id in the grids' gid (-1 elsewhere), and each grid's formula_box: the box
+        around all its formula cells (None: none), outside which a box reads no group."""
         for grid in self.grids:
             for t in grid.tiles:
                 t.gid[:] = -1
+            grid.formula_box = None
         for g in self.groups:
             grid = self.grids[g.sheet]
             if g.array_box:
@@ -178,9 +181,15 @@ class Building:
                 r0, c0, r1, c1 = g.r0, g.col, g.r0 + g.k - 1, g.col
             t = grid.tile(r0, c0)
             t.gid[r0 - t.r0:r1 - t.r0 + 1, c0 - t.c0:c1 - t.c0 + 1] = g.id
+            fb = grid.formula_box
+            grid.formula_box = (r0, c0, r1, c1) if fb is None else \
+                (min(fb[0], r0), min(fb[1], c0), max(fb[2], r1), max(fb[3], c1))
 
     def _ids_in(self, s, r0, c0, r1, c1) -> list[int]:
         grid = self.grids[s]
+        fb = grid.formula_box
+        if fb is None or r1 < fb[0] or c1 < fb[1] or r0 > fb[2] or c0 > fb[3]:  # (a box of data only)
+            return []
         r0, c0, r1, c1 = grid.clip(r0, c0, r1, c1)
         if r1 < r0 or c1 < c0:
             return []

@@ -98,6 +98,7 @@ class Grid:
         self.cols = max(t.c1 for t in self.tiles) + 1
         self.tver = 0  # bumped whenever a cell may stop being a number
         self.numcache: dict = {}
+        self.formula_box = None  # (r0, c0, r1, c1) around every formula cell, or None (sheetnet.engine.building)
 
     @property
     def shape(self):

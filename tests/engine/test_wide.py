@@ -364,3 +364,19 @@ def test_columns_of_one_shape_not_dragged_across_are_not_one_block(tmp_path):
         assert [eng.get(f"S!{_col(6 + j)}{r + 1}") for j in range(3)] == [(10 * r + c) * 2.0 for c in (0, 2, 1)]
         assert [eng.get(f"S!{_col(10 + j)}{r + 1}") for j in range(3)] == [10 * r + c + 1.0 for c in (0, 0, 1)]
         assert [eng.get(f"S!{_col(14 + j)}{r + 1}") for j in range(2)] == [10 * r + c - 1.0 for c in (0, 2)]
+
+
+def test_boxes_touching_the_formulas_at_an_edge_wait_for_them(tmp_path):
+    """A box that reaches a sheet's formula cells only at their first or last row or column (the grid's
+    formula_box: boxes outside it read no group) still waits for them; the readers are on a sheet before."""
+    from .books import write_book
+
+    data = {"C3": "=D3+1", "D3": 5, "E7": "=C3*2", "B2": 1, "F8": 1}  # s's formula cells lie in C3:E7
+    readers = {"A1": "=SUM(s!A1:C3)", "A2": "=SUM(s!E7:F9)", "A3": "=SUM(s!C1:C3)", "A4": "=SUM(s!A3:C3)",
+               "A5": "=SUM(s!E7:E9)", "A6": "=SUM(s!F7:H7)+SUM(s!A1:B9)"}  # (A6: beside the box, none)
+    path = write_book(tmp_path / "edges.xlsx", {"r": readers, "s": data})
+    eng = Engine.load(path)
+    want = [7.0, 13.0, 6.0, 6.0, 12.0, 1.0]
+    assert [eng.get(f"r!A{i}") for i in range(1, 7)] == want
+    eng.set({"s!D3": 1.0})
+    assert [eng.get(f"r!A{i}") for i in range(1, 7)] == [3.0, 5.0, 2.0, 2.0, 4.0, 1.0]
