@@ -187,36 +187,25 @@ class Grid:
 
     def all_numbers(self, r0, r1, c0, c1) -> bool:
         """Is every cell of rows r0..r1-1, columns c0..c1-1 a number (cached per type version)?"""
-        key = (r0, r1, c0, c1)
-        hit = self.numcache.get(key)
-        if hit is not None and hit[0] == self.tver:
-            return hit[1]
-        (typ,) = self.block(r0, c0, r1 - 1, c1 - 1, ("typ",))
-        ok = bool((typ == NUM).all())
-        self.numcache[key] = (self.tver, ok)
-        return ok
+        return self._types_are(r0, r1, c0, c1, NUM)
 
     def no_errors(self, r0, r1, c0, c1) -> bool:
-        """Does no cell of rows r0..r1-1, columns c0..c1-1 hold an error (cached as all_numbers; a cell becomes
-        an error only where the type version moves)?"""
-        key = (r0, r1, c0, c1, ERR)
-        hit = self.numcache.get(key)
-        if hit is not None and hit[0] == self.tver:
-            return hit[1]
-        (typ,) = self.block(r0, c0, r1 - 1, c1 - 1, ("typ",))
-        ok = not (typ == ERR).any()
-        self.numcache[key] = (self.tver, ok)
-        return ok
+        """Does no cell of the box hold an error (as all_numbers; a cell becomes an error only where the type
+        version moves)?"""
+        return self._types_are(r0, r1, c0, c1, ERR)
 
     def numbers_or_blanks(self, r0, r1, c0, c1) -> bool:
-        """Is every cell of rows r0..r1-1, columns c0..c1-1 a number or blank (cached as all_numbers)?"""
-        key = (r0, r1, c0, c1, BLANK)
+        """Is every cell of the box a number or blank (as all_numbers)?"""
+        return self._types_are(r0, r1, c0, c1, BLANK)
+
+    def _types_are(self, r0, r1, c0, c1, kind) -> bool:
+        key = (r0, r1, c0, c1, kind)
         hit = self.numcache.get(key)
         if hit is not None and hit[0] == self.tver:
             return hit[1]
         (typ,) = self.block(r0, c0, r1 - 1, c1 - 1, ("typ",))
-        ok = bool((typ <= NUM).all())  # (BLANK 0, NUM 1)
-        self.numcache[key] = (self.tver, ok)
+        ok = bool((typ == NUM).all() if kind == NUM else not (typ == ERR).any() if kind == ERR else (typ <= NUM).all())
+        self.numcache[key] = (self.tver, ok)  # (BLANK 0 and NUM 1: numbers_or_blanks is typ <= NUM)
         return ok
 
     def store(self, r0, c0, num, typ=None, obj=None, keep_blank=False):

@@ -32,7 +32,7 @@ class ParseCache:
         self.names = {n.upper() for _, n in names} if names else set()
         self.hits = 0
         self.shape = None
-        self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references})
+        self._seen: dict = {}  # (sheet, shape) -> (AST, {box: its place among the text's references}, its references)
         self._plain: dict = {}  # the text between references -> plain (see _is_plain)?
 
     def parse(self, formula: str, ctx, parse, lazy: bool = False):
