@@ -94,12 +94,13 @@ class Engine(Access, Building, Evaluator):
 
     def _run_all(self, ids):
         self._pending = set(ids)
-        try:
-            for i in ids:  # nothing here reads a cycle (what does is in self.iterated): first
-                if i in self._pending and i not in self.iterated:
-                    self._run_id(i)
-            if self.iterated:
-                self._iterate([i for i in ids if i in self.iterated])
+        try:  # (an overflow or 0/0 is the cell's error value, which each function works out: never a warning)
+            with np.errstate(all="ignore"):
+                for i in ids:  # nothing here reads a cycle (what does is in self.iterated): first
+                    if i in self._pending and i not in self.iterated:
+                        self._run_id(i)
+                if self.iterated:
+                    self._iterate([i for i in ids if i in self.iterated])
         finally:
             self._pending = set()
 

@@ -258,3 +258,18 @@ def test_omitted_arguments_are_never_a_traceback(tmp_path):
     # INDEX's whole column meets the formula's row, its whole row the formula's column (C is outside A:B)
     assert [eng.get(f"s!C{r}") for r in range(1, 6)] == [1.0, ErrorCode("#VALUE!"), 0.0, 0.0, 0.0]
     assert eng.get("s!B5") == 3.0 and r.stdout.split() == ["3.0", "0.0"]
+
+
+def test_an_overflow_or_an_empty_mean_is_the_cells_error_never_a_warning(tmp_path):
+    """numpy's overflows and means of nothing inside the general path become the cells' error values, and print
+    nothing (a diverging gradient descent sheet computes silently)."""
+    import warnings
+
+    cells = {"A1": 1e200, "A2": 1e200, "A3": "x", "B1": "=SUMPRODUCT(A1:A2,A1:A2)", "B2": '=FORECAST(2,"3",2)',
+             "B3": "=SUM(A1:A2)*1E+200", "B4": "=A3&SUMPRODUCT(A1:A2*A1:A2)"}
+    path = write_book(tmp_path / "over.xlsx", {"s": cells})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eng = Engine.load(path)
+        eng.set({"s!A2": 3e200})
+    assert [str(eng.get(f"s!B{i}")) for i in range(1, 5)] == ["#NUM!", "#DIV/0!", "#NUM!", "#NUM!"]

@@ -108,6 +108,9 @@ def f_forecast(args):
             continue
         try:
             y, x = _pairs(ys, xs, k)
+            if len(y) < 2:  # (no line through fewer than two points; and no mean of none)
+                out[k, 0, 0] = ErrorCode(DIV0)
+                continue
             a, b = _intercept(y, x), _slope(y, x)
             out[k, 0, 0] = a if isinstance(a, ErrorCode) else a + b * float(n[0, 0])
         except _Bad as e:
