@@ -12,7 +12,7 @@ from ..errors import SheetnetError
 from . import recurrence, wide
 from .compile import LATER, SplitRun, compiled
 from .functions import FUNCTIONS
-from .graph import RESIZED, Group, Order, circular, reads_of, refs, resize_ranges, unique_ids, walk
+from .graph import RESIZED, Group, Order, boxes_read, circular, reads_of, refs, resize_ranges, unique_ids, walk
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
@@ -109,17 +109,14 @@ class Building:
         if shape is not None:
             self._shapes[g.id] = shape
         facts = self._facts.get(shape)
-        if facts is None:
-            if isinstance(node, Moved):
-                node = node.build()
+        if facts is None:  # (never for a Moved: its shape's first formula, parsed, stored them)
             facts = self._facts_of(g, node)
             if shape is not None:  # (a formula of the same shape has the same functions and the same $)
                 self._facts[shape] = facts
         resized, g.volatile, g.runtime_refs, mixed = facts
         if isinstance(node, Moved) and not resized:  # (its AST made when asked; what it reads, now)
             g.lazy = node
-            k = g.k
-            g.reads = [(s, r0, c0, r1 + (k - 1 if rel1 else 0), c1) for _, s, r0, c0, r1, c1, _, rel1 in node.refs()]
+            g.reads = boxes_read(node.refs(), g.k)
         else:
             if isinstance(node, Moved):
                 node = node.build()

@@ -35,10 +35,16 @@ class SplitRun:
         self.common = None  # a recurrence's member: (Common, the memo of its first row)
 
 
+def _plain_group(g) -> bool:
+    """Is the group none of what the compiled path leaves alone whatever its AST (arrays, volatile functions,
+    references made at run time)?"""
+    return not (g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs)
+
+
 def _compilable(eng, g, node) -> bool:
     """Can the group's cells take the compiled path at all (numbers out, into the main tile)?"""
-    return not (g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs or _gives_boolean(node) or
-                not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col))
+    return _plain_group(g) and not (_gives_boolean(node) or
+                                    not eng.grids[g.sheet].main_holds(g.r0, g.col, g.r0 + g.k - 1, g.col))
 
 
 LATER = "later"  # Group.fast until its compiled path is made: when the group first runs, or when wide.find asks
@@ -54,8 +60,8 @@ def compiled(eng, g):
 
 def compile_group(eng, g):
     shape = eng._shapes.get(g.id) if g.split is None else None  # (collab's 15 columns of IF(..,MMULT(..)): one try)
-    if shape in eng._never or g.array_box is not None or g.array_eval or g.volatile or g.runtime_refs:
-        return None  # (what _compilable says first, before its AST is asked for: a lazy one stays unmade)
+    if shape in eng._never or not _plain_group(g):
+        return None  # (before its AST is asked for: a lazy one stays unmade)
     node = g.split[0].node if g.split is not None else g.node  # (a split run's cell: its run's AST will do)
     if not _compilable(eng, g, node):
         return None

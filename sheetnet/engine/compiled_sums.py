@@ -55,8 +55,8 @@ def compiled_sum(eng, g, node, checks, compile_, ref, split: bool):
     return agg
 
 
-def _types(eng, a):
-    """The type codes of the box a reference reads, in the main tile (else no compiled path)."""
+def _main_tile(eng, a):
+    """(grid, its main tile) of the box a reference reads, which the tile must hold (else no compiled path)."""
     _, s, r0, c0, r1, c1, _, _ = a
     grid = eng.grids[s]
     if not grid.main_holds(r0, c0, r1, c1):
@@ -68,7 +68,7 @@ def _count(eng, args):
     """COUNT of ranges: their numbers, whatever else they hold (an error, text and blanks are not counted)."""
     typs = []
     for a in args:
-        _, t = _types(eng, a)
+        _, t = _main_tile(eng, a)
         typs.append((t.typ, a[2], a[4] + 1, a[3], a[5] + 1))
 
     def count():
@@ -83,7 +83,7 @@ def _pairs(eng, g, args, f, checks, whole: bool):
         raise _No
     boxes = []
     for a in args:
-        grid, t = _types(eng, a)
+        grid, t = _main_tile(eng, a)
         _, _, r0, c0, r1, c1, _, _ = a
         checks.append((grid, (r0, r1 + 1, c0, c1 + 1), False, grid.no_errors))
         boxes.append((t.num, t.typ, slice(r0, r1 + 1), slice(c0, c1 + 1)))

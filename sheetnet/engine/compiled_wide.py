@@ -9,36 +9,26 @@ numbers or blanks, where the general path compares text too.
 
 from __future__ import annotations
 
-from numpy.lib.stride_tricks import as_strided
-
 from ..numerics import matmul
 from .compiled_sums import _No
-from .wide import MAX_READ
+from .wide import MAX_READ, windows_of
 
 
 def wide_ref(eng, g, node, checks, scalar, blanks=False):
     """A reference's values in a block (a Wide): (K,) where it is one cell (moving), (K, h, w) windows, or what
-    does not move ((1, h, w), or one number); blanks: type codes, each cell checked to be a number or blank."""
-    _, s, r0, c0, r1, c1, rel0, rel1 = node
-    crel = g.colrel.get(id(node))
-    if g.gather is not None or crel is None or rel0 != rel1:
+    does not move ((1, h, w), or one number); blanks: type codes, each cell checked to be a number or blank.
+    Its windows are the general path's (wide.windows_of), made once: views of the grid's values when called."""
+    h, w = node[4] - node[2] + 1, node[5] - node[3] + 1
+    got = windows_of(eng, node, g) if g.gather is None else None
+    if got is None or ((h, w) != (1, 1) and (scalar or blanks)) or g.k * h * w > MAX_READ:
         raise _No
-    k, W = g.rows, g.cols
-    grid = eng.grids[s]
-    R1, C1 = r1 + (k - 1 if rel0 else 0), c1 + (W - 1 if crel else 0)
-    h, w = r1 - r0 + 1, c1 - c0 + 1
-    if not grid.main_holds(r0, c0, R1, C1) or ((h, w) != (1, 1) and (scalar or blanks)) or k * W * h * w > MAX_READ:
-        raise _No
-    checks.append((grid, (r0, R1 + 1, c0, C1 + 1), False, grid.numbers_or_blanks if blanks else grid.all_numbers))
+    grid, (r0, r1, c0, c1), windows = got
+    checks.append((grid, (r0, r1, c0, c1), False, grid.numbers_or_blanks if blanks else grid.all_numbers))
     t = grid.tiles[0]
-    a = (t.typ if blanks else t.num)[r0:R1 + 1, c0:C1 + 1]  # (a view: the grid's values when called)
-    if not rel0 and not crel:
-        if (h, w) == (1, 1):
-            return lambda: a[0, 0]
-        return lambda: a[None]
-    s0, s1 = a.strides
-    v = as_strided(a, (k, W, h, w), (s0 if rel0 else 0, s1 if crel else 0, s0, s1), writeable=False)
-    K = k * W
+    v = windows((t.typ if blanks else t.num)[r0:r1, c0:c1])
+    K = g.k
+    if v.ndim == 3:  # (it does not move)
+        return (lambda: v[0, 0, 0]) if (h, w) == (1, 1) else (lambda: v)
     if (h, w) == (1, 1):
         return lambda: v.reshape(K)
     return lambda: v.reshape(K, h, w)

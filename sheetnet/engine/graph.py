@@ -165,7 +165,12 @@ def refs(node) -> list:
 
 def reads_of(node, k: int) -> list:
     """The boxes a group of k cells reads (relative rows stretched over its k cells)."""
-    return [(s, r0, c0, r1 + (k - 1 if rel1 else 0), c1) for _, s, r0, c0, r1, c1, rel0, rel1 in refs(node)]
+    return boxes_read(refs(node), k)
+
+
+def boxes_read(its_refs: list, k: int) -> list:
+    """reads_of, from an AST's references (known without the AST: sheetnet.engine.parsecache.Moved)."""
+    return [(s, r0, c0, r1 + (k - 1 if rel1 else 0), c1) for _, s, r0, c0, r1, c1, rel0, rel1 in its_refs]
 
 
 def tarjan(n: int, post) -> list[list[int]]:

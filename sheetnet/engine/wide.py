@@ -75,7 +75,7 @@ def independent(batches, pre) -> list:
     return out
 
 
-def find(groups, shapes: dict, exclude: set, compiled=lambda g: g.fast) -> list:
+def find(groups, shapes: dict, exclude: set, compiled) -> list:
     """The batches among the groups: [Batch] (members left to right); compiled(g): g's compiled path, or None."""
     by_key: dict = {}
     for g in groups:
@@ -235,22 +235,40 @@ def read(eng, node, g: Wide):
     """A reference's values for each cell of the block: (K, h, w), or (1, h, w) where it does not move."""
     from .values import V
 
-    _, s, r0, c0, r1, c1, rel0, rel1 = node
     if g.gather is not None:
         return _gathered(eng, node, g.gather)
+    got = windows_of(eng, node, g)
+    if got is None:
+        raise NotWide
+    grid, (r0, r1, c0, c1), windows = got
+    t = grid.tiles[0]
+    box = (slice(r0, r1), slice(c0, c1))
+    K, h, w = g.k, node[4] - node[2] + 1, node[5] - node[3] + 1
+
+    def cells(a):
+        v = windows(a)
+        return v if v.ndim == 3 else v.reshape(K, h, w)
+    if grid.all_numbers(r0, r1, c0, c1):
+        return V(cells(t.num[box]), ref=True)
+    return V(cells(t.num[box]), cells(t.typ[box]), cells(t.obj[box]), ref=True)
+
+
+def windows_of(eng, node, g: Wide):
+    """What a reference reads in a block of columns: (grid, (r0, r1, c0, c1) the box of rows r0..r1-1 and columns
+    c0..c1-1 that all the cells' windows lie in, windows) where windows(a) views a (the box's num, typ or obj)
+    as (k, W, h, w), cell (i, j)'s window, or as (1, h, w) where the reference does not move; None where the
+    block cannot read it (a reference moving unlike the columns, beyond the main tile, or too large to copy).
+    The general path's reads (read) and the compiled path's (sheetnet.engine.compiled_wide) both take these."""
+    _, s, r0, c0, r1, c1, rel0, rel1 = node
     crel = g.colrel.get(id(node))
     if crel is None or rel0 != rel1:
-        raise NotWide
+        return None
     k, W = g.rows, g.cols
     grid = eng.grids[s]
     R1, C1 = r1 + (k - 1 if rel0 else 0), c1 + (W - 1 if crel else 0)
-    if not grid.main_holds(r0, c0, R1, C1):
-        raise NotWide
     h, w = r1 - r0 + 1, c1 - c0 + 1
-    if (rel0 or crel) and k * W * h * w > MAX_READ:
-        raise NotWide
-    t = grid.tiles[0]
-    box = (slice(r0, R1 + 1), slice(c0, C1 + 1))
+    if not grid.main_holds(r0, c0, R1, C1) or (rel0 or crel) and k * W * h * w > MAX_READ:
+        return None
 
     def windows(a):
         if not rel0 and not crel:
@@ -258,12 +276,9 @@ def read(eng, node, g: Wide):
         # (k, W, h, w): cell (i, j)'s window starts i rows down where its rows move, j columns across where its
         # columns do; a spans (k - 1 + h) x (W - 1 + w) where both move, so every window lies inside it
         s0, s1 = a.strides
-        v = np.lib.stride_tricks.as_strided(a, (k, W, h, w), (s0 if rel0 else 0, s1 if crel else 0, s0, s1),
-                                            writeable=False)
-        return v.reshape(k * W, h, w)
-    if grid.all_numbers(r0, R1 + 1, c0, C1 + 1):
-        return V(windows(t.num[box]), ref=True)
-    return V(windows(t.num[box]), windows(t.typ[box]), windows(t.obj[box]), ref=True)
+        return np.lib.stride_tricks.as_strided(a, (k, W, h, w), (s0 if rel0 else 0, s1 if crel else 0, s0, s1),
+                                               writeable=False)
+    return grid, (r0, R1 + 1, c0, C1 + 1), windows
 
 
 def _gathered(eng, node, ga: Gather):
