@@ -308,7 +308,7 @@ def _requires(eng, key, sc: StepCells, fn: str):
         if gid >= 0 and gid in seen:  # a run of formulas that differ only by row: one check for all
             continue
         g = eng.groups[gid] if gid >= 0 else None
-        text = (g.formula if g is not None and g.array_box else g.text_at(r) if g is not None else "") or ""
+        text = (g.text_at(r) if g is not None else "") or ""
         up = re.sub(r"\s+", "", text.upper())
         dead = re.search(r"IF\((0|FALSE|FALSE\(\)),[^,]*" + re.escape(want), up) is not None
         if want not in up or dead:

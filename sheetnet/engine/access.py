@@ -46,7 +46,7 @@ class Access:
             return None
         g = self.groups[i]
         if g.array_box:
-            return g.formula if (r, c) == (g.r0, g.col) else None
+            return g.text_at(r) if (r, c) == g.array_at(r)[:2] else None
         return g.text_at(r)
 
     def _split_ref(self, ref, sheet):

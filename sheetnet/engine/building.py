@@ -12,7 +12,7 @@ from ..errors import SheetnetError
 from . import recurrence, wide
 from .compile import LATER, SplitRun, compiled
 from .functions import FUNCTIONS
-from .graph import RESIZED, Group, Order, boxes_read, circular, reads_of, refs, resize_ranges, unique_ids, walk
+from .graph import RESIZED, Group, Order, boxes_read, circular, reads_of, refs, resize_ranges, shift, unique_ids, walk
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
@@ -88,6 +88,9 @@ class Building:
             for kind, a, k in _array_runs(sd.arrays, drop, s):
                 if kind == "run":  # {=...} typed in each cell of a column, differing only by row: one group
                     self.groups.append(Group(len(self.groups), s, a.col, a.row, k, a.text, array_eval=True))
+                elif kind == "rows":  # {=...} over a row's cells, typed in each row, differing only by row
+                    self.groups.append(Group(len(self.groups), s, a.col, a.row, k, a.text, None,
+                                             array_box=(a.row, a.box[1], a.row + k - 1, a.box[3]), array_rows=True))
                 else:
                     self.groups.append(Group(len(self.groups), s, a.col, a.row, 1, a.text, None,
                                              array_box=a.box, dynamic=a.dynamic))
@@ -149,6 +152,8 @@ class Building:
         """A group as single-cell groups (the first keeps g's id), one SplitRun: cell i runs the run's
         compiled function at row offset i, reads the run's boxes with relative rows moved by i, and makes
         its own AST (g's, shifted) only when asked."""
+        if g.array_rows:
+            return self._split_rows(g)
         node, k = g.node, g.k
         run = SplitRun(node, k - 1)
         boxes = [n[1:] for n in refs(node)]
@@ -162,6 +167,18 @@ class Building:
                        volatile=g.volatile, runtime_refs=g.runtime_refs, array_eval=g.array_eval, split=(run, i))
             ng.reads = reads(i)
             self.groups.append(ng)
+
+    def _split_rows(self, g: Group):
+        """An array_rows group as one array formula a row (the first keeps g's id)."""
+        node, texts = g.node, [g.text_at(g.r0 + i) for i in range(g.k)]
+        r0, c0, _, c1 = g.array_box
+        for i in range(g.k):
+            ng = g if i == 0 else Group(len(self.groups), g.sheet, g.col, r0 + i, 1, texts[i], volatile=g.volatile,
+                                        runtime_refs=g.runtime_refs)
+            ng.k, ng.array_box, ng.array_rows, ng.node = 1, (r0 + i, c0, r0 + i, c1), False, shift(node, i)
+            ng.reads = reads_of(ng.node, 1)
+            if i:
+                self.groups.append(ng)
 
     def _fill_gid(self):
         """Each formula cell's group id in the grids' gid (-1 elsewhere), and each grid's formula_box: the box
@@ -312,7 +329,8 @@ def _wanted(inputs):
 
 def _array_runs(arrays, drop, s):
     """The sheet's array formulas as ("run", first, k) for single-cell ones down a column whose text differs only
-    by row (as a grid of {=...} cells is typed), else ("one", formula, 1)."""
+    by row (as a grid of {=...} cells is typed), ("rows", first, k) for one-row ones likewise (_row_runs), else
+    ("one", formula, 1)."""
     out, i = [], 0
     singles, others = [], []
     for a in arrays:
@@ -338,4 +356,23 @@ def _array_runs(arrays, drop, s):
             j += 1
         out.append(("run", a, k) if k > 1 else ("one", a, 1))
         i = j
-    return out + [("one", a, 1) for a in others]
+    return out + _row_runs(others)
+
+
+def _row_runs(arrays) -> list:
+    """Legacy array formulas of one row each (M3:Q3, M4:Q4, ...) over the same columns in the rows one below the
+    other, whose text differs only by row, as ("rows", first, k); the rest as ("one", formula, 1)."""
+    def one_row(a):
+        return not a.dynamic and a.box[0] == a.box[2] and tuple(a.box[:2]) == (a.row, a.col)
+    out, i = [], 0
+    rows = sorted(filter(one_row, arrays), key=lambda a: (a.box[1], a.box[3], a.row))
+    while i < len(rows):
+        a, j, tpl = rows[i], i + 1, None
+        while j < len(rows) and tuple(rows[j].box[1::2]) == tuple(a.box[1::2]) and rows[j].row == a.row + (j - i):
+            tpl = tpl or RowTemplate(a.text, a.row)
+            if tpl.render(rows[j].row) != rows[j].text:
+                break
+            j += 1
+        out.append(("rows", a, j - i) if j - i > 1 else ("one", a, 1))
+        i = j
+    return out + [("one", a, 1) for a in arrays if not one_row(a)]

@@ -215,7 +215,7 @@ class Engine(Access, Building, Evaluator):
                 try:
                     v = self._eval(g.node, g, g.array_box is not None or g.array_eval, True)
                 except Ragged:
-                    v = self._per_cell(g)
+                    v = self._per_row(g) if g.array_rows else self._per_cell(g)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
         except MemoryError:  # sheetnet.limits says so, in one line
@@ -236,15 +236,17 @@ class Engine(Access, Building, Evaluator):
         g.stored_numbers = False
         if g.array_box:
             r0, c0, r1, c1 = g.array_box
+            k, H, W = (g.k, 1, c1 - c0 + 1) if g.array_rows else (1, r1 - r0 + 1, c1 - c0 + 1)
             h, w = v.shape[1:]
-            g.spill = (min(h, r1 - r0 + 1), min(w, c1 - c0 + 1))
-            v = fit(v, r1 - r0 + 1, c1 - c0 + 1, blank=g.dynamic)
-            keep = np.zeros(v.shape[1:], bool)
-            keep[:h, :w] = True
-            typ = None if v.typ is None else v.typ[0]
+            g.spill = (min(h, H), min(w, W))
+            v = fit(v, H, W, blank=g.dynamic, k=k)
+            typ = None if v.typ is None else v.typ.reshape(k * H, W)
             if g.dynamic and typ is not None:  # a blank inside the array shows 0; beyond its end, nothing
+                keep = np.zeros((H, W), bool)
+                keep[:h, :w] = True
                 typ = np.where(keep | (typ != BLANK), np.where(typ == BLANK, NUM, typ), BLANK).astype(np.uint8)
-            grid.store(r0, c0, v.num[0], typ, None if v.obj is None else v.obj[0], keep_blank=g.dynamic)
+            grid.store(r0, c0, v.num.reshape(k * H, W), typ, None if v.obj is None else v.obj.reshape(k * H, W),
+                       keep_blank=g.dynamic)
             return
         if v.shape[1:] != (1, 1):  # an array formula's cell shows its array's first value
             v = v.top_left() if g.array_eval else self._implicit(v, g)
@@ -264,6 +266,17 @@ class Engine(Access, Building, Evaluator):
             out.append(v.broadcast((1, 1, 1)))
         return V.stack(out)
 
+    def _per_row(self, g: Group) -> V:
+        """An array_rows group's rows one at a time (its references made at run time differ in size by row), each
+        fitted to its row's box."""
+        r0, c0, _, c1 = g.array_box
+        out = []
+        for i in range(g.k):
+            row = Group(g.id, g.sheet, g.col, r0 + i, 1, g.text_at(r0 + i), _node=shift(g.node, i),
+                        array_box=(r0 + i, c0, r0 + i, c1), volatile=g.volatile, runtime_refs=g.runtime_refs)
+            out.append(fit(self._eval(row.node, row, True, True), 1, c1 - c0 + 1))
+        return V.stack(out)
+
     def _cached(self, g: Group) -> bool:
         """A volatile group shows the values the workbook cached (volatile="cached"), where it has them."""
         cached = self.book.data[self.sheets[g.sheet]].cached or {}
@@ -277,16 +290,17 @@ class Engine(Access, Building, Evaluator):
         return True
 
 
-def fit(v: V, H: int, W: int, blank: bool = False) -> V:
-    """An array formula's result into its H x W block: size-1 dimensions repeat; cells beyond the result
-    are #N/A (a legacy array) or blank (a dynamic array that spilled less than its stored block)."""
+def fit(v: V, H: int, W: int, blank: bool = False, k: int = 1) -> V:
+    """An array formula's result into its H x W block (each of k formulas' into its own: an array_rows group):
+    size-1 dimensions repeat; cells beyond the result are #N/A (a legacy array) or blank (a dynamic array that
+    spilled less than its stored block)."""
     h, w = v.shape[1:]
-    v = V(v.num[:1], None if v.typ is None else v.typ[:1], None if v.obj is None else v.obj[:1])
+    v = V(v.num[:k], None if v.typ is None else v.typ[:k], None if v.obj is None else v.obj[:k])
     if (h, w) == (H, W):
-        return v
+        return v.broadcast((k, H, W))
     hh, ww = (H if h == 1 and not blank else h), (W if w == 1 and not blank else w)
-    v = v.broadcast((1, hh, ww))
-    out = V.scalar(None).broadcast((1, H, W)) if blank else V.errors((1, H, W), "#N/A")
+    v = v.broadcast((k, hh, ww))
+    out = V.scalar(None).broadcast((k, H, W)) if blank else V.errors((k, H, W), "#N/A")
     r, c = min(hh, H), min(ww, W)
     num, typ, obj = np.array(out.num), np.array(out.types()), np.array(out.objs())
     num[:, :r, :c] = v.num[:, :r, :c]

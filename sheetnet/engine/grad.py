@@ -80,7 +80,10 @@ class Differentiable:
             if g.array_box:
                 r0, c0, r1, c1 = g.array_box
                 H, W = r1 - r0 + 1, c1 - c0 + 1
-                v = v[0].expand(H, W) if v.shape[1:] != (H, W) else v[0]
+                if g.array_rows:  # each row's formula: its result's first row, a one-column result repeated
+                    v = v[:, :1, :].expand(H, 1, W).reshape(H, W)
+                else:
+                    v = v[0].expand(H, W) if v.shape[1:] != (H, W) else v[0]
                 rows = t.arange(r0, r1 + 1, device=self.device).repeat_interleave(W)
                 cols = t.arange(c0, c1 + 1, device=self.device).repeat(H)
                 grids[g.sheet] = grid.index_put((rows, cols), v.reshape(-1))

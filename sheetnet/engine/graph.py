@@ -1,7 +1,8 @@
 """Formula groups and the order they are evaluated in.
 
 A group is a run of formulas in one column that differ only by row (one AST, evaluated for all
-its cells at once), or one array formula.  Groups are ordered by the cells they read.  Two columns
+its cells at once), one array formula, or a run of one-row array formulas down the rows that differ only by
+row ({=OFFSET($C$3:$G$3,L3,0)} over M3:Q3, M4:Q4, ...: evaluated for all its rows at once).  Groups are ordered by the cells they read.  Two columns
 that feed each other down the rows (A2=B1*2, B2=A2-1) make a cycle of groups but not of cells: they
 run as one loop, row by row (sheetnet.engine.recurrence), or where that order is not sure, are split
 into single cells.  A cell that depends on itself is a circular reference, reported with its address.
@@ -39,6 +40,7 @@ class Group:
     array_eval: bool = False  # single-cell array formulas ({=...} in each cell) down a column: array semantics
     split: tuple | None = None  # (SplitRun, i): cell i of a run split into single cells (compiled once for all)
     lazy: object = None  # its AST to be made when first asked (sheetnet.engine.parsecache.Moved), or None
+    array_rows: bool = False  # array_box holds k one-row array formulas, row r0+i's the first's moved i rows down
 
     @property
     def node(self):
@@ -62,6 +64,11 @@ class Group:
             return self.lazy.refs()
         return refs(self.node)
 
+    def array_at(self, r: int) -> tuple:
+        """The box of its array formula that holds row r (one row of an array_rows group)."""
+        r0, c0, r1, c1 = self.array_box
+        return (r, c0, r, c1) if self.array_rows else self.array_box
+
     def cells(self):
         if self.array_box:
             r0, c0, r1, c1 = self.array_box
@@ -71,7 +78,7 @@ class Group:
     def text_at(self, r: int) -> str:
         """The text of its cell at row r: an array formula's (all its cells'), or the first's rendered at r (the
         template made when first asked: most groups never are)."""
-        if r == self.r0 or self.array_box:
+        if r == self.r0 or self.array_box and not self.array_rows:
             return self.formula
         if self.tpl is None:
             self.tpl = RowTemplate(self.formula, self.r0)

@@ -60,13 +60,34 @@ def _keys(t, n, o):
     return out
 
 
+class KeysOf:
+    """The keys (_keys) of cell k's lookup vector, made once for all cells where the array is the same for all (its
+    first dimension is 1: $B$4:$B$18 down a column of MATCHes), else once a cell.  vector(kk): (t, n, o) or None."""
+
+    __slots__ = ("shared", "vector", "made")
+
+    def __init__(self, v: V, vector):
+        self.shared, self.vector, self.made = v.shape[0] == 1, vector, {}
+
+    def __call__(self, k: int):
+        kk = 0 if self.shared else k
+        if kk not in self.made:
+            vec = self.vector(kk)
+            self.made[kk] = None if vec is None else _keys(*vec)
+        return self.made[kk]
+
+
 def find(x, t, n, o, mode: int, wild: bool = False, reverse: bool = False):
     """0-based position of x: mode 0 exact (text wildcards when wild), 1 largest <= x among a sorted
     vector, -1 smallest >= x; -2/2 (XLOOKUP): exact, else the next smaller/larger.  None: not found."""
+    return find_in(x, _keys(t, n, o), mode, wild, reverse)
+
+
+def find_in(x, keys: list, mode: int, wild: bool = False, reverse: bool = False):
+    """find, over a vector's keys (_keys)."""
     key = _key(x)
     if key is None:
         return None
-    keys = _keys(t, n, o)
     idx = range(len(keys) - 1, -1, -1) if reverse else range(len(keys))
     if mode == 0:
         if wild and key[0] == 1 and any(ch in x for ch in "*?~"):
@@ -139,16 +160,17 @@ def per_element(*indices):
 def f_match(args):
     x, arr = args[0], args[1]
     typ = args[2] if len(args) > 2 else None
+    keys = KeysOf(arr, lambda kk: _flat(arr, kk))
 
     def one(k):
-        vec = _flat(arr, k)
+        vec = keys(k)
         m = _int(typ, k, 1) if len(args) > 2 else 1
         if isinstance(m, ErrorCode):
             return m
         xv = _py(x, k) if x is not None else 0.0
         if vec is None or isinstance(xv, ErrorCode):
             return xv if isinstance(xv, ErrorCode) else ErrorCode(NA)
-        i = find(xv if xv is not None else 0.0, *vec, mode=0 if m == 0 else (1 if m > 0 else -1), wild=True)
+        i = find_in(xv if xv is not None else 0.0, vec, mode=0 if m == 0 else (1 if m > 0 else -1), wild=True)
         return ErrorCode(NA) if i is None else float(i + 1)
     return _cells(_K(x, arr, typ), one)
 
@@ -157,9 +179,10 @@ def f_match(args):
 @per_element(0)
 def f_xmatch(args):
     x, arr = args[0], args[1]
+    keys = KeysOf(arr, lambda kk: _flat(arr, kk))
 
     def one(k):
-        vec = _flat(arr, k)
+        vec = keys(k)
         mm = _int(args[2] if len(args) > 2 else None, k, 0)
         sm = _int(args[3] if len(args) > 3 else None, k, 1)
         xv = _py(x, k)
@@ -174,17 +197,23 @@ BAD_MODE = -1  # _xfind's answer for a match or search mode Excel does not have:
 
 
 def _xfind(x, vec, mm, sm):
+    """XMATCH's and XLOOKUP's search of vec (its keys: KeysOf)."""
     if mm == 3:
         raise EngineError("match mode 3 (regular expressions) is not supported; refused")
     if mm not in (0, -1, 1, 2) or sm not in (1, -1, 2, -2):
         return BAD_MODE
     mode = {0: 0, -1: -2, 1: 2, 2: 0}[mm]
-    return find(x if x is not None else 0.0, *vec, mode=mode, wild=mm == 2, reverse=sm in (-1, -2))
+    return find_in(x if x is not None else 0.0, vec, mode=mode, wild=mm == 2, reverse=sm in (-1, -2))
 
 
 def _table_lookup(args, vertical: bool):
     x, table, col = args[0], args[1], args[2]
     approx = args[3] if len(args) > 3 else V.scalar(True)
+
+    def first(kk):  # (the first column's, or row's)
+        t, n, o = table.types()[kk], table.num[kk], table.objs()[kk]
+        return (t[:, 0], n[:, 0], o[:, 0]) if vertical else (t[0], n[0], o[0])
+    keys = KeysOf(table, first)
 
     def one(k):
         kk = k if table.shape[0] > 1 else 0
@@ -203,7 +232,7 @@ def _table_lookup(args, vertical: bool):
             return xv
         a = approx.python(k if approx is not None and approx.shape[0] > 1 else 0) if approx is not None else False
         exact = a is None or (a is not True and (a is False or a == 0.0 or a == ""))
-        i = find(xv if xv is not None else 0.0, t[:, 0], n[:, 0], o[:, 0], mode=0 if exact else 1, wild=exact)
+        i = find_in(xv if xv is not None else 0.0, keys(k), mode=0 if exact else 1, wild=exact)
         if i is None:
             return ErrorCode(NA)
         return V(n[None, i:i + 1, c - 1:c], t[None, i:i + 1, c - 1:c], o[None, i:i + 1, c - 1:c]).python()
@@ -228,9 +257,10 @@ def f_xlookup(args):
     missing = args[3] if len(args) > 3 and args[3] is not None else None
     K = _K(*args)
     lh, lw = look.shape[1:]
+    keys = KeysOf(look, lambda kk: _flat(look, kk))
     out = []
     for k in range(K):
-        vec = _flat(look, k)
+        vec = keys(k)
         mm = _int(args[4] if len(args) > 4 else None, k, 0)
         sm = _int(args[5] if len(args) > 5 else None, k, 1)
         xv = _py(x, k)
@@ -401,7 +431,11 @@ def read_boxes(boxes, ctx, intersect: bool):
         return V.stack(out)
     if all(b == boxes[0] for b in boxes) and boxes[0] is not None:
         return ctx.read(*boxes[0])
-    vals = [ctx.read(*b) if b is not None else V.scalar(ErrorCode(REF)) for b in boxes]
+    read: dict = {}  # box -> its values: each box read once (a row of factors looked up by many rows)
+    for b in boxes:
+        if b not in read:
+            read[b] = ctx.read(*b) if b is not None else V.scalar(ErrorCode(REF))
+    vals = [read[b] for b in boxes]
     if len({v.shape[1:] for v in vals}) == 1:
         return V.stack(vals)
     raise Ragged()  # each cell's own size: the group is evaluated one cell at a time
@@ -504,10 +538,11 @@ def _anchor_boxes(nodes, ctx):
     for (s, r0, c0, _, _) in ctx.boxes(nodes[0]):
         i = eng.group_at(s, r0, c0)
         g = eng.groups[i] if i >= 0 else None
-        if g is not None and g.array_box and (g.r0, g.col) == (r0, c0):
+        if g is not None and g.array_box and g.array_at(r0)[:2] == (r0, c0):
             if i in eng._pending:  # the spill's size is known once its formula has run
                 eng._ensure(s, r0, c0, r0, c0)
-            h, w = g.spill if (g.dynamic and g.spill) else (g.array_box[2] - r0 + 1, g.array_box[3] - c0 + 1)
+            box = g.array_at(r0)
+            h, w = g.spill if (g.dynamic and g.spill) else (box[2] - r0 + 1, box[3] - c0 + 1)
             out.append((s, r0, c0, r0 + h - 1, c0 + w - 1))
         else:
             out.append((s, r0, c0, r0, c0) if g is not None else None)
@@ -605,7 +640,7 @@ def f_formulatext(nodes, ctx):
             out.append(ErrorCode(NA))
             continue
         g = eng.groups[i]
-        text = "=" + _XL_PREFIX.sub("", g.formula if g.array_box else g.text_at(r))
+        text = "=" + _XL_PREFIX.sub("", g.text_at(r))
         out.append("{" + text + "}" if g.array_box and not g.dynamic or g.array_eval else text)  # any cell of one
     return V.stack([V.scalar(x) for x in out])
 
