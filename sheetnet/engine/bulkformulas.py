@@ -183,6 +183,17 @@ def put_shared(ch: Children, b) -> list:
         j = i + 1
         while j < n and cols[order[j]] == c and rows[order[j]] == r0 + (j - i) and ch.sis[order[j]] == si:
             j += 1
+        if j - i == 1:  # one cell (a formula shared across a row): its text, and no template for its column
+            text = b.shared_text(si, r0, c)
+            if len(text) > MAX_FORMULA:
+                b.formula_cell(r0, c, a1(r0, c), text, None)  # refuses it, by name
+            up = runs[-1] if runs else None
+            if up is not None and up.col == c and up.r0 + up.k == r0 and up.tpl.render(r0) == text:
+                up.k += 1
+            else:
+                runs.append(Run(c, r0, 1, text))
+            i = j
+            continue
         tpl = b.shared_template(si, c)
         if len(tpl.render(r0 + j - i - 1)) > MAX_FORMULA:  # (the longest is the last: rows only gain digits)
             for r in range(r0, r0 + j - i):

@@ -19,7 +19,7 @@ from .bulkformulas import formula_runs, joined, put_formulas, put_shared, shared
 from .sheetdata import MAX_FORMULA, ArrayFormula, Run, SheetData  # noqa: F401 (re-exported)
 from .sheettree import scan_tree as _scan_tree
 from .template import ByteTemplate as raw_tpl
-from .template import RowTemplate, shifted
+from .template import ColTemplate, RowTemplate, shifted
 from .xmlvalues import check_xml, cut_cleanly, shared, typed, unescape
 
 FORMULA_BYTES = 1 << 12  # parts this large take the bulk formula reading (below, cell by cell costs less)
@@ -74,6 +74,7 @@ class _Builder:
         self.open: dict = {}  # col -> the run being extended
         self.shared: dict = {}  # si -> (anchor row, col, text)
         self.shared_col: dict = {}  # (si, col) -> RowTemplate
+        self.shared_moved: dict = {}  # si -> ColTemplate of its anchor's text (None: shifted() moves it)
         self.cut: tuple = ([], [], None)  # what the bulk readings cut out (see _fast)
         self.want = None  # the cells whose cached values are kept (None: every formula cell's)
         if isinstance(want_cached, (set, frozenset)):
@@ -137,7 +138,7 @@ class _Builder:
             if text:
                 self.shared[si] = (r, c, text)
             elif si in self.shared:
-                text = self.shared_template(si, c).render(r)
+                text = self.shared_text(si, r, c)
             else:
                 text = None
         if not text:
@@ -164,10 +165,24 @@ class _Builder:
         """The template of shared formula si's cells in column c: its first cell's text moved to that column."""
         tpl = self.shared_col.get((si, c))
         if tpl is None:
-            ar, ac, atext = self.shared[si]
-            moved = atext if c == ac else shifted(atext, a1(ar, ac), a1(ar, c))
-            tpl = self.shared_col[(si, c)] = RowTemplate(moved, ar)
+            tpl = self.shared_col[(si, c)] = RowTemplate(self.moved(si, c), self.shared[si][0])
         return tpl
+
+    def moved(self, si: str, c: int) -> str:
+        """Shared formula si's anchor text moved along its row to column c."""
+        ar, ac, atext = self.shared[si]
+        if c == ac:
+            return atext
+        if si not in self.shared_moved:
+            self.shared_moved[si] = ColTemplate.make(atext)
+        ct = self.shared_moved[si]
+        moved = ct.render(c - ac) if ct is not None else None
+        return moved if moved is not None else shifted(atext, a1(ar, ac), a1(ar, c))
+
+    def shared_text(self, si: str, r: int, c: int) -> str:
+        """The text of shared formula si's cell (r, c): on its anchor's row, moved along it (a formula shared
+        across a row: no template a column)."""
+        return self.moved(si, c) if r == self.shared[si][0] else self.shared_template(si, c).render(r)
 
     def array_cell(self, r, c, text, cached, dynamic):
         """An array formula whose box is its own cell (already placed): what formula() does for it, less the

@@ -145,6 +145,52 @@ def _along_row(formula: str, origin: str, dest: str) -> str | None:
     return "".join(out)
 
 
+class ColTemplate:
+    """A formula moved along its row, at any column: literal parts between its relative columns' letters (what
+    _along_row gives, the formula split once).  make(): None where _along_row would be None."""
+
+    __slots__ = ("parts", "cols")
+
+    def __init__(self, parts: list, cols: list):
+        self.parts, self.cols = parts, cols
+
+    @staticmethod
+    def make(formula: str) -> ColTemplate | None:
+        pieces = STRING_OR_A1_REF.split(formula)
+        if _NOT_USUAL.search("".join(pieces[0::10])):
+            return None
+        parts, cols, buf = [], [], [pieces[0]]
+        for i in range(1, len(pieces), 10):
+            if pieces[i] is not None:
+                buf.append(pieces[i])
+            else:
+                for j in ((i + 1, i + 5) if pieces[i + 6] is not None else (i + 1,)):
+                    if j != i + 1:
+                        buf.append(":")
+                    dollar, letters, row_dollar, digits = pieces[j:j + 4]
+                    if dollar:
+                        buf += (dollar, letters)
+                    else:
+                        parts.append("".join(buf))
+                        cols.append(col_index(letters))
+                        buf = []
+                    buf += (row_dollar, digits)
+            buf.append(pieces[i + 9])
+        parts.append("".join(buf))
+        return ColTemplate(parts, cols)
+
+    def render(self, dc: int) -> str | None:
+        """The formula moved dc columns along its row; None where a column would leave the sheet (Translator's
+        #REF!: shifted() says what then)."""
+        out = [self.parts[0]]
+        for c, part in zip(self.cols, self.parts[1:]):
+            c += dc
+            if not 0 <= c < MAX_COLS:
+                return None
+            out += (col_letters(c), part)
+        return "".join(out)
+
+
 def _corner(dollar: str, letters: str, row_dollar: str, digits: str, dc: int) -> str | None:
     """A reference's corner moved dc columns where its column is relative; None off the sheet (Translator's
     #REF!)."""

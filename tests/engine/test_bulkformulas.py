@@ -210,6 +210,21 @@ def test_shared_formulas_are_read_as_cell_by_cell(monkeypatch, seed):
     assert sum(k > 1 for _, _, k, _ in got[0]) >= 2  # (runs were made)
 
 
+def test_a_formula_shared_across_a_row_joins_the_runs_above_it(monkeypatch):
+    """C2:D5 a shared formula, then C6:E6 one shared across row 6 (collab_filter's crosstab shares each row's
+    formula so): C6 and D6 are their column's formula a row down, so the runs C2:C6 and D2:D6, both ways; E6 is
+    the row's text moved along it."""
+    rows = [b'<c r="C2"><f t="shared" ref="C2:D5" si="0">A2*$B$1</f><v>1</v></c><c r="D2"><f t="shared" si="0"/></c>']
+    rows += [b'<c r="C%d"><f t="shared" si="0"/><v>0</v></c><c r="D%d"><f t="shared" si="0"/></c>' % (r, r)
+             for r in range(3, 6)]
+    rows += [b'<c r="C6"><f t="shared" ref="C6:E6" si="1">A6*$B$1</f><v>1</v></c>'
+             + b"".join(b'<c r="%s6"><f t="shared" si="1"/><v>0</v></c>' % c for c in (b"D", b"E"))]
+    data = HEAD + b"".join(b'<row r="%d">' % (i + 2) + c + b"</row>" for i, c in enumerate(rows)) + TAIL
+    for bulk in (True, False):
+        runs = _read_shared(data, monkeypatch, bulk)[0]
+        assert runs == [(2, 1, 5, "A2*$B$1"), (3, 1, 5, "B2*$B$1"), (4, 5, 1, "C6*$B$1")], (bulk, runs)
+
+
 @pytest.mark.parametrize("case", ["before", "twice", "none"])
 def test_shared_cells_whose_anchor_is_not_sure_are_read_cell_by_cell(monkeypatch, case):
     """A shared cell before its anchor in the part, an anchor written twice, a cell with no anchor: the part's

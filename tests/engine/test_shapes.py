@@ -308,7 +308,7 @@ def test_a_shared_formula_moved_along_its_row_as_openpyxls_translator_moves_it()
     from openpyxl.formula.translate import Translator
 
     from sheetnet.engine.address import a1
-    from sheetnet.engine.template import _along_row, shifted
+    from sheetnet.engine.template import ColTemplate, _along_row, shifted
 
     rng = random.Random(3)
     pieces = ["A1", "$A1", "A$1", "$A$1", "B25", "XFD1", "AB12", "A1:B2", "$B$2:C3", "B2:$C$3", "$A1:$A9", "A:A",
@@ -328,5 +328,8 @@ def test_a_shared_formula_moved_along_its_row_as_openpyxls_translator_moves_it()
         fast += moved is not None
         assert moved in (None, want), (f, r, c0, c1)
         assert shifted(f, a1(r, c0), a1(r, c1)) == want
+        ct = ColTemplate.make(f)  # (the formula split once, for every column of a shared formula's row)
+        assert (ct is None) == (_along_row(f, a1(r, c0), a1(r, c0)) is None) and (ct is None or
+                                                                                   ct.render(c1 - c0) == moved)
     assert fast > 3000
     assert _along_row("A1+B2", "B2", "C3") is None  # (another row: the Translator)
