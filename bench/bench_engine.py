@@ -175,10 +175,10 @@ def bench_pycel(path, res, data):
 def grid_layouts(d: Path):
     """The course's other layouts (bench/grid_books.py): load + evaluate, sheetnet and ironcalc timed in turn, one
     cell checked."""
-    from grid_books import collab_book, conv_book, gd_book, one_formula_book
+    from grid_books import collab_book, conv_book, gd_book, one_formula_book, ratings_book
 
     print(f"{'layout':<18} {'sheetnet ms':>11} {'ironcalc ms':>11} {'sheetnet vs ironcalc':>21} {'same value':>11}")
-    books = (("conv", conv_book), ("collab", collab_book), ("gd", gd_book),
+    books = (("conv", conv_book), ("collab", collab_book), ("gd", gd_book), ("collab ratings", ratings_book),
              # what collab's time is made of: a load's fixed cost, and its columns without the RMSE cell
              ("one formula", one_formula_book),
              *[(f"collab x{m}, no RMSE", lambda p, m=m: collab_book(p, m, rmse=False)) for m in (15, 30, 60)])

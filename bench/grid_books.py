@@ -4,7 +4,10 @@
   cell (as conv-example.xlsx has it), a second layer over it, and 2x2 max-pooling;
 - collab: a 15x15 ratings crosstab, 15x5 user and 5x15 item factors, each prediction
   `=IF(rating="",0,MMULT(user row,item column))`, and the RMSE over the rated cells;
-- gd: gradient descent on a line, one row per step, each row reading the row above (a recurrence).
+- gd: gradient descent on a line, one row per step, each row reading the row above (a recurrence);
+- ratings: one rating a row (collab_filter.xlsx's movielens_emb sheet), its user's and its movie's factors looked
+  up by `{=OFFSET($C$3:$G$3,L3,0)}` typed over five cells of each row (after a MATCH of the id), their
+  SUMPRODUCT, the squared error, and the RMSE.
 """
 
 from __future__ import annotations
@@ -78,6 +81,31 @@ def collab_book(path, movies=15, rmse=True):
         ws.write_formula(41, 7, f"=SQRT(SUMXMY2(H2:{last}16,H25:{last}39)/COUNT(H2:{last}16))", None, 0)
     wb.close()
     return path, "collab!H42" if rmse else "collab!H25"
+
+
+def ratings_book(path, rows=206):
+    rng = np.random.default_rng(0)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("ratings")
+    for top in (3, 21):  # ids 1..15 in B4:B18 (users) and B22:B36 (movies), five factors each beside them
+        for i in range(15):
+            ws.write_number(top + i, 1, i + 1)
+            for f in range(5):
+                ws.write_number(top + i, 2 + f, float(rng.uniform(0, 1)))
+    for r in range(2, 2 + rows):  # from row 3: user I, movie J, rating K
+        n = r + 1
+        ws.write_number(r, 8, int(rng.integers(1, 16)))
+        ws.write_number(r, 9, int(rng.integers(1, 16)))
+        ws.write_number(r, 10, float(rng.integers(1, 11)) / 2)
+        ws.write_formula(r, 11, f"=MATCH(I{n},$B$4:$B$18)", None, 0)
+        ws.write_array_formula(r, 12, r, 16, f"{{=OFFSET($C$3:$G$3,L{n},0)}}", None, 0)
+        ws.write_formula(r, 17, f"=MATCH(J{n},$B$22:$B$36)", None, 0)
+        ws.write_array_formula(r, 18, r, 22, f"{{=OFFSET($C$21:$G$21,$R{n},0)}}", None, 0)
+        ws.write_formula(r, 23, f"=SUMPRODUCT(M{n}:Q{n},S{n}:W{n})", None, 0)
+        ws.write_formula(r, 24, f"=(K{n}-X{n})^2", None, 0)
+    ws.write_formula(0, 26, f"=SQRT(AVERAGE(Y3:Y{2 + rows}))", None, 0)
+    wb.close()
+    return path, "ratings!AA1"
 
 
 def one_formula_book(path):

@@ -9,7 +9,8 @@ doubles while they agree, so a run costs about its length and a column of unlike
 cell, as one by one.
 
 The usual cells are `<c r="B7" s="3" t="str"><f>...</f><v>...</v></c>` with `<f aca="false">`
-(LibreOffice) or `<f t="array" ref="B7">` (a one-cell {=...}, as Excel and XlsxWriter write it) as the
+(LibreOffice), `<f t="array" ref="B7">` (a one-cell {=...}, as Excel and XlsxWriter write it) or
+`<f t="array" ref="B7:F7">` (over several cells; Excel adds aca="1" and ca="1" where it is volatile) as the
 formula; every other cell stays in the text returned, for the cell-by-cell reading.
 """
 
@@ -19,25 +20,26 @@ import re
 
 import numpy as np
 
-from .address import a1
+from .address import a1, col_index
 from .bulkcells import cells_at, cut_at
 from .sheetdata import MAX_FORMULA, ArrayFormula, Run
 from .template import ByteTemplate
 from .xmlvalues import unescape
 
 _FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
-                      rb'<f( t="array" ref="\1\2"| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
-_GROUPS = 7  # the split's parts a cell: the text before it, and its six groups
+                      rb'<f( t="array" ref="\1\2"| t="array"(?: aca="[01]")? ref="\1\2:([A-Z]{1,3})([1-9][0-9]{0,6})"'
+                      rb'(?: ca="1")?| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
+_GROUPS = 9  # the split's parts a cell: the text before it, and its eight groups
 _FIRST_WINDOW = 8
 _WHOLE = 32  # a chain this long or shorter is compared in one window
 
 
 class Formulas:
     """The usual formula cells of a part: `plain` and `arrays` are runs (col, r0, k, raw bytes of the first);
-    rows, cols, types, values: each cell's, for its cached value; `rest`: the part without them, `cuts`: where in
-    it they were."""
+    `boxes`: the array formulas over several cells, (r0, c0, r1, c1, raw bytes) each; rows, cols, types, values:
+    each cell's, for its cached value; `rest`: the part without them, `cuts`: where in it they were."""
 
-    __slots__ = ("plain", "arrays", "rows", "cols", "types", "values", "rest", "cuts")
+    __slots__ = ("plain", "arrays", "boxes", "rows", "cols", "types", "values", "rest", "cuts")
 
 
 def formula_runs(data: bytes, place) -> Formulas | None:
@@ -47,30 +49,47 @@ def formula_runs(data: bytes, place) -> Formulas | None:
     n = len(parts) // _GROUPS
     if not n:
         return None
-    kinds, raws = parts[4::_GROUPS], parts[5::_GROUPS]
+    kinds, ends, raws = parts[4::_GROUPS], parts[5::_GROUPS], parts[7::_GROUPS]
     rows, cols = cells_at(parts[1::_GROUPS], parts[2::_GROUPS], place)
-    arrays = np.zeros(n, bool)
-    arrays[[i for i, k in enumerate(kinds) if k is not None and k[1] == 116]] = True  # (116: the t of t="array")
+    arrays = np.zeros(n, np.int8)  # 0 plain, 1 a one-cell array, 2 an array over several cells
+    arrays[[i for i, k in enumerate(kinds) if k is not None and k[1] == 116]] = 1  # (116: the t of t="array")
+    boxed = [i for i, e in enumerate(ends) if e is not None]
+    arrays[boxed] = 2
+    out = Formulas()
+    out.boxes = _boxes(boxed, rows, cols, parts, place)
 
     order = np.lexsort((rows, cols, arrays))  # by kind, column and row
+    order = order[:n - len(boxed)]  # (the boxes: each its own)
     r, c, a = rows[order], cols[order], arrays[order]
-    near = np.zeros(n, bool)  # cell i (in this order) is just below cell i-1, formulas of one kind
+    near = np.zeros(len(order), bool)  # cell i (in this order) is just below cell i-1, formulas of one kind
     near[1:] = (a[1:] == a[:-1]) & (c[1:] == c[:-1]) & (r[1:] == r[:-1] + 1)
     texts = list(map(raws.__getitem__, order.tolist()))
     row_list = r.tolist()
-    out = Formulas()
     out.plain, out.arrays = [], []
     starts = np.flatnonzero(~near).tolist()
-    for b, e in zip(starts, starts[1:] + [n]):  # each chain of cells one below the other
+    for b, e in zip(starts, starts[1:] + [len(order)]):  # each chain of cells one below the other
         i = b
         while i < e:
             j = _run_end(texts, row_list, i, e)
             (out.arrays if a[i] else out.plain).append((int(c[i]), row_list[i], j - i, texts[i]))
             i = j
     out.rows, out.cols = rows, cols
-    out.types, out.values = parts[3::_GROUPS], parts[6::_GROUPS]
+    out.types, out.values = parts[3::_GROUPS], parts[8::_GROUPS]
     between = parts[0::_GROUPS]
     out.rest, out.cuts = b"".join(between), cut_at(between, n)
+    return out
+
+
+def _boxes(boxed: list, rows, cols, parts: list, place) -> list:
+    """The array formulas over several cells (cells `boxed` of the split): (r0, c0, r1, c1, raw) each, their box as
+    its ref says; place() is called for the largest far corner, as the cell-by-cell reading places each."""
+    out = []
+    for i in boxed:
+        g = i * _GROUPS
+        out.append((int(rows[i]), int(cols[i]), int(parts[g + 6]) - 1, col_index(parts[g + 5]), parts[g + 7]))
+    for j in (2, 3) if out else ():
+        far = max(out, key=lambda b: b[j])
+        place(far[2], far[3], f"{a1(far[0], far[1])}:{a1(far[2], far[3])}")
     return out
 
 
@@ -100,6 +119,7 @@ def put_formulas(fs: Formulas, b) -> set:
     runs = [Run(c, r0, k, unescape(raw)) for c, r0, k, raw in fs.plain]
     sd.runs += runs
     sd.arrays += [ArrayFormula(r0, c, (r0, c, r0, c), unescape(raw), False, k) for c, r0, k, raw in fs.arrays]
+    sd.arrays += [ArrayFormula(r0, c0, (r0, c0, r1, c1), unescape(raw)) for r0, c0, r1, c1, raw in fs.boxes]
     if sd.cached is not None:
         want = b.want
         for r, c, t, v in zip(fs.rows.tolist(), fs.cols.tolist(), fs.types, fs.values):

@@ -49,7 +49,8 @@ def scan_tree(data: bytes, b):
             else:
                 x = typed(t, text, lambda: f"{b.where}, cell {ref}")
             if f is not None:
-                if b.formula(r, c, ref, f.text or None, dict(f.attrib), x, el.get("cm") not in (None, "0")):
+                cached = x if v is not None or t == "inlineStr" else None  # (no <v>: no cached value)
+                if b.formula(r, c, ref, f.text or None, dict(f.attrib), cached, el.get("cm") not in (None, "0")):
                     continue
             b.put_value(r, c, x)
 

@@ -264,7 +264,7 @@ def _fast(data: bytes, body: int, b: _Builder) -> bool:
     if fs is not None:  # the usual formula cells, as runs at once; the other cells one by one
         data = fs.rest
         stages.append((data, fs.cuts))
-        texts += [raw for _, _, _, raw in fs.plain + fs.arrays] + fs.values  # (a run's other rows: its first's text
+        texts += [raw for *_, raw in fs.plain + fs.arrays + fs.boxes] + fs.values  # (a run's other rows: its first's text
         body = data.find(b"<sheetData")                                     # with other digits)
         readings.update(dict.fromkeys(put_formulas(fs, b), "f"))
     sh = shared_children(data, b.place) if len(data) >= FORMULA_BYTES and b'<f t="shared"' in data else None
@@ -388,7 +388,8 @@ def _cells(cells, b):
         if fm is not None:
             fattrs = {k.decode(): v.decode() for k, v in _F_ATTR.findall(fm.group(1) or b"")}
             text = unescape(fm.group(2)) if fm.group(2) else None
-            if b.formula(r, c, a1(r, c), text, fattrs, x, dynamic, fm.group(2) if not fattrs else None):
+            cv = x if vm is not None or t == "inlineStr" else None  # (no <v>: no cached value, as above)
+            if b.formula(r, c, a1(r, c), text, fattrs, cv, dynamic, fm.group(2) if not fattrs else None):
                 continue
         b.put_value(r, c, x)
 

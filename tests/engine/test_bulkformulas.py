@@ -32,8 +32,13 @@ def _cell(ref: str, text: str, kind: str, rng) -> bytes:
     v = {"": "<v>1.5</v>", ' t="n"': "<v>2</v>", ' t="str"': "<v>x</v>", ' t="e"': "<v>#N/A</v>"}[t]
     if rng.random() < 0.1:
         v = ""
+    r, c = int(re.search("[0-9]+", ref).group()) - 1, sum((ord(ch) - 64) * 26 ** i for i, ch in
+                                                          enumerate(reversed(re.match("[A-Z]+", ref).group()))) - 1
+    far = a1(r + rng.choice([0, 0, 1, 2]), c + rng.choice([0, 1, 4]))  # (an array over several cells: its far corner)
     f = {"plain": f"<f>{text}</f>", "lo": f'<f aca="false">{text}</f>', "array": f'<f t="array" ref="{ref}">{text}</f>',
-         "shared": f'<f t="shared" ref="{ref}" si="0">{text}</f>'}[kind]
+         "shared": f'<f t="shared" ref="{ref}" si="0">{text}</f>', "box": f'<f t="array" ref="{ref}:{far}">{text}</f>',
+         "box_ca": f'<f t="array" aca="1" ref="{ref}:{far}" ca="1">{text}</f>',
+         "one_ca": f'<f t="array" aca="1" ref="{ref}" ca="1">{text}</f>'}[kind]
     return f'<c r="{ref}"{s}{t}>{f}{v}</c>'.encode()
 
 
@@ -42,7 +47,8 @@ def _sheet(rng) -> bytes:
     for col in range(rng.randrange(1, 7)):
         r = rng.randrange(1, 12)
         while r < 130:
-            form, kind = rng.choice(FORMS[:4] * 3 + FORMS), rng.choice(["plain", "plain", "lo", "array", "shared"])
+            form, kind = rng.choice(FORMS[:4] * 3 + FORMS), rng.choice(["plain", "plain", "lo", "array", "shared", "box",
+                                                                        "box_ca", "one_ca"])
             for _ in range(rng.choice([1, 1, 2, 3, 8, 20, 40])):
                 if rng.random() < 0.05:  # a value or a blank row in between
                     cells[(r, col)] = f'<c r="{a1(r - 1, col)}"><v>{r}</v></c>'.encode() if rng.random() < 0.5 else b""
@@ -81,6 +87,7 @@ def test_bulk_formulas_are_read_as_cell_by_cell(monkeypatch, seed):
     assert got == want
     runs, arrays = got[0], [(c, r0, k, text) for r0, c, _, text, _, k in got[1]]
     assert (7, 0, 40, "A1*$B$1+C2") in runs and sum(k > 1 for _, _, k, _ in runs + arrays) >= 4  # (runs were made)
+    assert any(box[:2] != box[2:] for _, _, box, *_ in got[1])  # (and arrays over several cells)
     texts = dict(((r, c), t) for r, c, t in _texts(data))
     for c, r0, k, text in runs + arrays:  # the ground truth: a run's first text is its cell's, each row its template's
         tpl = RowTemplate(text, r0)
@@ -208,6 +215,14 @@ def test_shared_formulas_are_read_as_cell_by_cell(monkeypatch, seed):
     got, want = _read_shared(data, monkeypatch, True), _read_shared(data, monkeypatch, False)
     assert got == want
     assert sum(k > 1 for _, _, k, _ in got[0]) >= 2  # (runs were made)
+
+
+@pytest.mark.parametrize("far", ["XFE1", "B1048577"])
+def test_an_array_box_beyond_the_sheet_is_refused_both_ways(monkeypatch, far):
+    data = HEAD + b'<row r="1"><c r="A1"><f t="array" ref="A1:%s">1</f><v>1</v></c></row>' % far.encode() + TAIL
+    for bulk in (True, False):
+        with pytest.raises(SheetnetError, match=f"cell A1:{far} is beyond a sheet's"):
+            _read(data, monkeypatch, bulk)
 
 
 def test_a_formula_shared_across_a_row_joins_the_runs_above_it(monkeypatch):

@@ -32,6 +32,19 @@ def _int(v, k=0, default=None):
     return int(np.trunc(n[k if n.shape[0] > 1 else 0, 0, 0]))
 
 
+def _ints(v, K: int, default=None) -> list:
+    """[_int(v, k, default) for k in range(K)], v converted once."""
+    if v is None:
+        return [default] * K
+    n, e = to_number(v)
+    n, e = n[:, 0, 0].tolist(), None if e is None else e[:, 0, 0]
+    out = []
+    for k in range(K):
+        x = None if e is None else e[k if len(e) > 1 else 0]
+        out.append(ErrorCode(x) if x is not None else int(n[k if len(n) > 1 else 0]))  # (int truncates, as trunc)
+    return out
+
+
 def _flat(v: V, k: int):
     """One cell's 1-D lookup vector: (types, numbers, objects), or None when it is not one row or column."""
     kk = k if v.shape[0] > 1 else 0
@@ -160,6 +173,9 @@ def per_element(*indices):
 def f_match(args):
     x, arr = args[0], args[1]
     typ = args[2] if len(args) > 2 else None
+    at_once = _match_numbers(x, arr, typ)
+    if at_once is not None:
+        return at_once
     keys = KeysOf(arr, lambda kk: _flat(arr, kk))
 
     def one(k):
@@ -173,6 +189,35 @@ def f_match(args):
         i = find_in(xv if xv is not None else 0.0, vec, mode=0 if m == 0 else (1 if m > 0 else -1), wild=True)
         return ErrorCode(NA) if i is None else float(i + 1)
     return _cells(_K(x, arr, typ), one)
+
+
+def _match_numbers(x, arr, typ) -> V | None:
+    """MATCH of each cell's number in one vector of numbers, with one match type for all (MATCH(I3,$B$4:$B$18)
+    down a column), at once: what find_in gives each (exact: the first equal; 1: the last before the first greater;
+    -1: the last before the first smaller).  None where it is not that case."""
+    if x is None or arr.shape[0] != 1 or x.shape[1:] != (1, 1) or not (x.typ is None or (x.typ == NUM).all()):
+        return None
+    m = 1
+    if typ is not None:
+        if typ.shape != (1, 1, 1) or not (typ.typ is None or typ.typ[0, 0, 0] == NUM):
+            return None
+        m = int(typ.num[0, 0, 0])
+    vec = _flat(arr, 0)
+    if vec is None or not (vec[0] == NUM).all():
+        return None
+    n, xs = vec[1][None, :], x.num[:, 0, :]
+    if not np.isfinite(xs).all():
+        return None
+    if m == 0:
+        hit = n == xs
+        found, pos = hit.any(axis=1), hit.argmax(axis=1)
+    else:
+        stop = n > xs if m > 0 else n < xs
+        pos = np.where(stop.any(axis=1), stop.argmax(axis=1), n.shape[1]) - 1
+        found = pos >= 0
+    K = len(found)
+    return V(np.where(found, pos + 1.0, np.nan).reshape(K, 1, 1), np.where(found, NUM, ERR).astype(np.uint8).reshape(
+        K, 1, 1), np.where(found, None, NA).astype(object).reshape(K, 1, 1))
 
 
 @fn("XMATCH", 2, 4, arrays={1}, keep_omitted=True)
@@ -456,11 +501,12 @@ def _offset_boxes(nodes, ctx):
     boxes = ctx.boxes(nodes[0])
     K = ctx.k
     args = [None if i >= len(nodes) or nodes[i][0] == "missing" else ctx.eval(nodes[i]) for i in range(1, 5)]
+    drs, dcs, hs, ws = (_ints(a, len(boxes), 0 if i < 2 else None) for i, a in enumerate(args))
     out = []
     for k, (s, r0, c0, r1, c1) in enumerate(boxes):
-        dr, dc = (_int(args[i], k, 0) for i in (0, 1))
-        h = _int(args[2], k, r1 - r0 + 1)
-        w = _int(args[3], k, c1 - c0 + 1)
+        dr, dc = drs[k], dcs[k]
+        h = r1 - r0 + 1 if hs[k] is None else hs[k]
+        w = c1 - c0 + 1 if ws[k] is None else ws[k]
         if any(isinstance(x, ErrorCode) for x in (dr, dc, h, w)) or h < 1 or w < 1:
             out.append(None)
             continue
