@@ -9,9 +9,10 @@ doubles while they agree, so a run costs about its length and a column of unlike
 cell, as one by one.
 
 The usual cells are `<c r="B7" s="3" t="str"><f>...</f><v>...</v></c>` with `<f aca="false">`
-(LibreOffice), `<f t="array" ref="B7">` (a one-cell {=...}, as Excel and XlsxWriter write it) or
-`<f t="array" ref="B7:F7">` (over several cells; Excel adds aca="1" and ca="1" where it is volatile) as the
-formula; every other cell stays in the text returned, for the cell-by-cell reading.
+(LibreOffice), `<f ca="1">` (Excel's mark of a volatile formula), `<f t="array" ref="B7">` (a one-cell
+{=...}, as Excel and XlsxWriter write it) or `<f t="array" ref="B7:F7">` (over several cells; Excel adds
+aca="1" and ca="1" where it is volatile) as the formula; every other cell stays in the text returned, for
+the cell-by-cell reading.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .xmlvalues import unescape
 
 _FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="([a-z]{1,9})")?>'
                       rb'<f( t="array" ref="\1\2"| t="array"(?: aca="[01]")? ref="\1\2:([A-Z]{1,3})([1-9][0-9]{0,6})"'
-                      rb'(?: ca="1")?| aca="false")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
+                      rb'(?: ca="1")?| aca="false"| ca="1")?>([^<]{1,8192})</f>(?:<v>([^<]*)</v>)?</c>')
 _GROUPS = 9  # the split's parts a cell: the text before it, and its eight groups
 _FIRST_WINDOW = 8
 _WHOLE = 32  # a chain this long or shorter is compared in one window

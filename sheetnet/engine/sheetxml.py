@@ -328,8 +328,10 @@ def _cells(cells, b):
                 cols_a.append(c)
                 vals_a.append(float(raw))
                 continue
-        k = 3 if head == b"<f>" else 15 if inner[:15] == b'<f aca="false">' else 0
-        if k:  # the usual formula: <f>text</f><v>cached</v> (LibreOffice writes <f aca="false">)
+        k = 3 if head == b"<f>" else 15 if inner[:15] == b'<f aca="false">' else 10 if inner[:10] == b'<f ca="1">' \
+            else 0
+        if k:  # the usual formula: <f>text</f><v>cached</v> (LibreOffice writes <f aca="false">; Excel marks a
+            # volatile formula <f ca="1">)
             j = inner.find(b"</f>")
             raw = inner[k:j]
             op = open_runs.get(c)
@@ -362,10 +364,12 @@ def _cells(cells, b):
             j = inner.find(b"</f>", e)
             if e > 0 and j > 0 and inner[18:e] == letters + digits and b'"' not in inner[18:e]:
                 raw = inner[e + 2:j]
-                if dynamic and _one_value(unescape(raw)):
+                op = open_arrays.get(c)
+                marked = dynamic  # (cm: Excel 365's mark; one @ as a whole is one value all the same)
+                if dynamic and (op is not None and op[5] and _continues(op, raw, r, digits) or
+                                _one_value(unescape(raw))):  # (the one above moved a row: one value as it is)
                     dynamic = False
                 vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
-                op = open_arrays.get(c)
                 if not dynamic and raw and _continues(op, raw, r, digits):  # the one above, a row down: its run
                     op[0].k += 1
                     op[2] += 1
@@ -373,7 +377,7 @@ def _cells(cells, b):
                         cached[(r, c)] = b.value(t, vm.group(1), r, c)
                     continue
                 a = b.array_cell(r, c, unescape(raw), b.value(t, vm.group(1), r, c) if vm else None, dynamic)
-                open_arrays[c] = [a, None, r + 1, raw, r] if a is not None and not dynamic else None
+                open_arrays[c] = [a, None, r + 1, raw, r, marked] if a is not None and not dynamic else None
                 continue
         if t == "inlineStr" and inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" and b"<" not in inner[7:-9]:
             other.append((r, c, unescape(inner[7:-9])))  # an inline string, as XlsxWriter streams them

@@ -38,7 +38,7 @@ def _cell(ref: str, text: str, kind: str, rng) -> bytes:
     f = {"plain": f"<f>{text}</f>", "lo": f'<f aca="false">{text}</f>', "array": f'<f t="array" ref="{ref}">{text}</f>',
          "shared": f'<f t="shared" ref="{ref}" si="0">{text}</f>', "box": f'<f t="array" ref="{ref}:{far}">{text}</f>',
          "box_ca": f'<f t="array" aca="1" ref="{ref}:{far}" ca="1">{text}</f>',
-         "one_ca": f'<f t="array" aca="1" ref="{ref}" ca="1">{text}</f>'}[kind]
+         "one_ca": f'<f t="array" aca="1" ref="{ref}" ca="1">{text}</f>', "ca": f'<f ca="1">{text}</f>'}[kind]
     return f'<c r="{ref}"{s}{t}>{f}{v}</c>'.encode()
 
 
@@ -48,7 +48,7 @@ def _sheet(rng) -> bytes:
         r = rng.randrange(1, 12)
         while r < 130:
             form, kind = rng.choice(FORMS[:4] * 3 + FORMS), rng.choice(["plain", "plain", "lo", "array", "shared", "box",
-                                                                        "box_ca", "one_ca"])
+                                                                        "box_ca", "one_ca", "ca"])
             for _ in range(rng.choice([1, 1, 2, 3, 8, 20, 40])):
                 if rng.random() < 0.05:  # a value or a blank row in between
                     cells[(r, col)] = f'<c r="{a1(r - 1, col)}"><v>{r}</v></c>'.encode() if rng.random() < 0.5 else b""

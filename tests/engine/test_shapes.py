@@ -238,6 +238,20 @@ def test_an_at_formula_excel_marks_dynamic_is_one_value_and_its_column_one_run(t
     assert sum(g.dynamic for g in eng.groups) == 6  # G's cells
 
 
+def test_a_dynamic_array_below_a_legacy_one_of_its_shape_stays_dynamic(tmp_path):
+    """{=A1:A3*2} in B1, and below it the dynamic =A2:A4*2 (Excel 365's cm="1"), the same text a row down: not
+    one run (a run's next cell is one value as its first only where both are marked alike)."""
+    from .books import write_book
+
+    cells = {f"A{r}": r for r in range(1, 7)}
+    cells.update({"B1": "{=A1:A3*2}", "B2:B2": "dyn:=A2:A4*2", "B3": "dyn:=_xlfn.SINGLE(A3)",
+                  "B4": "dyn:=_xlfn.SINGLE(A4)", "C1": "=FORMULATEXT(B1)", "C2": "=FORMULATEXT(B2)"})
+    eng = Engine.load(write_book(tmp_path / "d.xlsx", {"S": cells}))
+    assert eng.get("S!C1") == "{=A1:A3*2}" and eng.get("S!C2") == "=A2:A4*2"
+    assert [eng.get(f"S!B{r}") for r in range(1, 5)] == [2.0, 4.0, 3.0, 4.0]
+    assert sorted((g.r0, g.k, g.dynamic) for g in eng.groups if g.col == 1) == [(0, 1, False), (1, 1, True), (2, 2, False)]
+
+
 def test_a_shape_with_no_compiled_path_is_tried_once_and_a_far_read_does_not_stop_its_shape(tmp_path):
     """Compiling is tried once for a shape holding what the compiled path has not (&, MMULT): every group of it
     then takes the general path.  A group that cannot be compiled for where it reads (a far tile) says nothing
