@@ -49,6 +49,7 @@ class Engine(Access, Building, Evaluator):
         self._refs: dict = {}
         self._pending: set = set()
         self._running: set = set()
+        self._rows_done: dict = {}  # array_rows group id -> its next row, while it runs one row at a time
         self.held: set = set()  # groups whose cells hold() fixed
         self.held_cells: set = set()  # (sheet, row, col) of a recurrence that hold() fixed
         if skip:
@@ -140,9 +141,15 @@ class Engine(Access, Building, Evaluator):
         for i in self._ids_in(s, r0, c0, r1, c1):
             if i in self._running:  # mid-evaluation: its cells are not final yet
                 g = self.groups[i]
+                if g.array_rows:  # rows above the one being computed are final (_row_by_row)
+                    if i in self._rows_done and min(r1, g.array_box[2]) < self._rows_done[i]:
+                        continue
+                    if i not in self._rows_done:
+                        raise ReadsItself(i)
                 where = f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}"
                 if g.k > 1:
-                    raise EngineError(f"OFFSET/INDIRECT reads {where}:{a1(g.r0 + g.k - 1, g.col)} while that run "
+                    last = a1(*g.array_box[2:]) if g.array_box else a1(g.r0 + g.k - 1, g.col)
+                    raise EngineError(f"OFFSET/INDIRECT reads {where}:{last} while that run "
                                       f"of formulas is computed (a recurrence through a reference made at run "
                                       f"time); not supported")
                 raise EngineError(f"circular reference (through OFFSET/INDIRECT, reading {where})")
@@ -216,6 +223,10 @@ class Engine(Access, Building, Evaluator):
                     v = self._eval(g.node, g, g.array_box is not None or g.array_eval, True)
                 except Ragged:
                     v = self._per_row(g) if g.array_rows else self._per_cell(g)
+                except ReadsItself as e:  # a row reads rows of its own run at run time: one row after another
+                    if e.gid != g.id:
+                        raise EngineError(e.args[0]) from None
+                    v = self._row_by_row(g)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
         except MemoryError:  # sheetnet.limits says so, in one line
@@ -277,6 +288,24 @@ class Engine(Access, Building, Evaluator):
             out.append(fit(self._eval(row.node, row, True, True), 1, c1 - c0 + 1))
         return V.stack(out)
 
+    def _row_by_row(self, g: Group) -> V:
+        """_per_row, each row stored before the next is computed: a row may read the rows above it at run time
+        (OFFSET(...,ROW()-3,0) down the run), never its own or one below (refused as circular)."""
+        r0, c0, _, c1 = g.array_box
+        grid, out = self.grids[g.sheet], []
+        try:
+            for i in range(g.k):
+                self._rows_done[g.id] = r0 + i
+                row = Group(g.id, g.sheet, g.col, r0 + i, 1, g.text_at(r0 + i), _node=shift(g.node, i),
+                            array_box=(r0 + i, c0, r0 + i, c1), volatile=g.volatile, runtime_refs=g.runtime_refs)
+                v = fit(self._eval(row.node, row, True, True), 1, c1 - c0 + 1)
+                grid.store(r0 + i, c0, v.num[0], None if v.typ is None else v.typ[0], None if v.obj is None else
+                           v.obj[0])
+                out.append(v)
+        finally:
+            self._rows_done.pop(g.id, None)
+        return V.stack(out)
+
     def _cached(self, g: Group) -> bool:
         """A volatile group shows the values the workbook cached (volatile="cached"), where it has them."""
         cached = self.book.data[self.sheets[g.sheet]].cached or {}
@@ -288,6 +317,14 @@ class Engine(Access, Building, Evaluator):
             v = cached[rc]
             grid.put(*rc, None if v == "" else v)
         return True
+
+
+class ReadsItself(EngineError):
+    """A reference made at run time reads the array_rows group `gid` while it runs (its rows in turn may)."""
+
+    def __init__(self, gid: int):
+        super().__init__("a run of array formulas reads its own cells through OFFSET/INDIRECT")
+        self.gid = gid
 
 
 def fit(v: V, H: int, W: int, blank: bool = False, k: int = 1) -> V:

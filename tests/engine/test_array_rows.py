@@ -214,3 +214,56 @@ def test_gradient_through_rows_of_array_formulas(tmp_path):
     np.testing.assert_allclose(grad, 2 * (J ** 2).sum() * x, rtol=1e-14)
     eng.set({f"s!{c}10": v for c, v in zip("CDEFG", x)})
     assert eng.get("s!BF1") == pytest.approx(value, rel=1e-14)
+
+
+def test_rows_that_read_rows_above_at_run_time_run_one_after_another(lo, tmp_path):
+    """{=OFFSET($M$2:$Q$2,ROW()-3,0)*2+J{r}}: each row reads the row above through OFFSET, which no text shows:
+    the run computes its rows in turn (as one formula a row would); a row that reads its own row is circular."""
+    import xlsxwriter
+
+    from sheetnet.errors import SheetnetError
+
+    path = tmp_path / "off.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    for c in range(5):
+        ws.write(1, 12 + c, c + 1.0)  # M2:Q2
+    for r in range(2, 12):
+        ws.write(r, 9, (r % 4) - 1.5)  # J
+        ws.write_array_formula(r, 12, r, 16, f"{{=OFFSET($M$2:$Q$2,ROW()-3,0)*2+J{r + 1}}}")
+    wb.close()
+    eng = Engine.load(path)
+    assert [(g.k, g.array_rows) for g in eng.groups] == [(10, True)]
+    refs = [f"{c}{r}" for r in range(3, 13) for c in "MNOPQ"]
+    want = lo_cells(lo, path, "s", refs)
+    assert all(same(eng.get(f"s!{ref}"), want[ref]) for ref in refs)
+    row = [1.0, 2.0, 3.0, 4.0, 5.0]
+    for r in range(3, 13):
+        row = [2 * x + eng.get(f"s!J{r}") for x in row]
+    assert [eng.get(f"s!{c}12") for c in "MNOPQ"] == row
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    for r in range(2, 6):  # each row reads its own row: circular
+        ws.write_array_formula(r, 12, r, 16, "{=OFFSET($M$2:$Q$2,ROW()-2,0)+1}")
+    wb.close()
+    with pytest.raises(SheetnetError, match=r"s!M3: OFFSET/INDIRECT reads s!M3:Q6 while that run of formulas is "
+                                            r"computed"):
+        Engine.load(path)
+
+
+def test_a_change_recomputes_rows_that_read_rows_above(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "off.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    for c in range(3):
+        ws.write(1, 12 + c, 1.0)
+    for r in range(2, 8):
+        ws.write(r, 9, 0.0)
+        ws.write_array_formula(r, 12, r, 14, f"{{=OFFSET($M$2:$O$2,ROW()-3,0)+J{r + 1}}}")
+    wb.close()
+    eng = Engine.load(path, inputs=["s!J3:J8", "s!M2:O2"])
+    assert eng.get("s!M8:O8") == [[1.0, 1.0, 1.0]]
+    eng.set({"s!J4": 2.0, "s!N2": 5.0})
+    assert eng.get("s!M8:O8") == [[3.0, 7.0, 3.0]] and eng.get("s!M3:O3") == [[1.0, 5.0, 1.0]]
