@@ -65,6 +65,17 @@ BLOCKS = [
     "=MMULT($A$1:$B$1,{d}$1:{d}$2)+A{r}",
 ]
 
+# one-row array formulas over the first three formula columns, typed in each row (collab_filter's
+# {=OFFSET($C$3:$G$3,L3,0)}): one group over the rows (Group.array_rows)
+ROW_ARRAYS = [
+    "{{=OFFSET($A$1:$C$1,{r}-1,0)*2}}",  # (C: text, numbers and blanks)
+    "{{=OFFSET($A$1,MOD({r}*3,8),0,1,2)}}",  # two wide in three: #N/A in the third
+    '{{=IF(A{r}:C{r}>1,A{r}:C{r},"no")}}',
+    "{{=$A$1:$C$1+B{r}}}",
+    "{{=MMULT(A{r}:B{r},{{1,2,3;4,5,6}})}}",
+    "{{=1/(D{r}:F{r}-1)}}",  # (D: numbers and errors; F blank)
+]
+
 
 def _data(rng, sheet):
     """Columns A, B numbers; C text, numbers and blanks; D numbers and errors; E booleans."""
@@ -113,11 +124,15 @@ def workbook(path, seed: int):
         refs = []
         cols = FORMULA_COLS[:int(rng.integers(2, 6))]
         block = rng.integers(0, 3) == 0 and len(cols) >= 3
-        if block:  # the first three formula columns one block
+        if block:  # the first three formula columns one block, or a one-row array formula in each row
             tpl, d0 = BLOCKS[int(rng.integers(len(BLOCKS)))], int(rng.integers(0, 2))
+            rows_tpl = ROW_ARRAYS[int(rng.integers(len(ROW_ARRAYS)))] if rng.integers(0, 2) == 0 else None
             for j, col in enumerate(cols[:3]):
                 for r in range(1, ROWS + 1):
-                    ws.write_formula(f"{col}{r}", tpl.format(r=r, d="ABCDE"[d0 + j]), None, 0)
+                    if rows_tpl is None:
+                        ws.write_formula(f"{col}{r}", tpl.format(r=r, d="ABCDE"[d0 + j]), None, 0)
+                    elif j == 0:
+                        ws.write_array_formula(f"{col}{r}:{cols[2]}{r}", rows_tpl.format(r=r), None, 0)
                 refs += [f"{col}{r}" for r in range(1, ROWS + 1)]
                 written[s].append(col)
             cols = cols[3:]
