@@ -141,7 +141,7 @@ class Engine(Access, Building, Evaluator):
         for i in self._ids_in(s, r0, c0, r1, c1):
             if i in self._running:  # mid-evaluation: its cells are not final yet
                 g = self.groups[i]
-                if g.array_rows:  # rows above the one being computed are final (_row_by_row)
+                if g.array_rows:  # rows above the one being computed in turn are final (_per_row)
                     if i in self._rows_done and min(r1, g.array_box[2]) < self._rows_done[i]:
                         continue
                     if i not in self._rows_done:
@@ -226,7 +226,7 @@ class Engine(Access, Building, Evaluator):
                 except ReadsItself as e:  # a row reads rows of its own run at run time: one row after another
                     if e.gid != g.id:
                         raise EngineError(e.args[0]) from None
-                    v = self._row_by_row(g)
+                    v = self._per_row(g, in_turn=True)
         except EngineError as e:
             raise EngineError(f"{self.sheets[g.sheet]}!{a1(g.r0, g.col)}: {e}") from None
         except MemoryError:  # sheetnet.limits says so, in one line
@@ -277,30 +277,23 @@ class Engine(Access, Building, Evaluator):
             out.append(v.broadcast((1, 1, 1)))
         return V.stack(out)
 
-    def _per_row(self, g: Group) -> V:
-        """An array_rows group's rows one at a time (its references made at run time differ in size by row), each
-        fitted to its row's box."""
-        r0, c0, _, c1 = g.array_box
-        out = []
-        for i in range(g.k):
-            row = Group(g.id, g.sheet, g.col, r0 + i, 1, g.text_at(r0 + i), _node=shift(g.node, i),
-                        array_box=(r0 + i, c0, r0 + i, c1), volatile=g.volatile, runtime_refs=g.runtime_refs)
-            out.append(fit(self._eval(row.node, row, True, True), 1, c1 - c0 + 1))
-        return V.stack(out)
-
-    def _row_by_row(self, g: Group) -> V:
-        """_per_row, each row stored before the next is computed: a row may read the rows above it at run time
-        (OFFSET(...,ROW()-3,0) down the run), never its own or one below (refused as circular)."""
+    def _per_row(self, g: Group, in_turn: bool = False) -> V:
+        """An array_rows group's rows one at a time, each fitted to its row's box: where its references made at run
+        time differ in size by row, or (in_turn) where a row reads rows above it at run time (OFFSET(..,ROW()-3,0)
+        down the run): each row then stored before the next is computed, and a row reading its own row or one
+        below refused as circular (_ensure)."""
         r0, c0, _, c1 = g.array_box
         grid, out = self.grids[g.sheet], []
         try:
             for i in range(g.k):
-                self._rows_done[g.id] = r0 + i
+                if in_turn:
+                    self._rows_done[g.id] = r0 + i
                 row = Group(g.id, g.sheet, g.col, r0 + i, 1, g.text_at(r0 + i), _node=shift(g.node, i),
                             array_box=(r0 + i, c0, r0 + i, c1), volatile=g.volatile, runtime_refs=g.runtime_refs)
                 v = fit(self._eval(row.node, row, True, True), 1, c1 - c0 + 1)
-                grid.store(r0 + i, c0, v.num[0], None if v.typ is None else v.typ[0], None if v.obj is None else
-                           v.obj[0])
+                if in_turn:
+                    grid.store(r0 + i, c0, v.num[0], None if v.typ is None else v.typ[0],
+                               None if v.obj is None else v.obj[0])
                 out.append(v)
         finally:
             self._rows_done.pop(g.id, None)

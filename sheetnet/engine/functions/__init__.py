@@ -5,7 +5,7 @@ The common families load here; the rest (manifest.LAZY) when a formula first nam
 Anything not in the table is refused with the cell and the function named, never a wrong number.
 """
 
-from . import aggregate, conditional, datefn, dynamic, logic, lookup, mathfn, regress, text  # noqa: F401
+from . import aggregate, conditional, datefn, dynamic, logic, lookup, mathfn, refs, regress, text  # noqa: F401
 from .registry import FUNCTIONS, REF_FUNCTIONS, Fn, fn, supported
 
 __all__ = ["FUNCTIONS", "REF_FUNCTIONS", "Fn", "fn", "supported"]
