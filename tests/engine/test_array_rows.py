@@ -267,3 +267,49 @@ def test_a_change_recomputes_rows_that_read_rows_above(tmp_path):
     assert eng.get("s!M8:O8") == [[1.0, 1.0, 1.0]]
     eng.set({"s!J4": 2.0, "s!N2": 5.0})
     assert eng.get("s!M8:O8") == [[3.0, 7.0, 3.0]] and eng.get("s!M3:O3") == [[1.0, 5.0, 1.0]]
+
+
+ODD_ROWS = [
+    "{{=SUM(A{r}:$A$30)*$C$3:$E$3}}",  # a mixed range: each row its own size
+    "{{=A{r}:C{r}/B{r}}}",
+    "{{=IFERROR(1/(A{r}:C{r}-2),\"x\")}}",
+    "{{=TRANSPOSE(A{r}:A{s})}}",  # a column turned into a row
+    "{{=INDEX($C$3:$G$8,MOD({r},6)+1,0)}}",
+    "{{=OFFSET($C$2,MOD({r},6)+1,0,1,MOD({r},3)+1)+0}}",  # each row its own width
+    "{{=MMULT(A{r}:B{r},$C$3:$E$4)}}",
+    "{{=A{r}&\"-\"&$C$3:$E$3}}",
+    "{{=(A{r}:C{r}>1)*1}}",
+    "{{=ROW(A{r}:C{r})+COLUMN(A{r}:C{r})}}",
+]
+
+
+@pytest.mark.parametrize("form", ODD_ROWS)
+def test_a_run_gives_what_one_formula_a_row_gives(tmp_path, monkeypatch, form):
+    """Each shape, as one group over its rows and as one array formula a row (the reading before this group
+    existed), cell for cell, errors and text included."""
+    import xlsxwriter
+
+    from sheetnet.engine import building
+
+    path = tmp_path / "odd.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("s")
+    for r in range(30):
+        ws.write(r, 0, (r * 7) % 5 - 1.0)
+        ws.write(r, 1, (r * 3) % 4 + 0.5)
+        if r % 7:
+            ws.write(r, 2, r % 3)
+    for i in range(2, 8):
+        for j in range(2, 7):
+            ws.write(i, j, (i * j) % 5 - 1.5)
+    for r in range(11, 25):
+        ws.write_array_formula(r - 1, 9, r - 1, 12, form.format(r=r, s=r + 3), None, 0)
+    wb.close()
+    merged = Engine.load(path)
+    assert [g.k for g in merged.groups if g.array_box and g.array_rows] in ([14], [])
+    monkeypatch.setattr(building, "_row_runs", lambda arrays: [("one", a, 1) for a in arrays])
+    single = Engine.load(path)
+    assert not any(g.array_rows for g in single.groups)
+    got, want = merged.get("s!J10:M24"), single.get("s!J10:M24")
+    assert [[repr(x) for x in row] for row in got] == [[repr(x) for x in row] for row in want]
+    assert any(isinstance(x, (float, str)) for row in got for x in row)
