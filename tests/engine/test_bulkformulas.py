@@ -217,6 +217,19 @@ def test_shared_formulas_are_read_as_cell_by_cell(monkeypatch, seed):
     assert sum(k > 1 for _, _, k, _ in got[0]) >= 2  # (runs were made)
 
 
+def test_two_shared_formulas_one_below_the_other_in_a_column_are_one_run(monkeypatch):
+    """D2:D5 shares B2*2; C6:D8 shares A6*2, which in column D is B6*2, the first one's formula rows further
+    down: D2:D8 is one run, both ways (D6:D8 are the second's other cells, its first cell is C6)."""
+    rows = [b'<c r="D2"><f t="shared" ref="D2:D5" si="0">B2*2</f><v>1</v></c>']
+    rows += [b'<c r="D%d"><f t="shared" si="0"/><v>0</v></c>' % r for r in range(3, 6)]
+    rows += [b'<c r="C6"><f t="shared" ref="C6:D8" si="1">A6*2</f><v>1</v></c><c r="D6"><f t="shared" si="1"/></c>']
+    rows += [b'<c r="C%d"><f t="shared" si="1"/></c><c r="D%d"><f t="shared" si="1"/></c>' % (r, r) for r in (7, 8)]
+    data = HEAD + b"".join(b'<row r="%d">' % (i + 2) + c + b"</row>" for i, c in enumerate(rows)) + TAIL
+    for bulk in (True, False):
+        runs = _read_shared(data, monkeypatch, bulk)[0]
+        assert sorted(runs) == [(2, 5, 3, "A6*2"), (3, 1, 7, "B2*2")], (bulk, runs)
+
+
 @pytest.mark.parametrize("far", ["XFE1", "B1048577"])
 def test_an_array_box_beyond_the_sheet_is_refused_both_ways(monkeypatch, far):
     data = HEAD + b'<row r="1"><c r="A1"><f t="array" ref="A1:%s">1</f><v>1</v></c></row>' % far.encode() + TAIL
