@@ -78,9 +78,9 @@ def _index_boxes(nodes, ctx):
 
 
 def read_boxes(boxes, ctx, intersect: bool):
-    """The values of one box per formula cell (None: #REF!); one shared box is read once."""
+    """The values of one box per formula cell (None: #REF!); a box (or a cell) named by many cells is read once."""
     if intersect and ctx.scalar and not ctx.array:
-        out = []
+        out, read = [], {}
         for k, b in enumerate(boxes):
             if b is None:
                 out.append(V.scalar(ErrorCode(REF)))
@@ -96,7 +96,9 @@ def read_boxes(boxes, ctx, intersect: bool):
             else:
                 out.append(V.scalar(ErrorCode(VALUE)))
                 continue
-            out.append(ctx.read(s, r, c, r, c))
+            if (s, r, c) not in read:
+                read[(s, r, c)] = ctx.read(s, r, c, r, c)
+            out.append(read[(s, r, c)])
         return V.stack(out)
     if all(b == boxes[0] for b in boxes) and boxes[0] is not None:
         return ctx.read(*boxes[0])
