@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PACKAGES = ["pandas", "xlcalculator", "xlsx2csv", "pyexcel-xlsx", "tablib", "pyexcel", "odfpy", "pyexcel-ods3",
             "ezodf", "python-calamine", "pyexcel-ods", "openpyxl-dictreader", "excel2json-3", "pyexcel-xls",
-            "xlsxgrep", "pylightxl", "frictionless", "messytables", "rows", "agate-excel",
-            # beyond spreadsheet libraries: an Excel automation package, data tools, a converter's expected files
-            "xlwings", "csvkit", "petl", "xls2xlsx", "excel2img"]
+            "xlsxgrep", "pylightxl", "frictionless", "messytables", "rows", "agate-excel", "xlrd3", "sheet2dict",
+            # beyond spreadsheet libraries: an Excel automation package, data tools, a converter's expected files, a
+            # web framework's import and export
+            "xlwings", "csvkit", "petl", "xls2xlsx", "excel2img", "django-import-export"]
 CACHE = Path(__file__).resolve().parent / ".cache"
 EXTS = (".xlsx", ".xlsm", ".ods")
 

@@ -58,6 +58,20 @@ class _Package:
             raise SheetnetError(f"{path}: unpacks to {total} bytes, more than the {MAX_UNPACKED} sheetnet reads")
         self.budget = MAX_UNPACKED
         self.names = set(self.zip.namelist())
+        self._canon: dict | None = None  # a part's name without case and with / -> its name (made when needed)
+
+    def actual(self, name: str) -> str:
+        """A part's name as the package holds it: part names are compared ignoring case (OPC's rule: a
+        relationship may name xl/sharedStrings.xml for xl/SharedStrings.xml), and some writers separate folders
+        with backslashes.  The name itself where no one part answers to it."""
+        if name in self.names:
+            return name
+        if self._canon is None:
+            self._canon = {}
+            for n in self.names:
+                k = n.replace("\\", "/").lower()
+                self._canon[k] = None if k in self._canon else n  # (two parts one name but for case: neither)
+        return self._canon.get(name.replace("\\", "/").lower()) or name
 
     def is_ods(self) -> bool:
         return "mimetype" in self.names and self.zip.read("mimetype")[:64].startswith(
@@ -118,8 +132,9 @@ class _Package:
             return parse_xml(f).getroot()
 
     def rels(self, part: str) -> dict:
-        folder, base = posixpath.split(part)
-        rel = posixpath.join(folder, "_rels", base + ".rels")
+        """A part's relationships: Id -> (mode, target, type), an internal target as the part's name (actual)."""
+        folder, base = posixpath.split(part.replace("\\", "/"))
+        rel = self.actual(posixpath.join(folder, "_rels", base + ".rels"))
         if rel not in self.names:
             return {}
         out = {}
@@ -127,7 +142,7 @@ class _Package:
             if el.get("TargetMode") == "External":
                 out[el.get("Id")] = ("external", el.get("Target"), el.get("Type", ""))
                 continue
-            out[el.get("Id")] = ("internal", _resolved(folder, el.get("Target", "")), el.get("Type", ""))
+            out[el.get("Id")] = ("internal", self.actual(_resolved(folder, el.get("Target", ""))), el.get("Type", ""))
         return out
 
 
@@ -203,8 +218,8 @@ def _refuse_other_formats(path: Path):
 
 
 def _read(pkg: _Package, path: Path, cached: bool = False) -> Book:
-    wb_part = "xl/workbook.xml"
-    for rid, (mode, target, typ) in pkg.rels("").items() if "_rels/.rels" in pkg.names else []:
+    wb_part = pkg.actual("xl/workbook.xml")
+    for rid, (mode, target, typ) in pkg.rels("").items():
         if typ.endswith("/officeDocument"):
             wb_part = target
     if wb_part not in pkg.names:

@@ -25,7 +25,7 @@ def scan_tree(data: bytes, b):
         for el in row.iter(f"{NS}c"):
             ref = el.get("r")
             if ref:
-                m = CELL_RE.match(ref)
+                m = CELL_RE.match(ref.upper())  # (a writer's a1 is A1)
                 if not m:
                     raise SheetnetError(f"{b.where}: bad cell address {ref!r}")
                 c, r = col_index(m.group(1)), int(m.group(2)) - 1
