@@ -14,14 +14,20 @@ from .books import lo_cells, same, write_book
 TYPES = ["", ",1", ",0", ",-1", ",2", ",0.5", ",-0.5", ",0.7", ",TRUE", ',"1"']  # (0.7 is 0: exact)
 
 
-def _book(path, rng, sorted_: bool):
-    vec = [rng.choice([1.0, 2.0, 2.5, 3.0, -1.0, 0.0, 7.0, 7.0, 10.0]) for _ in range(12)]
+WORDS = ["apple", "Apple", "banana", "cherry", "date", "Éclair", "fig", "a", "zebra", "Zoo", "b*", "c?d", "b"]
+
+
+def _book(path, rng, sorted_: bool, text: bool = False):
+    pool = WORDS if text else [1.0, 2.0, 2.5, 3.0, -1.0, 0.0, 7.0, 7.0, 10.0]
+    vec = [rng.choice(pool) for _ in range(12)]
     if sorted_:
-        vec.sort()
+        vec.sort(key=lambda v: v.lower() if text else v)
     cells = {f"C{i + 1}": v for i, v in enumerate(vec)}
-    cells.update({f"D{i + 1}": v for i, v in enumerate(sorted(vec, reverse=True))})
+    cells.update({f"D{i + 1}": v for i, v in enumerate(sorted(vec, reverse=True, key=lambda v: v.lower() if text
+                                                              else v))})
     for r in range(1, 41):
-        cells[f"A{r}"] = rng.choice(vec + [-5.0, 11.0, 2.7, 0.0, 7.0])
+        cells[f"A{r}"] = rng.choice(vec + (["aa", "APPLE", "zz", "b*", "c?d", "c", "éclair"] if text else
+                                           [-5.0, 11.0, 2.7, 0.0, 7.0]))
     for j, t in enumerate(TYPES):
         for r in range(1, 41):
             cells[f"{'EFGHIJKLMN'[j]}{r}"] = f"=MATCH(A{r},$C$1:$C$12{t})"
@@ -30,16 +36,18 @@ def _book(path, rng, sorted_: bool):
     return write_book(path, {"s": cells}), vec
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(10))
 def test_match_at_once_is_the_cell_by_cell_search(tmp_path, monkeypatch, seed):
-    path, _ = _book(tmp_path / "m.xlsx", random.Random(seed), sorted_=seed % 2 == 0)
+    """Numbers (seeds 0-5) and texts (6-9: case, accents, and lookup values holding a wildcard, which the exact
+    match leaves to the search)."""
+    path, _ = _book(tmp_path / "m.xlsx", random.Random(seed), sorted_=seed % 2 == 0, text=seed >= 6)
     refs = [f"{c}{r}" for c in "EFGHIJKLMNO" for r in range(1, 41)]
     calls = []
-    real = lookup._match_numbers
-    monkeypatch.setattr(lookup, "_match_numbers", lambda *a: calls.append(1) or real(*a))
+    real = lookup._match_at_once
+    monkeypatch.setattr(lookup, "_match_at_once", lambda *a: (lambda v: calls.append(v is not None) or v)(real(*a)))
     fast = Engine.load(path)
-    assert len(calls) >= 10 and sum(1 for g in fast.groups if g.k == 40) >= 10
-    monkeypatch.setattr(lookup, "_match_numbers", lambda *a: None)
+    assert sum(calls) >= 4 and sum(1 for g in fast.groups if g.k == 40) >= 10  # (answered at once, in columns)
+    monkeypatch.setattr(lookup, "_match_at_once", lambda *a: None)
     slow = Engine.load(path)
     got, want = [fast.get(f"s!{r}") for r in refs], [slow.get(f"s!{r}") for r in refs]
     assert [repr(v) for v in got] == [repr(v) for v in want]

@@ -167,7 +167,7 @@ def per_element(*indices):
 def f_match(args):
     x, arr = args[0], args[1]
     typ = args[2] if len(args) > 2 else None
-    at_once = _match_numbers(x, arr, typ)
+    at_once = _match_at_once(x, arr, typ)
     if at_once is not None:
         return at_once
     keys = KeysOf(arr, lambda kk: _flat(arr, kk))
@@ -185,11 +185,12 @@ def f_match(args):
     return _cells(_K(x, arr, typ), one)
 
 
-def _match_numbers(x, arr, typ) -> V | None:
-    """MATCH of each cell's number in one vector of numbers, with one match type for all (MATCH(I3,$B$4:$B$18)
-    down a column), at once: what find_in gives each (exact: the first equal; 1: the last before the first greater;
-    -1: the last before the first smaller).  None where it is not that case."""
-    if x is None or arr.shape[0] != 1 or x.shape[1:] != (1, 1) or not (x.typ is None or (x.typ == NUM).all()):
+def _match_at_once(x, arr, typ) -> V | None:
+    """MATCH of each cell's number in one vector of numbers, or of its text in one vector of texts, with one match
+    type for all (MATCH(I3,$B$4:$B$18) down a column), at once: what find_in gives each (exact: the first equal;
+    1: the last before the first greater; -1: the last before the first smaller; texts compared lowercased, as
+    _keys makes them).  None where it is not that case (mixed kinds, an exact match with a wildcard)."""
+    if x is None or arr.shape[0] != 1 or x.shape[1:] != (1, 1) or x.typ is not None and len(set(x.typ.ravel())) > 1:
         return None
     m = 1
     if typ is not None:
@@ -197,11 +198,18 @@ def _match_numbers(x, arr, typ) -> V | None:
             return None
         m = int(typ.num[0, 0, 0])
     vec = _flat(arr, 0)
-    if vec is None or not (vec[0] == NUM).all():
+    kind = NUM if x.typ is None else int(x.typ.flat[0])
+    if vec is None or kind not in (NUM, TEXT) or not (vec[0] == kind).all():
         return None
-    n, xs = vec[1][None, :], x.num[:, 0, :]
-    if not np.isfinite(xs).all():
-        return None
+    if kind == NUM:
+        n, xs = vec[1][None, :], x.num[:, 0, :]
+        if not np.isfinite(xs).all():
+            return None
+    else:
+        n, xs = [str(o).lower() for o in vec[2]], [str(o).lower() for o in x.obj[:, 0, 0]]
+        if any("\0" in t for t in n + xs) or m == 0 and any(ch in t for t in xs for ch in "*?~"):
+            return None  # (numpy's text drops a trailing NUL; a wildcard is find's)
+        n, xs = np.array(n, dtype=str)[None, :], np.array(xs, dtype=str)[:, None]
     if m == 0:
         hit = n == xs
         found, pos = hit.any(axis=1), hit.argmax(axis=1)
