@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import collate
 from .values import APPROX, BLANK, BOOL, ERR, NUM, TEXT, V, error_array, first_error, with_errors
 
 CMP = {"=": np.equal, "<>": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}
@@ -85,7 +86,8 @@ def _equal(op, a: V, b: V, ta, tb, shape, a0: V, b0: V) -> V:
 
 
 def cmp_values(ta, na, oa, tb, nb, ob) -> int:
-    """Excel's ordering: numbers < text < booleans; text case-insensitive; blank is 0, "" or FALSE."""
+    """Excel's ordering: numbers < text < booleans; text as a spreadsheet orders it (sheetnet.engine.collate: case
+    ignored, accents after letters); blank is 0, "" or FALSE."""
     if ta == BLANK and tb == BLANK:
         return 0
     if ta == BLANK:
@@ -96,8 +98,7 @@ def cmp_values(ta, na, oa, tb, nb, ob) -> int:
     if ta != tb:
         return -1 if rank[ta] < rank[tb] else 1
     if ta == TEXT:
-        x, y = str(oa).lower(), str(ob).lower()
-        return int(x > y) - int(x < y)
+        return collate.compare(str(oa), str(ob))
     return int(order(np.float64(na), np.float64(nb)))
 
 

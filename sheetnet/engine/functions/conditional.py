@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from .. import collate
 from ..values import BLANK, BOOL, ERR, NUM, TEXT, VALUE, V, finish, parse_number
 from .registry import fn
 
@@ -88,9 +89,9 @@ def matches(cells: Cells, crit) -> np.ndarray:
         pat = wildcard(rest)
         hit = (t == TEXT) & np.array([bool(pat.fullmatch(s)) if s is not None else False for s in cells.low])
         return ~hit if op == "<>" else hit
-    r = rest.lower()
+    r = collate.key(rest)  # (texts in a spreadsheet's order: sheetnet.engine.collate)
     cmp = {"<": lambda a: a < r, ">": lambda a: a > r, "<=": lambda a: a <= r, ">=": lambda a: a >= r}[op]
-    return (t == TEXT) & np.array([cmp(s) if s is not None else False for s in cells.low])
+    return (t == TEXT) & np.array([cmp(collate.key(s)) if s is not None else False for s in cells.low])
 
 
 def _criteria(v: V, K: int):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, ErrorCode, Ragged, V, to_number
+from .. import collate
 from .conditional import wildcard
 from .registry import fn
 
@@ -49,21 +50,23 @@ def _flat(v: V, k: int):
 
 
 def _key(x):
-    """A lookup value's class and comparable key (numbers < text < booleans, text case-insensitive)."""
+    """A lookup value's class and comparable key (numbers < text < booleans): text as (1, its order
+    (sheetnet.engine.collate), its lowercase): ordered as a spreadsheet orders texts, equal where the texts are
+    but for case, and matched by wildcards on its lowercase."""
     if isinstance(x, bool):
         return 2, float(x)
     if isinstance(x, float):
         return 0, x
     if isinstance(x, str):
-        return 1, x.lower()
+        low = x.lower()
+        return 1, collate.key(low), low
     return None
 
 
 def _keys(t, n, o):
     out = []
     for ti, ni, oi in zip(t, n, o):
-        out.append((0, ni) if ti == NUM else (1, str(oi).lower()) if ti == TEXT else (2, ni) if ti == BOOL
-                   else None)
+        out.append((0, ni) if ti == NUM else _key(str(oi)) if ti == TEXT else (2, ni) if ti == BOOL else None)
     return out
 
 
@@ -99,7 +102,7 @@ def find_in(x, keys: list, mode: int, wild: bool = False, reverse: bool = False)
     if mode == 0:
         if wild and key[0] == 1 and any(ch in x for ch in "*?~"):
             pat = wildcard(x)
-            return next((i for i in idx if keys[i] and keys[i][0] == 1 and pat.fullmatch(keys[i][1])), None)
+            return next((i for i in idx if keys[i] and keys[i][0] == 1 and pat.fullmatch(keys[i][2])), None)
         return next((i for i in idx if keys[i] == key), None)
     if mode in (1, -1):  # sorted data: the last of the run that does not pass x
         best = None
@@ -188,7 +191,7 @@ def f_match(args):
 def _match_at_once(x, arr, typ) -> V | None:
     """MATCH of each cell's number in one vector of numbers, or of its text in one vector of texts, with one match
     type for all (MATCH(I3,$B$4:$B$18) down a column), at once: what find_in gives each (exact: the first equal;
-    1: the last before the first greater; -1: the last before the first smaller; texts compared lowercased, as
+    1: the last before the first greater; -1: the last before the first smaller; texts compared by their keys, as
     _keys makes them).  None where it is not that case (mixed kinds, an exact match with a wildcard)."""
     if x is None or arr.shape[0] != 1 or x.shape[1:] != (1, 1) or x.typ is not None and len(set(x.typ.ravel())) > 1:
         return None
@@ -205,11 +208,14 @@ def _match_at_once(x, arr, typ) -> V | None:
         n, xs = vec[1][None, :], x.num[:, 0, :]
         if not np.isfinite(xs).all():
             return None
-    else:
-        n, xs = [str(o).lower() for o in vec[2]], [str(o).lower() for o in x.obj[:, 0, 0]]
-        if any("\0" in t for t in n + xs) or m == 0 and any(ch in t for t in xs for ch in "*?~"):
-            return None  # (numpy's text drops a trailing NUL; a wildcard is find's)
-        n, xs = np.array(n, dtype=str)[None, :], np.array(xs, dtype=str)[:, None]
+    else:  # texts as ranks: of their order (1, -1), or of their order and lowercase (exact), as find_in compares
+        n, xs = [_key(str(o)) for o in vec[2]], [_key(str(o)) for o in x.obj[:, 0, 0]]
+        if m == 0 and any(ch in k[2] for k in xs for ch in "*?~"):
+            return None  # (a wildcard is find_in's)
+        part = (lambda k: k[1:]) if m == 0 else (lambda k: k[1])
+        rank = {k: i for i, k in enumerate(sorted({part(k) for k in n + xs}))}
+        n = np.array([rank[part(k)] for k in n])[None, :]
+        xs = np.array([rank[part(k)] for k in xs])[:, None]
     if m == 0:
         hit = n == xs
         found, pos = hit.any(axis=1), hit.argmax(axis=1)
