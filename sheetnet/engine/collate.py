@@ -1,8 +1,10 @@
 """The order of texts, as LibreOffice compares them (ICU's root collation, case ignored), where Excel's
 English order agrees: punctuation first, then symbols, digits, then letters; a letter's accents count only
-where the letters themselves are the same ("e" < "é" < "eb"); æ, œ and ß as ae, oe and ss with a mark.
+where the letters themselves are the same ("e" < "é" < "eb"); æ, œ and ß as ae, oe and ss with a mark, ø and ð as
+o and d with one.
 
-`key(text)` is a tuple that compares as the texts do; equal keys are texts a spreadsheet calls equal.  Its
+`key(text)` is a tuple that compares as the texts do (equal keys: neither is before the other; whether they are
+`=` is case-insensitive identity, as LibreOffice says "1" and "¹" are neither before the other nor equal).  Its
 table covers ASCII and Latin-1 (measured against LibreOffice character by character, and on random strings:
 tests/engine/test_collate.py); any other character comes after every letter, in code point order, as
 sheetnet compared texts before.
@@ -13,9 +15,13 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-# the primary order LibreOffice gives ASCII's and Latin-1's punctuation and symbols, then digits and letters
-_ORDER = " _-,;:!¡?¿.'\"«»()[]{}§@*/\\&#%`^°+±÷×<=>|~$£¥€0123456789abcdefghijklmnopqrstuvwxyz"
+# the primary order LibreOffice gives ASCII's and Latin-1's characters (and a few beyond: dashes, the bullet, the
+# arrow, the fraction slash, the euro), measured one against another; letters with accents are their letter's
+_ORDER = ("\t\n\r _-\u2013\u2014,;:!¡?¿.·'\"«»()[]{}§¶@*/\\&#%\u2022`´^¯¨¸°©®\u2192+±÷×<=>¬|¦~\u2044¤¢$£¥\u20ac"
+          "0123456789abcdefghijklmnopqrstuvwxyzþ")
 _PRIMARY = {ch: i + 1 for i, ch in enumerate(_ORDER)}
+_ALIAS = {"\xa0": " ", "¹": "1", "²": "2", "³": "3", "ª": "a", "º": "o", "µ": "\u03bc"}  # (the same place, another case)
+_IGNORED = {"\xad"}  # the soft hyphen counts for nothing
 _COMMON = 0x20  # the secondary weight of a plain character
 # combining marks' secondary weights, in ICU's order (acute < grave < breve < circumflex < caron < ring <
 # diaeresis < double acute < tilde < dot above < stroke < cedilla < ogonek < macron)
@@ -23,7 +29,9 @@ _MARKS = {0x301: 0x24, 0x300: 0x25, 0x306: 0x26, 0x302: 0x27, 0x30C: 0x28, 0x30A
           0x303: 0x2D, 0x307: 0x2E, 0x327: 0x30, 0x328: 0x31, 0x304: 0x32}
 _STROKE = 0x2F
 _LIGATURE = 0x110  # æ, œ, ß: two letters and this mark between them
-_SPECIAL = {"æ": ("a", _LIGATURE, "e"), "œ": ("o", _LIGATURE, "e"), "ß": ("s", _LIGATURE, "s"), "ø": ("o", _STROKE)}
+_SPECIAL = {"æ": ("a", _LIGATURE, "e"), "œ": ("o", _LIGATURE, "e"), "ß": ("s", _LIGATURE, "s"), "ø": ("o", _STROKE),
+            "ð": ("d", _STROKE),
+            "½": ("1", "\u2044", "2"), "¼": ("1", "\u2044", "4"), "¾": ("3", "\u2044", "4")}
 _AFTER = 0x1000  # characters beyond the table: after every letter, by code point
 
 
@@ -32,6 +40,9 @@ def key(text: str) -> tuple:
     """(primaries, secondaries): texts compare as these tuples compare."""
     primaries, secondaries = [], []
     for ch in unicodedata.normalize("NFD", text.lower()):
+        if ch in _IGNORED:
+            continue
+        ch = _ALIAS.get(ch, ch)
         special = _SPECIAL.get(ch)
         if special is not None:
             for part in special:

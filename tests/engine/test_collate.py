@@ -13,8 +13,8 @@ from .books import lo_cells, same
 
 # punctuation, symbols, digits and letters of ASCII and Latin-1, and words that differ by an accent, a case, a
 # ligature or a hyphen
-ALPHABET = (" _-,;:!¡?¿.'\"«»()[]{}§@*/\\&#%`^°+±÷×<=>|~$£¥€0123456789AaáÀàâÅåäãÆæBbCcçDdEeÉéèêëFfGgHhIiíìîïJjKkLl"
-            "MmNnñOoóòôÖöõØøŒœPpQqRrSsßTtUuúùûÜüVvWwXxYyýÿZz")
+ALPHABET = (" \xa0_-–—,;:!¡?¿.·'\"«»()[]{}§¶@*/\\&#%•`´^¯¨¸°©®→+±÷×<=>¬|¦~⁄¤¢$£¥€0123456789¹²³½¼¾ªAaáÀàâÅåäãÆæ"
+            "BbCcçDdÐðEeÉéèêëFfGgHhIiíìîïJjKkLlMmNnñºOoóòôÖöõØøŒœPpQqRrSsßTtUuúùûÜüVvWwXxYyýÿZzÞþµ\xad")
 BASES = ["resume", "cote", "co-op", "coop", "x1", "x_1", "naive", "strasse", "oe", "ae", "a", "e", "10", "9a"]
 ACCENTED = {"e": "eéèêëE", "a": "aáàâåäãæA", "o": "oóòôöõøœO", "s": "sßS", "i": "iíìîï", "u": "uúùûü", "c": "cçC"}
 
@@ -71,10 +71,12 @@ def test_texts_are_ordered_as_libreoffice_orders_them(lo, tmp_path, seed):
     ("é", "f", True, False), ("a_1", "a1", True, False), ("-", "+", True, False), ("ß", "ss", False, False),
     ("ß", "st", True, False), ("æ", "af", True, False), ("æ", "ae", False, False), ("ø", "ö", False, False),
     ("ø", "oa", True, False), ("Å", "å", False, True), ("résumé", "resume", False, False), ("{", "a", True, False),
-    ("co-op", "coop", True, False), ("z", "é", False, False),
+    ("co-op", "coop", True, False), ("z", "é", False, False), ("1", "¹", False, False), ("Ð", "D7", True, False),
+    ("½", "1/2", False, False), ("x\xady", "xy", False, False), ("ª", "b", True, False), ("þ", "z", False, False),
 ])
 def test_pairs_libreoffice_gave(tmp_path, a, b, lt, eq):
-    """Pairs whose order LibreOffice 7.4 gave (=A1<B1, =A1=B1), where code points answer otherwise for most."""
+    """Pairs whose order LibreOffice 7.4 gave (=A1<B1, =A1=B1), where code points answer otherwise for most; "1"
+    and "¹" are neither before the other nor equal, as a soft hyphen's word and the word without it."""
     import xlsxwriter
 
     p = tmp_path / "q.xlsx"
@@ -86,4 +88,4 @@ def test_pairs_libreoffice_gave(tmp_path, a, b, lt, eq):
     ws.write_formula("D1", "=A1=B1", None, False)
     wb.close()
     eng = Engine.load(p)
-    assert (eng.get("s!C1"), eng.get("s!D1")) == (lt, eq) and (key(a) == key(b)) is eq
+    assert (eng.get("s!C1"), eng.get("s!D1")) == (lt, eq) and (key(a) < key(b)) is lt
