@@ -12,7 +12,7 @@ from ..errors import SheetnetError
 from . import recurrence, wide
 from .compile import LATER, SplitRun, compiled
 from .functions import FUNCTIONS
-from .graph import RESIZED, Group, Order, boxes_read, circular, reads_of, refs, resize_ranges, shift, unique_ids, walk
+from .graph import RESIZED, Group, Order, boxes_read, circular, reads_of, refs, resize_ranges, unique_ids, walk
 from .grid import COL_GAP, ROW_GAP, Grid, plan_tiles
 from .package import a1, parse_range
 from .parse import Context, parse
@@ -170,15 +170,11 @@ class Building:
 
     def _split_rows(self, g: Group):
         """An array_rows group as one array formula a row (the first keeps g's id)."""
-        node, texts = g.node, [g.text_at(g.r0 + i) for i in range(g.k)]
-        r0, c0, _, c1 = g.array_box
-        for i in range(g.k):
-            ng = g if i == 0 else Group(len(self.groups), g.sheet, g.col, r0 + i, 1, texts[i], volatile=g.volatile,
-                                        runtime_refs=g.runtime_refs)
-            ng.k, ng.array_box, ng.array_rows, ng.node = 1, (r0 + i, c0, r0 + i, c1), False, shift(node, i)
+        rows = [g.array_row(i, len(self.groups) + i - 1) for i in range(g.k)]
+        g.k, g.array_box, g.array_rows, g.node = 1, rows[0].array_box, False, rows[0].node
+        for ng in [g] + rows[1:]:
             ng.reads = reads_of(ng.node, 1)
-            if i:
-                self.groups.append(ng)
+        self.groups += rows[1:]
 
     def _fill_gid(self):
         """Each formula cell's group id in the grids' gid (-1 elsewhere), and each grid's formula_box: the box

@@ -208,11 +208,7 @@ def put_shared(ch: Children, b) -> list:
             text = b.shared_text(si, r0, c)
             if len(text) > MAX_FORMULA:
                 b.formula_cell(r0, c, a1(r0, c), text, None)  # refuses it, by name
-            up = runs[-1] if runs else None
-            if up is not None and up.col == c and up.r0 + up.k == r0 and up.tpl.render(r0) == text:
-                up.k += 1
-            else:
-                runs.append(Run(c, r0, 1, text))
+            _join(runs, c, r0, text)
             i = j
             continue
         tpl = b.shared_template(si, c)
@@ -236,14 +232,18 @@ def _stretch(runs: list, c: int, r: int, end: int, tpl):
     run's template is this one."""
     while r < end:
         up = runs[-1] if runs else None
-        if up is not None and up.col == c and up.r0 + up.k == r:
-            if up.tpl.key == tpl.key:  # every row left is the run's template at its row
-                up.k += end - r
-                return
-            if up.tpl.render(r) == tpl.render(r):
-                up.k += 1
-                r += 1
-                continue
-        run = Run(c, r, 1, tpl.render(r))
-        runs.append(run)
+        if up is not None and up.col == c and up.r0 + up.k == r and up.tpl.key == tpl.key:
+            up.k += end - r  # (every row left is the run's template at its row)
+            return
+        _join(runs, c, r, tpl.render(r))
         r += 1
+
+
+def _join(runs: list, c: int, r: int, text: str):
+    """Row r of column c, holding text, into the runs: the run just above it where text is its template at r,
+    else a run of its own."""
+    up = runs[-1] if runs else None
+    if up is not None and up.col == c and up.r0 + up.k == r and up.tpl.render(r) == text:
+        up.k += 1
+    else:
+        runs.append(Run(c, r, 1, text))

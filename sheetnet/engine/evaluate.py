@@ -288,8 +288,7 @@ class Engine(Access, Building, Evaluator):
             for i in range(g.k):
                 if in_turn:
                     self._rows_done[g.id] = r0 + i
-                row = Group(g.id, g.sheet, g.col, r0 + i, 1, g.text_at(r0 + i), _node=shift(g.node, i),
-                            array_box=(r0 + i, c0, r0 + i, c1), volatile=g.volatile, runtime_refs=g.runtime_refs)
+                row = g.array_row(i, g.id)
                 v = fit(self._eval(row.node, row, True, True), 1, c1 - c0 + 1)
                 if in_turn:
                     grid.store(r0 + i, c0, v.num[0], None if v.typ is None else v.typ[0],

@@ -2,8 +2,8 @@
 
 A group is a run of formulas in one column that differ only by row (one AST, evaluated for all
 its cells at once), one array formula, or a run of one-row array formulas down the rows that differ only by
-row ({=OFFSET($C$3:$G$3,L3,0)} over M3:Q3, M4:Q4, ...: evaluated for all its rows at once).  Groups are ordered by the cells they read.  Two columns
-that feed each other down the rows (A2=B1*2, B2=A2-1) make a cycle of groups but not of cells: they
+row ({=OFFSET($C$3:$G$3,L3,0)} over M3:Q3, M4:Q4, ...: evaluated for all its rows at once).  Groups are
+ordered by the cells they read.  Two columns that feed each other down the rows (A2=B1*2, B2=A2-1) make a cycle of groups but not of cells: they
 run as one loop, row by row (sheetnet.engine.recurrence), or where that order is not sure, are split
 into single cells.  A cell that depends on itself is a circular reference, reported with its address.
 """
@@ -63,6 +63,12 @@ class Group:
         if self._node is None and self.lazy is not None:
             return self.lazy.refs()
         return refs(self.node)
+
+    def array_row(self, i: int, gid: int) -> Group:
+        """Row i of an array_rows group as an array formula of its own, with id gid (its AST the first's moved)."""
+        r0, c0, _, c1 = self.array_box
+        return Group(gid, self.sheet, self.col, r0 + i, 1, self.text_at(r0 + i), _node=shift(self.node, i),
+                     array_box=(r0 + i, c0, r0 + i, c1), volatile=self.volatile, runtime_refs=self.runtime_refs)
 
     def array_at(self, r: int) -> tuple:
         """The box of its array formula that holds row r (one row of an array_rows group)."""

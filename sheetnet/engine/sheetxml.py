@@ -365,12 +365,12 @@ def _cells(cells, b):
             if e > 0 and j > 0 and inner[18:e] == letters + digits and b'"' not in inner[18:e]:
                 raw = inner[e + 2:j]
                 op = open_arrays.get(c)
+                below = bool(raw) and _continues(op, raw, r, digits)  # the one above, a row down
                 marked = dynamic  # (cm: Excel 365's mark; one @ as a whole is one value all the same)
-                if dynamic and (op is not None and op[5] and _continues(op, raw, r, digits) or
-                                _one_value(unescape(raw))):  # (the one above moved a row: one value as it is)
+                if dynamic and (below and op[5] or _one_value(unescape(raw))):  # (below one marked alike: as it is)
                     dynamic = False
                 vm = _V.search(inner, j) if cached is not None and (want is None or (r, c) in want) else None
-                if not dynamic and raw and _continues(op, raw, r, digits):  # the one above, a row down: its run
+                if not dynamic and below:  # its run
                     op[0].k += 1
                     op[2] += 1
                     if vm is not None:

@@ -127,27 +127,14 @@ def _along_row(formula: str, origin: str, dest: str) -> str | None:
     (r0, c0), (r1, c1) = parse_cell(origin), parse_cell(dest)
     if r0 != r1:
         return None
-    pieces = STRING_OR_A1_REF.split(formula)
-    if _NOT_USUAL.search("".join(pieces[0::10])):
-        return None
-    out, dc = [pieces[0]], c1 - c0
-    for i in range(1, len(pieces), 10):
-        if pieces[i] is not None:
-            out.append(pieces[i])
-        else:
-            corners = [_corner(*pieces[i + 1:i + 5], dc)]
-            if pieces[i + 6] is not None:  # (A1:B2)
-                corners.append(_corner(*pieces[i + 5:i + 9], dc))
-            if None in corners:
-                return None
-            out.append(":".join(corners))
-        out.append(pieces[i + 9])
-    return "".join(out)
+    ct = ColTemplate.make(formula)
+    return None if ct is None else ct.render(c1 - c0)
 
 
 class ColTemplate:
-    """A formula moved along its row, at any column: literal parts between its relative columns' letters (what
-    _along_row gives, the formula split once).  make(): None where _along_row would be None."""
+    """A formula moved along its row, at any column: literal parts between its relative columns' letters, the
+    formula split once (a shared formula's row: sheetxml; one move: _along_row).  make(): None where the formula
+    is not of the usual kind (_NOT_USUAL)."""
 
     __slots__ = ("parts", "cols")
 
@@ -189,10 +176,3 @@ class ColTemplate:
                 return None
             out += (col_letters(c), part)
         return "".join(out)
-
-
-def _corner(dollar: str, letters: str, row_dollar: str, digits: str, dc: int) -> str | None:
-    """A reference's corner moved dc columns where its column is relative; None off the sheet (Translator's
-    #REF!)."""
-    c = col_index(letters) + (0 if dollar else dc)
-    return f"{dollar}{col_letters(c)}{row_dollar}{digits}" if 0 <= c < MAX_COLS else None

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, ErrorCode, Ragged, V, to_number
 from .. import collate
+from ..values import BLANK, BOOL, ERR, NUM, REF, TEXT, VALUE, EngineError, ErrorCode, Ragged, V, to_number
 from .conditional import wildcard
 from .registry import fn
 
@@ -18,21 +18,13 @@ def _py(v: V, k=0):
     return v.python(k if v.shape[0] > 1 else 0, 0, 0)
 
 
-def _int(v, k=0, default=None):
-    if v is None:
-        return default
-    n, e = to_number(v)
-    if e is not None and e[k if e.shape[0] > 1 else 0, 0, 0] is not None:
-        return ErrorCode(e[k if e.shape[0] > 1 else 0, 0, 0])
-    return int(np.trunc(n[k if n.shape[0] > 1 else 0, 0, 0]))
-
-
 def _ints(v, K: int, default=None) -> list:
-    """[_int(v, k, default) for k in range(K)], v converted once."""
+    """Each of K cells' value of v (its first element; one value for all where v has one) as a whole number
+    (truncated), or its error; default for each where v is None (an argument left out)."""
     if v is None:
         return [default] * K
     n, e = to_number(v)
-    n, e = n[:, 0, 0].tolist(), None if e is None else e[:, 0, 0]
+    n, e = n[:, 0, 0].tolist(), None if e is None else e[:, 0, 0].tolist()
     out = []
     for k in range(K):
         x = None if e is None else e[k if len(e) > 1 else 0]
@@ -174,10 +166,12 @@ def f_match(args):
     if at_once is not None:
         return at_once
     keys = KeysOf(arr, lambda kk: _flat(arr, kk))
+    K = _K(x, arr, typ)
+    ms = _ints(typ, K, 1)
 
     def one(k):
         vec = keys(k)
-        m = _int(typ, k, 1) if len(args) > 2 else 1
+        m = ms[k]
         if isinstance(m, ErrorCode):
             return m
         xv = _py(x, k) if x is not None else 0.0
@@ -185,7 +179,7 @@ def f_match(args):
             return xv if isinstance(xv, ErrorCode) else ErrorCode(NA)
         i = find_in(xv if xv is not None else 0.0, vec, mode=0 if m == 0 else (1 if m > 0 else -1), wild=True)
         return ErrorCode(NA) if i is None else float(i + 1)
-    return _cells(_K(x, arr, typ), one)
+    return _cells(K, one)
 
 
 def _match_at_once(x, arr, typ) -> V | None:
@@ -233,17 +227,18 @@ def _match_at_once(x, arr, typ) -> V | None:
 def f_xmatch(args):
     x, arr = args[0], args[1]
     keys = KeysOf(arr, lambda kk: _flat(arr, kk))
+    K = _K(*args)
+    mms, sms = _ints(args[2] if len(args) > 2 else None, K, 0), _ints(args[3] if len(args) > 3 else None, K, 1)
 
     def one(k):
         vec = keys(k)
-        mm = _int(args[2] if len(args) > 2 else None, k, 0)
-        sm = _int(args[3] if len(args) > 3 else None, k, 1)
+        mm, sm = mms[k], sms[k]
         xv = _py(x, k)
         if vec is None or isinstance(xv, ErrorCode):
             return xv if isinstance(xv, ErrorCode) else ErrorCode(NA)
         i = _xfind(xv, vec, mm, sm)
         return ErrorCode(NA) if i is None else ErrorCode(VALUE) if i == BAD_MODE else float(i + 1)
-    return _cells(_K(*args), one)
+    return _cells(K, one)
 
 
 BAD_MODE = -1  # _xfind's answer for a match or search mode Excel does not have: #VALUE!
@@ -267,13 +262,15 @@ def _table_lookup(args, vertical: bool):
         t, n, o = table.types()[kk], table.num[kk], table.objs()[kk]
         return (t[:, 0], n[:, 0], o[:, 0]) if vertical else (t[0], n[0], o[0])
     keys = KeysOf(table, first)
+    K = _K(x, table, col, approx)
+    cs = _ints(col, K)
 
     def one(k):
         kk = k if table.shape[0] > 1 else 0
         t, n, o = table.types()[kk], table.num[kk], table.objs()[kk]
         if not vertical:
             t, n, o = t.T, n.T, o.T
-        c = _int(col, k)
+        c = cs[k]
         if isinstance(c, ErrorCode):
             return c
         if c < 1:
@@ -289,7 +286,7 @@ def _table_lookup(args, vertical: bool):
         if i is None:
             return ErrorCode(NA)
         return V(n[None, i:i + 1, c - 1:c], t[None, i:i + 1, c - 1:c], o[None, i:i + 1, c - 1:c]).python()
-    return _cells(_K(x, table, col, approx), one)
+    return _cells(K, one)
 
 
 @fn("VLOOKUP", 3, 4, arrays={1})
@@ -311,11 +308,11 @@ def f_xlookup(args):
     K = _K(*args)
     lh, lw = look.shape[1:]
     keys = KeysOf(look, lambda kk: _flat(look, kk))
+    mms, sms = _ints(args[4] if len(args) > 4 else None, K, 0), _ints(args[5] if len(args) > 5 else None, K, 1)
     out = []
     for k in range(K):
         vec = keys(k)
-        mm = _int(args[4] if len(args) > 4 else None, k, 0)
-        sm = _int(args[5] if len(args) > 5 else None, k, 1)
+        mm, sm = mms[k], sms[k]
         xv = _py(x, k)
         i = None if vec is None or isinstance(xv, ErrorCode) else _xfind(xv, vec, mm, sm)
         if i == BAD_MODE:

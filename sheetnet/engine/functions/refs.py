@@ -12,7 +12,7 @@ import re
 import numpy as np
 
 from ..values import REF, VALUE, EngineError, ErrorCode, Ragged, V, bool_result
-from .lookup import NA, _int, _ints, _py
+from .lookup import NA, _ints, _py
 from .registry import REF_FUNCTIONS, fn, is_reference as _is_reference
 
 
@@ -48,8 +48,7 @@ def _index_args(nodes, ctx):
     def ints(node):
         if node is None or node[0] == "missing":
             return None
-        v = ctx.eval(node)
-        return [_int(v, k) for k in range(K)]
+        return _ints(ctx.eval(node), K)
     r = ints(nodes[1]) if len(nodes) > 1 else None
     c = ints(nodes[2]) if len(nodes) > 2 else None
     area = ints(nodes[3]) if len(nodes) > 3 else None
