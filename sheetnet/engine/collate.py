@@ -1,7 +1,7 @@
 """The order of texts, as LibreOffice compares them (ICU's root collation, case ignored), where Excel's
 English order agrees: punctuation first, then symbols, digits, then letters; a letter's accents count only
 where the letters themselves are the same ("e" < "é" < "eb"); æ, œ and ß as ae, oe and ss with a mark, ø and ð as
-o and d with one.
+o and d with one, and a middle dot after an l (l·l) as a mark on it.
 
 `key(text)` is a tuple that compares as the texts do (equal keys: neither is before the other; whether they are
 `=` is case-insensitive identity, as LibreOffice says "1" and "¹" are neither before the other nor equal).  Its
@@ -33,16 +33,22 @@ _SPECIAL = {"æ": ("a", _LIGATURE, "e"), "œ": ("o", _LIGATURE, "e"), "ß": ("s"
             "ð": ("d", _STROKE),
             "½": ("1", "\u2044", "2"), "¼": ("1", "\u2044", "4"), "¾": ("3", "\u2044", "4")}
 _AFTER = 0x1000  # characters beyond the table: after every letter, by code point
+_L_DOT = 0x111  # a middle dot just after an l (Catalan's l·l): a mark on the l, not a character of its own
+_L_DOT = 0x111  # the middle dot after an l (Catalan's l·l): a mark on the l, not a character of its own
 
 
 @lru_cache(maxsize=1 << 14)
 def key(text: str) -> tuple:
     """(primaries, secondaries): texts compare as these tuples compare."""
     primaries, secondaries = [], []
+    last = None
     for ch in unicodedata.normalize("NFD", text.lower()):
         if ch in _IGNORED:
             continue
-        ch = _ALIAS.get(ch, ch)
+        ch, after_l, last = _ALIAS.get(ch, ch), last == "l", ch
+        if ch == "·" and after_l:
+            secondaries.append(_L_DOT)
+            continue
         special = _SPECIAL.get(ch)
         if special is not None:
             for part in special:
